@@ -1,0 +1,261 @@
+"""Every default of docs/domain.md in one place, overridable from a TOML file.
+
+The config file lives at ``<user config dir>/config.toml`` (platformdirs, app name
+``bookkeeper``); ``BOOKKEEPER_CONFIG`` points elsewhere. Each TOML table mirrors a
+field below, e.g.::
+
+    [health.weights]
+    usage = 50
+    survey = 0
+
+    [nps.role_weights]
+    end_user = 2
+
+    churn_words = ["too expensive", "cancel"]
+
+Unknown keys are an error that names them, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A config file that cannot be used; the message says which key and how to fix it."""
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    #: Component weights (docs/domain.md "Health score").
+    weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "usage": 40.0,
+            "engagement": 25.0,
+            "support": 20.0,
+            "survey": 10.0,
+            "strength": 5.0,
+        }
+    )
+    green: float = 75.0
+    yellow: float = 60.0
+    #: One engagement cadence per tier, in days: enterprise monthly check-ins,
+    #: mid-market quarterly QBRs, smb a check-in every six months.
+    cadence_days: dict[str, int] = field(
+        default_factory=lambda: {"enterprise": 30, "mid-market": 91, "smb": 182}
+    )
+    #: Engagement falls linearly to 0 at this many cadences.
+    engagement_zero_at: float = 3.0
+    ticket_window_days: int = 30
+    ticket_penalty: float = 20.0
+    survey_window_days: int = 180
+    strength_window_days: int = 90
+    strength_scores: dict[str, float] = field(
+        default_factory=lambda: {"growing": 100.0, "flat": 70.0, "shrinking": 30.0}
+    )
+
+
+@dataclass(frozen=True)
+class PlaybookConfig:
+    #: First-year touchpoints: kind -> days after the start date.
+    onboarding: dict[str, int] = field(
+        default_factory=lambda: {
+            "welcome": 1,
+            "check_in": 7,
+            "mini_qbr": 30,
+            "qbr": 90,
+            "expansion": 180,
+        }
+    )
+    #: Renewal + referral ask this many days before renewal (D+330 without a renewal date).
+    renewal_lead_days: int = 30
+    renewal_default_day: int = 330
+    #: Recurring cadence after onboarding, in months, per tier and kind.
+    cadence_months: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {
+            "enterprise": {"check_in": 1, "qbr": 3},
+            "mid-market": {"qbr": 3},
+            "smb": {"check_in": 6},
+        }
+    )
+    #: An NPS ask every N months for every tier.
+    nps_every_months: int = 3
+    #: Pre-renewal effort check (CES) this many days before renewal (window 30-60).
+    ces_lead_days: int = 45
+    #: How far ahead recurring touchpoints are generated.
+    horizon_days: int = 90
+    #: Onboarding is the first this many days; the recurring cadence starts after it.
+    onboarding_days: int = 90
+
+
+@dataclass(frozen=True)
+class LoopConfig:
+    detractor_nps_max: int = 6
+    detractor_csat_max: int = 3
+    promoter_nps_min: int = 9
+    follow_up_days: int = 1
+    resolution_check_days: int = 7
+    intervention_days: int = 2
+    referral_ask_days: int = 3
+
+
+@dataclass(frozen=True)
+class NpsConfig:
+    role_weights: dict[str, float] = field(
+        default_factory=lambda: {
+            "economic_buyer": 3.0,
+            "champion": 3.0,
+            "admin": 2.0,
+            "end_user": 1.0,
+            "other": 1.0,
+        }
+    )
+    #: A gap this wide (0-10 mean) between account and user NPS is a flag.
+    gap_flag: float = 2.0
+
+
+@dataclass(frozen=True)
+class TierConfig:
+    #: ARR thresholds that suggest a tier (enterprise > 50k, mid-market 10k-50k, smb < 10k).
+    enterprise_arr: float = 50_000.0
+    midmarket_arr: float = 10_000.0
+
+
+@dataclass(frozen=True)
+class SignalConfig:
+    health_drop_points: float = 15.0
+    health_drop_days: int = 30
+    renewal_risk_days: int = 60
+    triple_signal_days: int = 90
+    referral_quiet_days: int = 90
+    expansion_after_days: int = 180
+
+
+@dataclass(frozen=True)
+class Config:
+    health: HealthConfig = field(default_factory=HealthConfig)
+    playbook: PlaybookConfig = field(default_factory=PlaybookConfig)
+    loop: LoopConfig = field(default_factory=LoopConfig)
+    nps: NpsConfig = field(default_factory=NpsConfig)
+    tiers: TierConfig = field(default_factory=TierConfig)
+    signals: SignalConfig = field(default_factory=SignalConfig)
+    churn_words: tuple[str, ...] = (
+        "too expensive",
+        "expensive",
+        "alternative",
+        "competitor",
+        "budget",
+        "cancel",
+        "switch",
+        "not renewing",
+        "downgrade",
+        "price increase",
+    )
+    #: Who "me" is when a book is shared (team mode); None means everyone.
+    me: str | None = None
+
+
+DEFAULT = Config()
+
+
+def config_path() -> Path:
+    env = os.environ.get("BOOKKEEPER_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("bookkeeper", appauthor=False)) / "config.toml"
+
+
+def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
+    """Return a copy of dataclass *obj* with *data* applied, checking names and types."""
+    names = {f.name: f for f in fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names:
+            known = ", ".join(sorted(names))
+            raise ConfigError(f"unknown config key '{where}{key}'; known keys here: {known}")
+        current = getattr(obj, key)
+        path = f"{where}{key}"
+        if is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key '{path}' must be a table like [{path}]")
+            changes[key] = _merge(current, value, path + ".")
+        elif isinstance(current, dict):
+            if not isinstance(value, dict):
+                raise ConfigError(f"config key '{path}' must be a table like [{path}]")
+            merged = dict(current)
+            for k, v in value.items():
+                if k not in current:
+                    raise ConfigError(
+                        f"unknown config key '{path}.{k}'; known: {', '.join(current)}"
+                    )
+                proto = current[k]
+                merged[k] = _coerce(proto, v, f"{path}.{k}")
+            changes[key] = merged
+        elif isinstance(current, tuple):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"config key '{path}' must be a list of strings")
+            changes[key] = tuple(value)
+        else:
+            changes[key] = _coerce(current, value, path)
+    return replace(obj, **changes)
+
+
+def _coerce(proto: Any, value: Any, path: str) -> Any:
+    if isinstance(proto, dict):
+        if not isinstance(value, dict):
+            raise ConfigError(f"config key '{path}' must be a table")
+        out = dict(proto)
+        for k, v in value.items():
+            if k not in proto:
+                raise ConfigError(f"unknown config key '{path}.{k}'; known: {', '.join(proto)}")
+            out[k] = _coerce(proto[k], v, f"{path}.{k}")
+        return out
+    if isinstance(proto, bool) or proto is None:
+        if proto is None and (value is None or isinstance(value, str)):
+            return value
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"config key '{path}' must be true or false")
+    if isinstance(proto, (int, float)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"config key '{path}' must be a number, got {value!r}")
+        if value < 0:
+            raise ConfigError(f"config key '{path}' must not be negative, got {value!r}")
+        return type(proto)(value)
+    if isinstance(proto, str):
+        if not isinstance(value, str):
+            raise ConfigError(f"config key '{path}' must be a string")
+        return value
+    raise ConfigError(f"config key '{path}' cannot be set from the config file")
+
+
+def parse_config(text: str, source: str = "config") -> Config:
+    """Parse TOML *text* into a Config over the defaults."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source} is not valid TOML ({exc}); fix that line or delete the file")
+    cfg = _merge(DEFAULT, data, "")
+    if cfg.health.green <= cfg.health.yellow:
+        raise ConfigError("config: health.green must be above health.yellow")
+    if sum(cfg.health.weights.values()) <= 0:
+        raise ConfigError("config: health.weights must not all be zero")
+    return cfg
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Load the user's config file; the defaults when there is none."""
+    path = path or config_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return DEFAULT
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config file {path} ({exc}); fix or remove it")
+    return parse_config(text, str(path))

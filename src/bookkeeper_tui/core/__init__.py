@@ -1,0 +1,1 @@
+"""The domain rules: pure functions over plain data. Never imports Textual."""
