@@ -1,0 +1,5 @@
+"""``python -m bookkeeper_tui`` does what the ``bookkeeper`` command does."""
+
+from bookkeeper_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,547 @@
+"""The ``bookkeeper`` command line (docs/interfaces.md).
+
+Argument parsing is stdlib ``argparse`` so ``--version`` and errors cost nothing to
+start; the store, rich and the rules are imported only by the commands that use
+them. Bad input exits 2 with one sentence on stderr; a runtime failure exits 1;
+no traceback reaches a user (``BOOKKEEPER_DEBUG=1`` shows it for bug reports).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date, datetime
+from typing import Any, NoReturn
+
+from bookkeeper_tui import __version__
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad command-line input (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}; see `{self.prog} --help`")
+
+
+def _iso(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a date; write it as YYYY-MM-DD"
+        ) from None
+
+
+def _money(value: str) -> float:
+    try:
+        amount = float(value.replace(",", "").lstrip("$"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not an amount, e.g. 1500") from None
+    if amount < 0 or amount != amount or amount in (float("inf"),):
+        raise argparse.ArgumentTypeError(
+            f"'{value}' must be zero or more; use 0 for a churned account"
+        )
+    return amount
+
+
+def _positive(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number") from None
+    if n < 1 or n > 100_000:
+        raise argparse.ArgumentTypeError(f"'{value}' must be between 1 and 100000")
+    return n
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _Parser(add_help=False)
+    common.add_argument(
+        "--db",
+        metavar="PATH_OR_URL",
+        help="the book to use (default: BOOKKEEPER_DB, else the user data dir)",
+    )
+    p = _Parser(
+        prog="bookkeeper",
+        description="Run a book of B2B customer accounts from the terminal.",
+        parents=[common],
+    )
+    p.add_argument("--version", action="version", version=f"bookkeeper {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    d = sub.add_parser("demo", parents=[common], help="fill the book with a realistic demo book")
+    d.add_argument("--accounts", type=_positive, default=40, help="how many accounts (default 40)")
+    d.add_argument("--seed", type=int, default=7, help="random seed (same seed, same book)")
+    d.add_argument("--force", action="store_true", help="replace a non-empty book")
+    d.add_argument("--as-of", type=_iso, help="the demo book's 'today' (default: today)")
+
+    a = sub.add_parser("add", parents=[common], help="create an account")
+    a.add_argument("name")
+    a.add_argument("--tier", help="enterprise, mid-market or smb (default: from --mrr as ARR)")
+    a.add_argument("--start", type=_iso, required=True, help="start date YYYY-MM-DD")
+    a.add_argument("--renewal", type=_iso, help="renewal date YYYY-MM-DD")
+    a.add_argument("--mrr", type=_money, help="MRR from the start date")
+    a.add_argument("--owner")
+    a.add_argument("--industry")
+    a.add_argument("--external-id")
+    a.add_argument("--source", help="how it came, e.g. referral")
+    a.add_argument("--json", action="store_true")
+
+    t = sub.add_parser("today", parents=[common], help="overdue and due touchpoints")
+    t.add_argument("--as-of", type=_iso, help="the day to plan for (default: today)")
+    t.add_argument("--ahead", type=int, default=0, metavar="DAYS", help="also show the next DAYS")
+    t.add_argument("--json", action="store_true")
+
+    ac = sub.add_parser("accounts", parents=[common], help="the book, with health")
+    ac.add_argument("--tier")
+    ac.add_argument("--health", choices=["green", "yellow", "red"])
+    ac.add_argument("--as-of", type=_iso)
+    ac.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("show", parents=[common], help="one account in full")
+    s.add_argument("account", nargs="+")
+    s.add_argument("--as-of", type=_iso)
+    s.add_argument("--json", action="store_true")
+
+    lg = sub.add_parser("log", parents=[common], help='record a quick-log line, e.g. "acme call nps 9"')
+    lg.add_argument("line", nargs="+")
+    lg.add_argument("--as-of", type=_iso, help="treat this day as today")
+    lg.add_argument("--json", action="store_true")
+
+    k = sub.add_parser("kpi", parents=[common], help="NRR, GRR, churn, NPS, health, QBRs")
+    k.add_argument("--as-of", type=_iso)
+    k.add_argument("--period", default="12m", help="12m (default), 90d, 2w, 1y, ...")
+    k.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        print("interrupted; nothing was saved from the unfinished command", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _main(argv: list[str]) -> int:
+    from bookkeeper_tui.config import ConfigError
+
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        print(f"bookkeeper: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return _dispatch(args)
+    except UsageError as exc:
+        print(f"bookkeeper: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except ConfigError as exc:
+        print(f"bookkeeper: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        from bookkeeper_tui.store.book import BookError
+        from bookkeeper_tui.store.engine import StoreError
+
+        if isinstance(exc, BookError):
+            print(f"bookkeeper: {exc.message}", file=sys.stderr)
+            return EXIT_USAGE
+        if isinstance(exc, StoreError):
+            print(f"bookkeeper: {exc}", file=sys.stderr)
+            return EXIT_FAIL
+        if os.environ.get("BOOKKEEPER_DEBUG"):
+            raise
+        print(
+            f"bookkeeper: unexpected error ({type(exc).__name__}: {_first_line(exc)}); nothing was "
+            "half-saved. Run again with BOOKKEEPER_DEBUG=1 to see details for a bug report.",
+            file=sys.stderr,
+        )
+        return EXIT_FAIL
+
+
+def _open(args):
+    from bookkeeper_tui.config import load_config
+    from bookkeeper_tui.store.book import Book
+
+    return Book.open(args.db, load_config())
+
+
+def _today(args) -> date:
+    return getattr(args, "as_of", None) or date.today()
+
+
+def _dump(obj: Any) -> None:
+    json.dump(obj, sys.stdout, indent=2, default=_json_default, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, (date, datetime)):
+        return o.isoformat()
+    raise TypeError(f"cannot serialise {type(o).__name__}")
+
+
+def _dispatch(args) -> int:
+    cmd = args.command
+    if cmd is None:
+        return _cmd_open(args)
+    return globals()[f"_cmd_{cmd}"](args)
+
+
+def _cmd_open(args) -> int:
+    """``bookkeeper`` alone: the terminal app arrives in the next release; show Today."""
+    book = _open(args)
+    try:
+        if book.is_empty():
+            print(
+                f"Your book at {book.location} is empty. Try `bookkeeper demo` for a demo "
+                "book, or add an account: bookkeeper add \"Acme Corp\" --tier smb --start "
+                f"{date.today().isoformat()} --mrr 500"
+            )
+            return EXIT_OK
+        args.as_of = None
+        args.ahead = 7
+        args.json = False
+        return _show_today(book, args)
+    finally:
+        book.close()
+
+
+def _cmd_demo(args) -> int:
+    from bookkeeper_tui.store.demo import build_demo
+
+    book = _open(args)
+    try:
+        if not book.is_empty() and not args.force:
+            print(
+                f"bookkeeper: the book at {book.location} already has accounts; "
+                "use --force to replace it with the demo book",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        stats = build_demo(book, accounts=args.accounts, seed=args.seed, as_of=_today(args), progress=sys.stderr.isatty())
+    finally:
+        book.close()
+    print(
+        f"Demo book ready at {book.location}: {stats['accounts']} accounts, "
+        f"{stats['interactions']} interactions, {stats['touchpoints']} touchpoints "
+        f"({stats['seconds']:.1f} s)."
+    )
+    return EXIT_OK
+
+
+def _cmd_add(args) -> int:
+    book = _open(args)
+    try:
+        acc = book.add_account(
+            args.name,
+            args.tier,
+            args.start,
+            renewal=args.renewal,
+            mrr=args.mrr,
+            owner=args.owner,
+            industry=args.industry,
+            external_id=args.external_id,
+            source=args.source,
+        )
+        book.sync(date.today(), account_ids=[acc.id])
+    finally:
+        book.close()
+    if args.json:
+        _dump({"name": acc.name, "tier": acc.tier, "start": acc.start, "renewal": acc.renewal, "mrr": args.mrr})
+    else:
+        mrr = f", MRR {args.mrr:,.0f}" if args.mrr is not None else ""
+        print(f"Added {acc.name} ({acc.tier}, from {acc.start}{mrr}).")
+    return EXIT_OK
+
+
+def _cmd_today(args) -> int:
+    book = _open(args)
+    try:
+        return _show_today(book, args)
+    finally:
+        book.close()
+
+
+def _show_today(book, args) -> int:
+    as_of = _today(args)
+    if args.ahead < 0:
+        raise UsageError("--ahead must be zero or more days")
+    book.sync(as_of)
+    rows = book.today(as_of, ahead_days=args.ahead)
+    if args.json:
+        _dump([r.as_json() for r in rows])
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    if not rows:
+        con.print(f"Nothing due on {as_of}. Enjoy the quiet, or run `bookkeeper accounts`.")
+        return EXIT_OK
+    table = Table(title=f"Today · {as_of}", title_justify="left")
+    for col in ("when", "account", "touchpoint", "tier", "health", "why"):
+        table.add_column(col)
+    for r in rows:
+        when = (
+            f"[red]{r.days_overdue}d overdue[/]" if r.days_overdue > 0
+            else "[bold]today[/]" if r.days_overdue == 0
+            else f"in {-r.days_overdue}d"
+        )
+        table.add_row(
+            when, _esc(r.account), r.kind.replace("_", " "), r.tier,
+            _band(r.health, r.band), _esc(r.note),
+        )
+    con.print(table)
+    return EXIT_OK
+
+
+def _cmd_accounts(args) -> int:
+    book = _open(args)
+    as_of = _today(args)
+    try:
+        book.sync(as_of)
+        states = book.accounts(as_of, tier=args.tier, band=args.health)
+    finally:
+        book.close()
+    if args.json:
+        _dump([_account_json(st) for st in states])
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    if not states:
+        con.print("No accounts match. Try without --tier/--health, or add one with `bookkeeper add`.")
+        return EXIT_OK
+    table = Table(title=f"Book · {as_of}", title_justify="left")
+    for col in ("account", "tier", "MRR", "health", "last touch", "next", "renewal", "flags"):
+        table.add_column(col, justify="right" if col == "MRR" else "left")
+    for st in states:
+        acc = st.account
+        nxt = st.next_touchpoint
+        table.add_row(
+            _esc(acc.name) + (" [dim](churned)[/]" if acc.status == "churned" else ""),
+            acc.tier,
+            f"{st.mrr:,.0f}",
+            _band(st.health.score, st.health.band),
+            f"{(as_of - st.last_touch).days}d ago" if st.last_touch else "never",
+            f"{nxt.kind.replace('_', ' ')} {nxt.due}" if nxt else "",
+            f"{(acc.renewal - as_of).days}d" if acc.renewal else "",
+            ", ".join(f.label for f in st.flags),
+        )
+    con.print(table)
+    return EXIT_OK
+
+
+def _account_json(st) -> dict:
+    acc = st.account
+    nxt = st.next_touchpoint
+    return {
+        "name": acc.name,
+        "external_id": acc.external_id,
+        "tier": acc.tier,
+        "status": acc.status,
+        "mrr": st.mrr,
+        "health": st.health.score,
+        "band": st.health.band,
+        "last_touch": st.last_touch,
+        "next_touchpoint": None if nxt is None else {"kind": nxt.kind, "due": nxt.due},
+        "renewal": acc.renewal,
+        "owner": acc.owner,
+        "flags": [f.code for f in st.flags],
+    }
+
+
+def _cmd_show(args) -> int:
+    book = _open(args)
+    as_of = _today(args)
+    try:
+        book.sync(as_of)
+        data = book.show(" ".join(args.account), as_of)
+    finally:
+        book.close()
+    if args.json:
+        _dump(data)
+        return EXIT_OK
+    _print_account(data)
+    return EXIT_OK
+
+
+def _print_account(d: dict) -> None:
+    from rich.console import Console
+    from rich.text import Text
+
+    from bookkeeper_tui.config import load_config
+    from bookkeeper_tui.core.signals import churn_spans
+
+    con = Console()
+    h = d["health"]
+    con.print(
+        f"[bold]{_esc(d['name'])}[/]  {d['tier']} · MRR {d['mrr']:,.0f} · "
+        f"renewal {d['renewal'] or '-'} · owner {_esc(d['owner'] or '-')} · {d['status']}"
+    )
+    con.print(f"Health {_band(h['score'], h['band'])}" + (" (manual override)" if h["overridden"] else ""))
+    for c in h["components"]:
+        con.print(f"  {c['name']:<11} {c['value']:>5.0f}  weight {c['weight']:>4.0f}  {_esc(c['detail'])}")
+    if h["missing"]:
+        con.print(f"  [dim]no data (left out): {', '.join(h['missing'])}[/]")
+    for change in h["changes"]:
+        con.print(f"  [dim]since last snapshot: {_esc(change)}[/]")
+    if d["flags"]:
+        con.print("Flags: " + "; ".join(_esc(f["detail"]) for f in d["flags"]))
+    n = d["nps"]
+    if n["flagged"]:
+        con.print(f"Account NPS mean {n['account_mean']:.1f} vs user NPS mean {n['user_mean']:.1f}")
+    if d["contacts"]:
+        con.print("Contacts:")
+        for c in d["contacts"]:
+            scores = " ".join(f"{k} {v:g}" for k, v in c["scores"].items())
+            left = f" (left {c['left_on']})" if c["left_on"] else ""
+            con.print(f"  {_esc(c['name'])} · {c['role']}{left} {scores}")
+    if d["touchpoints"]:
+        con.print("Open touchpoints:")
+        for t in d["touchpoints"]:
+            con.print(f"  {t['due']}  {t['kind'].replace('_', ' ')}  [dim]{_esc(t['note'])}[/]")
+    con.print("Timeline:")
+    words = load_config().churn_words
+    for e in d["timeline"][:50]:
+        if e["type"] == "interaction":
+            line = Text(f"  {e['date']}  {e['kind']:<10} ")
+            body = Text(_clean(e["summary"] or e["notes"]))
+            for start, end, _ in churn_spans(body.plain, words):
+                body.stylize("bold red", start, end)
+            line.append(body)
+            if e["contact"]:
+                line.append(f"  (with {_clean(e['contact'])})", style="dim")
+            con.print(line)
+        elif e["type"] == "score":
+            con.print(f"  {e['date']}  {e['kind']:<10} {e['value']:g}")
+        elif e["type"] == "mrr":
+            con.print(f"  {e['date']}  mrr        {e['from']:,.0f} -> {e['to']:,.0f} ({e['movement']})")
+        else:
+            con.print(f"  {e['date']}  [dim]{e['kind'].replace('_', ' ')} {e['status']}[/]")
+    if len(d["timeline"]) > 50:
+        con.print(f"  [dim]... {len(d['timeline']) - 50} older entries (use --json for all)[/]")
+
+
+def _cmd_log(args) -> int:
+    book = _open(args)
+    today = _today(args)
+    try:
+        book.sync(today)
+        res = book.log(" ".join(args.line), today)
+    finally:
+        book.close()
+    if args.json:
+        _dump(res.as_json())
+        return EXIT_OK
+    parts = [f"Saved {res.kind} with {_clean(res.account)} on {res.day}"]
+    if res.contact:
+        parts.append(f"contact {_clean(res.contact)}" + (" (new)" if res.contact_created else ""))
+    parts += [f"{k.upper()} {v}" for k, v in res.scores]
+    if res.mrr_after is not None:
+        parts.append(f"MRR {res.mrr_before:,.0f} -> {res.mrr_after:,.0f}")
+    print("; ".join(parts) + ".")
+    if res.summary:
+        print(f"  \"{_clean(res.summary)}\"")
+    for kind, due in res.completed:
+        print(f"  completed: {kind.replace('_', ' ')} (due {due})")
+    for kind, due, origin in res.created:
+        print(f"  new touchpoint: {kind.replace('_', ' ')} due {due} ({origin})")
+    if res.next:
+        print(f"  next: {res.next[0].replace('_', ' ')} on {res.next[1]}")
+    if res.churn_terms:
+        print(f"  churn language: {', '.join(res.churn_terms)}")
+    if res.band:
+        print(f"  health {res.health:.0f} ({res.band})")
+    return EXIT_OK
+
+
+def _cmd_kpi(args) -> int:
+    book = _open(args)
+    as_of = _today(args)
+    try:
+        book.sync(as_of)
+        k = book.kpi(as_of, args.period)
+    finally:
+        book.close()
+    if args.json:
+        _dump(k)
+        return EXIT_OK
+    from rich.console import Console
+
+    from bookkeeper_tui.core.benchmarks import rate
+
+    con = Console()
+    con.print(f"[bold]KPIs[/] {k['period']['start']} .. {k['period']['end']}")
+
+    def row(label: str, key: str, value: str) -> None:
+        verdict, colour = rate(key, k.get(key) if key != "green" else k["health"]["green"])
+        con.print(f"  {label:<22} [{colour}]{value:>10}[/]  [dim]{verdict}[/]")
+
+    row("NRR", "nrr", _pct(k["nrr"]))
+    row("GRR", "grr", _pct(k["grr"]))
+    row("Logo churn", "logo_churn", _pct(k["logo_churn"]))
+    con.print(f"  {'Starting MRR':<22} {k['starting_mrr']:>10,.0f}")
+    con.print(
+        f"  {'MRR movements':<22} new {k['new_mrr']:,.0f} · expansion {k['expansion_mrr']:,.0f}"
+        f" · contraction {k['contraction_mrr']:,.0f} · churned {k['churned_mrr']:,.0f}"
+    )
+    row("Expansion share", "expansion_share", _pct(k["expansion_share"]))
+    row("NPS", "nps", _num(k["nps"]))
+    con.print(f"  {'Account vs user NPS':<22} {_num(k['account_nps']):>10} vs {_num(k['user_nps'])}")
+    row("Accounts green", "green", _pct(k["health"]["green"]))
+    con.print(
+        f"  {'Health':<22} green {_pct(k['health']['green'])} · yellow "
+        f"{_pct(k['health']['yellow'])} · red {_pct(k['health']['red'])}"
+    )
+    row("QBR completion (ent.)", "qbr_completion", _pct(k["qbr_completion"]))
+    row("On-time touchpoints", "on_time_rate", _pct(k["on_time_rate"]))
+    row("Referral rate", "referral_rate", _pct(k["referral_rate"]))
+    return EXIT_OK
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else ""
+
+
+def _pct(v: float | None) -> str:
+    return "n/a" if v is None else f"{v * 100:.1f}%"
+
+
+def _num(v: float | None) -> str:
+    return "n/a" if v is None else f"{v:.0f}"
+
+
+def _band(score: float | None, band: str | None) -> str:
+    if score is None or band is None:
+        return "[dim]no data[/]"
+    colour = {"green": "green", "yellow": "yellow", "red": "red"}[band]
+    return f"[{colour}]{score:.0f} {band}[/]"
+
+
+def _clean(text: str) -> str:
+    """User text made safe for a terminal: no escape sequences or control characters."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else "\N{REPLACEMENT CHARACTER}" for ch in text
+    )
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(_clean(text))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

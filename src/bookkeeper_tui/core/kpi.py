@@ -1,0 +1,306 @@
+"""Book-level KPIs (docs/domain.md "KPIs"): pure functions over plain data.
+
+Everything here takes dates as arguments and never reads the clock, so the KPI panel, the
+``kpi --json`` command and the tests all compute the same numbers for the same ``--as-of``.
+MRR is never stored per day: each account has dated *levels* and ``mrr_on`` derives the value
+on any day, which keeps one source of truth for the revenue history.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from bisect import bisect_right
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from bookkeeper_tui.core.vocab import BANDS, TOUCHPOINT_STATUSES
+
+#: One account's MRR levels as ``(effective_date, mrr)`` pairs, in any order.
+Levels = Sequence[tuple[date, float]]
+
+_PERIOD = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.IGNORECASE)
+
+
+def _sorted_levels(levels: Levels) -> list[tuple[date, float]]:
+    # A stable sort on the date alone: two levels on the same day keep their input order, so
+    # the one entered last (a same-day correction) is the one that applies.
+    return sorted(levels, key=lambda level: level[0])
+
+
+def _mrr_on_sorted(ordered: list[tuple[date, float]], day: date) -> float:
+    i = bisect_right(ordered, day, key=lambda level: level[0])
+    return float(ordered[i - 1][1]) if i else 0.0
+
+
+def mrr_on(levels: Levels, day: date) -> float:
+    """MRR of one account on *day*.
+
+    A level applies from its effective date (inclusive) until the next level's date, so a
+    change logged "from the 1st" counts on the 1st. Before the first level the account was
+    not a customer yet, hence 0. Input order does not matter because imports and quick-log
+    lines append levels in whatever order they arrive.
+    """
+    return _mrr_on_sorted(_sorted_levels(levels), day)
+
+
+def period_start(end: date, period: str) -> date:
+    """First day of a KPI period such as ``"12m"`` or ``"90d"`` ending at *end*.
+
+    Months and years use calendar arithmetic (``relativedelta``) because "the last 12 months"
+    from 2026-03-31 means 2025-03-31, not 360 or 365 days back; a month that is too short is
+    clamped to its last day (2026-03-31 minus 1m is 2026-02-28).
+    """
+    match = _PERIOD.match(period) if isinstance(period, str) else None
+    if match is None:
+        raise ValueError(f"period must look like 90d, 12m, 2w or 1y, got {period!r}")
+    n, unit = int(match.group(1)), match.group(2).lower()
+    if unit == "d":
+        return end - timedelta(days=n)
+    if unit == "w":
+        return end - timedelta(weeks=n)
+    if unit == "m":
+        return end - relativedelta(months=n)
+    return end - relativedelta(years=n)
+
+
+@dataclass(frozen=True)
+class RevenueKpis:
+    """The revenue KPIs of one period; ratios are fractions (1.0 = 100%).
+
+    A ratio is ``None`` rather than 0 when its denominator is empty, so the UI can show
+    "n/a" instead of a misleading 0% for a book that had no revenue at the start.
+    """
+
+    start: date
+    end: date
+    #: |C|, where the starting cohort C is the accounts with MRR(a, start) > 0.
+    cohort_size: int
+    #: S = sum over C of MRR(a, start).
+    starting_mrr: float
+    #: Sum over C of MRR(a, end); NRR's numerator.
+    cohort_ending_mrr: float
+    nrr: float | None
+    grr: float | None
+    logo_retention: float | None
+    logo_churn: float | None
+    expansion_mrr: float
+    contraction_mrr: float
+    churned_mrr: float
+    #: MRR at end of accounts outside C (new, or reactivated after being at 0 on start).
+    new_mrr: float
+    #: expansion / (new + expansion); None when both are 0.
+    expansion_share: float | None
+    #: Total MRR of every account at end (cohort_ending_mrr + new_mrr).
+    ending_mrr: float
+    churned_logos: int
+
+
+def _check_period(start: date, end: date) -> None:
+    if start > end:
+        raise ValueError(f"period start {start.isoformat()} is after its end {end.isoformat()}")
+
+
+def revenue_kpis(history: Mapping[Hashable, Levels], start: date, end: date) -> RevenueKpis:
+    """NRR, GRR, logo retention and MRR movements over [start, end].
+
+    Follows the formulas of docs/domain.md literally. The movements are computed per account
+    between the two endpoints only (not summed month by month), which is what makes them
+    reconcile exactly: ``starting_mrr + expansion - contraction - churned == cohort_ending``.
+    An account that churned and came back inside the period is still in C, so its return is
+    measured against its starting MRR rather than counted as new; an account at 0 on *start*
+    (never a customer, or churned before) counts as new MRR.
+    """
+    _check_period(start, end)
+    cohort_size = retained = 0
+    starting = cohort_ending = floor_sum = 0.0
+    expansion = contraction = churned = new = 0.0
+    for levels in history.values():
+        ordered = _sorted_levels(levels)
+        at_start = _mrr_on_sorted(ordered, start)
+        at_end = _mrr_on_sorted(ordered, end)
+        if at_start <= 0:
+            new += at_end
+            continue
+        cohort_size += 1
+        starting += at_start
+        cohort_ending += at_end
+        floor_sum += min(at_start, at_end)
+        if at_end > 0:
+            retained += 1
+            if at_end > at_start:
+                expansion += at_end - at_start
+            else:
+                contraction += at_start - at_end
+        else:
+            # end <= 0 is a churned logo; its whole starting MRR is lost.
+            churned += at_start
+    logo_retention = retained / cohort_size if cohort_size else None
+    return RevenueKpis(
+        start=start,
+        end=end,
+        cohort_size=cohort_size,
+        starting_mrr=starting,
+        cohort_ending_mrr=cohort_ending,
+        nrr=cohort_ending / starting if starting else None,
+        grr=floor_sum / starting if starting else None,
+        logo_retention=logo_retention,
+        logo_churn=1.0 - logo_retention if logo_retention is not None else None,
+        expansion_mrr=expansion,
+        contraction_mrr=contraction,
+        churned_mrr=churned,
+        new_mrr=new,
+        expansion_share=expansion / (new + expansion) if new + expansion else None,
+        ending_mrr=cohort_ending + new,
+        churned_logos=cohort_size - retained,
+    )
+
+
+def _month_points(start: date, end: date) -> list[date]:
+    """The end of each calendar month from start's month to end's, the last one clamped to end."""
+    points: list[date] = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        last = date(year, month, calendar.monthrange(year, month)[1])
+        points.append(min(last, end))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return points
+
+
+def mrr_movements_by_month(
+    history: Mapping[Hashable, Levels], start: date, end: date
+) -> list[dict[str, float | str]]:
+    """MRR movements per calendar month of [start, end], for the KPI chart.
+
+    Each row compares every account's MRR at the previous point with its MRR at this month's
+    end. The first row's previous point is *start* itself and the last month's end is clamped
+    to *end*, so the rows only show what happened inside the period and chain exactly: the
+    first row's opening total plus every row's net movement equals the last row's ``mrr``.
+    0 -> >0 is ``new``, or ``reactivation`` when the account had MRR > 0 on or before the
+    previous point (a returning customer is a different story from a new logo).
+    """
+    _check_period(start, end)
+    accounts = [_sorted_levels(levels) for levels in history.values()]
+    previous_point = start
+    previous = [_mrr_on_sorted(levels, start) for levels in accounts]
+    rows: list[dict[str, float | str]] = []
+    for point in _month_points(start, end):
+        row: dict[str, float | str] = {
+            "month": f"{point.year:04d}-{point.month:02d}",
+            "new": 0.0,
+            "expansion": 0.0,
+            "contraction": 0.0,
+            "churned": 0.0,
+            "reactivation": 0.0,
+        }
+        current = [_mrr_on_sorted(levels, point) for levels in accounts]
+        for levels, before, after in zip(accounts, previous, current, strict=True):
+            kind, amount = _classify(levels, previous_point, before, after)
+            if kind:
+                row[kind] = float(row[kind]) + amount
+        row["mrr"] = sum(current)
+        rows.append(row)
+        previous_point, previous = point, current
+    return rows
+
+
+def _classify(
+    levels: list[tuple[date, float]], previous_point: date, before: float, after: float
+) -> tuple[str | None, float]:
+    if before <= 0 < after:
+        had_mrr = any(d <= previous_point and mrr > 0 for d, mrr in levels)
+        return ("reactivation" if had_mrr else "new"), after
+    if before > 0 >= after:
+        return "churned", before
+    if after > before:
+        return "expansion", after - before
+    if after < before:
+        return "contraction", before - after
+    return None, 0.0
+
+
+def qbr_completion(
+    enterprise_accounts: Iterable[Hashable],
+    qbr_dates: Mapping[Hashable, Iterable[date]],
+    end: date,
+    months: int = 3,
+) -> float | None:
+    """Share of enterprise accounts with a QBR dated in (end - *months*, end].
+
+    The caller passes only active enterprise accounts, because the cadence promises them a
+    QBR every quarter. QBRs dated after *end* (scheduled, or a later ``--as-of``) do not
+    count. ``None`` when there are no enterprise accounts: 0% would read as a failure.
+    """
+    accounts = list(dict.fromkeys(enterprise_accounts))
+    if not accounts:
+        return None
+    since = end - relativedelta(months=months)
+    done = sum(1 for a in accounts if any(since < d <= end for d in qbr_dates.get(a, ())))
+    return done / len(accounts)
+
+
+@dataclass(frozen=True)
+class TouchpointOutcome:
+    """What on-time rate needs to know about one touchpoint."""
+
+    due: date
+    #: One of vocab.TOUCHPOINT_STATUSES.
+    status: str
+    completed_on: date | None = None
+
+
+def on_time_rate(touchpoints: Iterable[TouchpointOutcome], start: date, end: date) -> float | None:
+    """Share of touchpoints due in [start, end] that were done by their due date.
+
+    Skipped touchpoints are a decision, not a miss, so they leave the denominator. Open and
+    snoozed ones due in the period are past due by *end* and count as late: snoozing does not
+    make work on time. Ones due after *end* cannot be late yet and are left out. An unknown
+    status raises ``ValueError`` so a misspelt status never silently skews the rate.
+    """
+    total = on_time = 0
+    for tp in touchpoints:
+        if tp.status not in TOUCHPOINT_STATUSES:
+            raise ValueError(
+                f"touchpoint status must be one of {', '.join(TOUCHPOINT_STATUSES)},"
+                f" got {tp.status!r}"
+            )
+        if not start <= tp.due <= end or tp.status == "skipped":
+            continue
+        total += 1
+        if tp.status == "done" and tp.completed_on is not None and tp.completed_on <= tp.due:
+            on_time += 1
+    return on_time / total if total else None
+
+
+def health_distribution(bands: Iterable[str | None]) -> dict[str, float]:
+    """Share of accounts in each health band, over accounts that have a band.
+
+    Accounts without a score (``None``) are unknown, not red, so they are left out of the
+    denominator, matching how health treats missing data. All shares are 0.0 for an empty
+    book so the panel can always index the three keys. Unknown band names raise ValueError.
+    """
+    counts = dict.fromkeys(BANDS, 0)
+    for band in bands:
+        if band is None:
+            continue
+        if band not in counts:
+            raise ValueError(f"health band must be one of {', '.join(BANDS)}, got {band!r}")
+        counts[band] += 1
+    total = sum(counts.values())
+    return {band: (n / total if total else 0.0) for band, n in counts.items()}
+
+
+def referral_rate(new_account_sources: Iterable[str | None]) -> float | None:
+    """Share of new accounts whose source is "referral", over those whose source is known.
+
+    The source is often not recorded; counting unknown sources as "not referral" would
+    understate the rate, so ``None`` and blank strings are left out of the denominator.
+    Matching is case- and whitespace-insensitive because sources come from CSV imports.
+    """
+    known = [s.strip().casefold() for s in new_account_sources if s is not None and s.strip()]
+    if not known:
+        return None
+    return sum(1 for s in known if s == "referral") / len(known)

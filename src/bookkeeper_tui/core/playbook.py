@@ -1,0 +1,118 @@
+"""The touchpoint playbook: what *should* happen to an account, and when.
+
+Pure: given an account's tier, start and renewal dates and a window of days, it
+returns the planned occurrences in that window, each with a stable ``rule`` key.
+The store creates an occurrence only when no touchpoint of that account has the
+key yet, which makes generation idempotent and means a skipped or done occurrence
+is never resurrected. Dates use calendar arithmetic (months are months).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from bookkeeper_tui.config import PlaybookConfig
+
+
+@dataclass(frozen=True)
+class PlannedTouchpoint:
+    kind: str
+    due: date
+    rule: str
+    origin: str = "playbook"
+    note: str = ""
+
+
+_PURPOSE = {
+    "welcome": "kick-off: assign the success owner, agree 90-day objectives",
+    "check_in": "check-in: started? blockers?",
+    "mini_qbr": "mini-QBR: actual usage, expected ROI, first NPS",
+    "qbr": "quarterly review: success story if healthy, recovery plan if not",
+    "expansion": "expansion conversation: new needs, other teams, higher plans",
+    "renewal": "renewal + referral ask: year review, renewal proposal",
+    "nps_ask": "ask for an NPS score",
+    "ces_check": "pre-renewal effort check (CES)",
+}
+
+
+def purpose(kind: str) -> str:
+    """One line saying why a playbook touchpoint exists (shown beside it)."""
+    return _PURPOSE.get(kind, "")
+
+
+def _months(start: date, n: int) -> date:
+    return start + relativedelta(months=n)
+
+
+def playbook_touchpoints(
+    tier: str,
+    start: date,
+    renewal: date | None,
+    window: tuple[date, date],
+    cfg: PlaybookConfig,
+) -> list[PlannedTouchpoint]:
+    """Every playbook occurrence for one account whose due date falls inside *window*.
+
+    * First year: welcome D+1, check-in D+7, mini-QBR D+30, QBR D+90, expansion D+180.
+    * Renewal + referral ask ``renewal_lead_days`` before the renewal date, or at D+330
+      (then each year after) when no renewal date is known; a CES check before it.
+    * After onboarding, the tier's recurring cadence (enterprise monthly check-ins and
+      quarterly QBRs, mid-market quarterly QBRs, smb six-monthly check-ins); a check-in
+      falling in a QBR month is left out (the QBR covers it).
+    * An NPS ask every ``nps_every_months`` months, after the first one at the mini-QBR.
+    """
+    lo, hi = window
+    out: list[PlannedTouchpoint] = []
+
+    def add(kind: str, due: date, rule: str) -> None:
+        if lo <= due <= hi:
+            out.append(PlannedTouchpoint(kind, due, rule, note=purpose(kind)))
+
+    for kind, days in cfg.onboarding.items():
+        add(kind, start + timedelta(days=days), f"onb:{kind}")
+
+    # Renewal: anchored on the renewal date when known, else on anniversaries.
+    if renewal is not None:
+        add("renewal", renewal - timedelta(days=cfg.renewal_lead_days), f"renewal:{renewal}")
+        add("ces_check", renewal - timedelta(days=cfg.ces_lead_days), f"ces:{renewal}")
+    else:
+        first = start + timedelta(days=cfg.renewal_default_day)
+        years_lo = max(0, (lo.year - first.year) - 1)
+        for k in range(years_lo, years_lo + (hi.year - lo.year) + 3):
+            due = first + relativedelta(years=k)
+            anniversary = start + relativedelta(years=k + 1)
+            add("renewal", due, f"renewal:{anniversary}")
+            ces_due = anniversary - timedelta(days=cfg.ces_lead_days)
+            add("ces_check", ces_due, f"ces:{anniversary}")
+
+    # Recurring cadence after onboarding; occurrence n is start + n * every months.
+    onboarding_end = start + timedelta(days=cfg.onboarding_days + 7)
+    cadence = cfg.cadence_months.get(tier, {})
+    qbr_every = cadence.get("qbr")
+    first_n = max(1, (lo.year - start.year) * 12 + (lo.month - start.month) - 1)
+    last_n = (hi.year - start.year) * 12 + (hi.month - start.month) + 1
+    for kind, every in cadence.items():
+        if every <= 0:
+            continue
+        n0 = max(1, first_n // every)
+        for n in range(n0, last_n // every + 1):
+            months = n * every
+            due = _months(start, months)
+            if due <= onboarding_end:
+                continue
+            if kind != "qbr" and qbr_every and months % qbr_every == 0:
+                continue
+            add(kind, due, f"cad:{kind}:{months}")
+
+    every = cfg.nps_every_months
+    if every > 0:
+        n0 = max(1, first_n // every)
+        for n in range(n0, last_n // every + 1):
+            months = 1 + n * every
+            add("nps_ask", _months(start, months), f"nps:{months}")
+
+    out.sort(key=lambda p: (p.due, p.kind))
+    return out

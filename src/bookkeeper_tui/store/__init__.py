@@ -1,0 +1,1 @@
+"""Persistence: engine, schema and migrations, and the Book query/command API."""

@@ -1,0 +1,1050 @@
+"""The book: the query and command API the CLI and the TUI share.
+
+Every user action is one transaction (``Book.write``): either all of it is stored
+or nothing is. Bad input raises :class:`BookError` with one sentence naming the
+wrong part and how to fix it; callers turn it into exit code 2 or an inline error.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
+
+from bookkeeper_tui.config import DEFAULT, Config
+from bookkeeper_tui.core import kpi as kpis
+from bookkeeper_tui.core import nps as npsm
+from bookkeeper_tui.core.loop import band_touchpoints, score_touchpoints
+from bookkeeper_tui.core.models import (
+    Account,
+    Contact,
+    HealthSnapshot,
+    Interaction,
+    Meta,
+    MrrLevel,
+    Score,
+    Touchpoint,
+    name_key,
+)
+from bookkeeper_tui.core.playbook import PlannedTouchpoint, playbook_touchpoints
+from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
+from bookkeeper_tui.core.signals import churn_spans
+from bookkeeper_tui.core.tiers import suggest_tier
+from bookkeeper_tui.core.vocab import (
+    COMPLETES,
+    ROLES,
+    SCORE_COMPLETES,
+    TIER_ALIASES,
+    TIERS,
+)
+from bookkeeper_tui.store.engine import StoreError, make_engine
+from bookkeeper_tui.store.schema import ensure_schema
+from bookkeeper_tui.store.state import AccountState, effective_due, load_states
+
+#: Playbook touchpoints older than this are not created when first noticed
+#: (an imported five-year-old account does not get a year of overdue onboarding).
+PLAYBOOK_LOOKBACK_DAYS = 30
+#: A logged interaction completes a matching open touchpoint due up to this far ahead.
+COMPLETE_AHEAD_DAYS = 30
+
+
+class BookError(ValueError):
+    """Bad input: one sentence naming what was wrong and how to fix it."""
+
+    def __init__(self, message: str, start: int | None = None, end: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.start = start
+        self.end = end
+
+
+def parse_tier(value: str) -> str:
+    tier = TIER_ALIASES.get(value.strip().casefold())
+    if tier is None:
+        raise BookError(f"unknown tier '{value}'; use one of {', '.join(TIERS)}")
+    return tier
+
+
+def parse_iso(value: str, what: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise BookError(f"{what} '{value}' is not a date; write it as YYYY-MM-DD") from None
+
+
+@dataclass
+class TodayRow:
+    touchpoint_id: int
+    account_id: int
+    account: str
+    kind: str
+    due: date
+    days_overdue: int
+    tier: str
+    health: float | None
+    band: str | None
+    note: str
+    origin: str
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.touchpoint_id,
+            "account": self.account,
+            "kind": self.kind,
+            "due": self.due.isoformat(),
+            "days_overdue": self.days_overdue,
+            "tier": self.tier,
+            "health": self.health,
+            "band": self.band,
+            "origin": self.origin,
+            "note": self.note,
+        }
+
+
+@dataclass
+class LogResult:
+    account: str
+    interaction_id: int
+    kind: str
+    day: date
+    summary: str
+    contact: str | None
+    contact_created: bool
+    scores: list[tuple[str, int]]
+    mrr_before: float | None
+    mrr_after: float | None
+    completed: list[tuple[str, date]]
+    created: list[tuple[str, date, str]]
+    next: tuple[str, date] | None
+    tags: list[str]
+    churn_terms: list[str]
+    health: float | None
+    band: str | None
+    previous_band: str | None
+    extra: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "account": self.account,
+            "interaction_id": self.interaction_id,
+            "kind": self.kind,
+            "date": self.day.isoformat(),
+            "summary": self.summary,
+            "contact": self.contact,
+            "contact_created": self.contact_created,
+            "scores": [{"kind": k, "value": v} for k, v in self.scores],
+            "mrr": None
+            if self.mrr_after is None
+            else {"from": self.mrr_before, "to": self.mrr_after},
+            "completed": [{"kind": k, "due": d.isoformat()} for k, d in self.completed],
+            "created": [
+                {"kind": k, "due": d.isoformat(), "origin": o} for k, d, o in self.created
+            ],
+            "next": None if self.next is None else {"kind": self.next[0], "due": self.next[1].isoformat()},
+            "tags": self.tags,
+            "churn_terms": self.churn_terms,
+            "health": self.health,
+            "band": self.band,
+        }
+
+
+class Book:
+    """One customer book, on SQLite or any SQLAlchemy backend."""
+
+    def __init__(self, engine, location: str, config: Config = DEFAULT):
+        self.engine = engine
+        self.location = location
+        self.config = config
+        self._write_engine = engine.execution_options(immediate=True)
+
+    @classmethod
+    def open(cls, db: str | None = None, config: Config = DEFAULT) -> Book:
+        engine, location = make_engine(db)
+        try:
+            ensure_schema(engine)
+        except OperationalError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"cannot open the book at {location} ({exc.orig}); "
+                "if the file is damaged, restore it from a backup"
+            ) from exc
+        except Exception:
+            engine.dispose()
+            raise
+        return cls(engine, location, config)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- sessions ---------------------------------------------------------------------
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One user action = one transaction: committed whole or rolled back whole."""
+        with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    # -- accounts -------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        with self.read() as s:
+            return s.execute(select(func.count(Account.id))).scalar_one() == 0
+
+    def account_names(self) -> list[str]:
+        with self.read() as s:
+            return list(s.execute(select(Account.name).order_by(Account.name)).scalars())
+
+    def add_account(
+        self,
+        name: str,
+        tier: str | None,
+        start: date,
+        renewal: date | None = None,
+        mrr: float | None = None,
+        owner: str | None = None,
+        industry: str | None = None,
+        tags: Sequence[str] = (),
+        external_id: str | None = None,
+        source: str | None = None,
+        session: Session | None = None,
+    ) -> Account:
+        name = " ".join(name.split())
+        if not name:
+            raise BookError("the account name is empty; give a name, e.g. bookkeeper add \"Acme Corp\"")
+        if len(name) > 200:
+            raise BookError("the account name is longer than 200 characters; shorten it")
+        if mrr is not None and mrr < 0:
+            raise BookError(f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500")
+        if renewal is not None and renewal < start:
+            raise BookError(f"the renewal date {renewal} is before the start date {start}; check --renewal")
+        manual = tier is not None
+        if tier is None:
+            tier = suggest_tier((mrr or 0) * 12, self.config.tiers)
+        else:
+            tier = parse_tier(tier)
+        if session is None:
+            with self.write() as s:
+                return self.add_account(
+                    name, tier if manual else None, start, renewal, mrr, owner, industry,
+                    tags, external_id, source, session=s,
+                )
+        key = name_key(name)
+        clash = session.execute(select(Account.name).where(Account.name_key == key)).scalar()
+        if clash is not None:
+            raise BookError(
+                f"an account named '{clash}' already exists; names are unique ignoring case, "
+                "choose another name"
+            )
+        acc = Account(
+            name=name,
+            name_key=key,
+            tier=tier,
+            tier_manual=manual,
+            start=start,
+            renewal=renewal,
+            owner=owner,
+            industry=industry,
+            tags=" ".join(t.lstrip("#").casefold() for t in tags),
+            external_id=external_id,
+            source=source,
+        )
+        session.add(acc)
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise BookError(f"the account '{name}' clashes with an existing one ({exc.orig})") from None
+        if mrr is not None:
+            session.add(MrrLevel(account_id=acc.id, effective=start, mrr=float(mrr)))
+            if mrr == 0:
+                acc.status = "churned"
+        return acc
+
+    def find_account(self, session: Session, query: str) -> Account:
+        """An account by exact name, external id, unique prefix or close spelling."""
+        q = query.strip()
+        if not q:
+            raise BookError("give an account name")
+        acc = session.execute(select(Account).where(Account.name_key == name_key(q))).scalar()
+        if acc is None:
+            acc = session.execute(select(Account).where(Account.external_id == q)).scalar()
+        if acc is not None:
+            return acc
+        names = list(session.execute(select(Account.name)).scalars())
+        try:
+            name, used = match_account(q.split(), names)
+        except QuickLogError as exc:
+            raise BookError(exc.message) from None
+        if used != len(q.split()):
+            raise BookError(f"no account is named '{q}'; did you mean '{name}'?")
+        return session.execute(select(Account).where(Account.name == name)).scalar_one()
+
+    # -- playbook and health sync -------------------------------------------------------
+    def sync(self, as_of: date, force: bool = False, account_ids: Sequence[int] | None = None) -> bool:
+        """Bring planned touchpoints and today's health snapshots up to *as_of*.
+
+        Runs once per day for the whole book (``meta.synced_on``) and again for the
+        accounts a write touched. Returns True when it did any work.
+        """
+        with self.write() as s:
+            if account_ids is None and not force:
+                mark = s.get(Meta, "synced_on")
+                if mark is not None and mark.value == as_of.isoformat():
+                    return False
+            self._sync_playbook(s, as_of, account_ids)
+            self._sync_health(s, as_of, account_ids)
+            if account_ids is None:
+                s.merge(Meta(key="synced_on", value=as_of.isoformat()))
+        return True
+
+    def _insert_planned(
+        self, s: Session, account_id: int, planned: Sequence[PlannedTouchpoint]
+    ) -> list[PlannedTouchpoint]:
+        if not planned:
+            return []
+        rules = [p.rule for p in planned]
+        existing = set(
+            s.execute(
+                select(Touchpoint.rule)
+                .where(Touchpoint.account_id == account_id)
+                .where(Touchpoint.rule.in_(rules))
+            ).scalars()
+        )
+        new = [p for p in planned if p.rule not in existing]
+        if new:
+            s.execute(
+                insert(Touchpoint),
+                [
+                    {
+                        "account_id": account_id,
+                        "kind": p.kind,
+                        "due": p.due,
+                        "status": "open",
+                        "origin": p.origin,
+                        "rule": p.rule,
+                        "note": p.note,
+                        "created_at": datetime.now(UTC),
+                    }
+                    for p in new
+                ],
+            )
+        return new
+
+    def _sync_playbook(self, s: Session, as_of: date, account_ids: Sequence[int] | None) -> None:
+        pc = self.config.playbook
+        window = (as_of - timedelta(days=PLAYBOOK_LOOKBACK_DAYS), as_of + timedelta(days=pc.horizon_days))
+        q = select(Account.id, Account.tier, Account.start, Account.renewal).where(
+            Account.status == "active"
+        )
+        if account_ids is not None:
+            q = q.where(Account.id.in_(account_ids))
+        accounts = s.execute(q).all()
+        if not accounts:
+            return
+        ids = [a.id for a in accounts] if account_ids is not None else None
+        existing: dict[int, dict[str, tuple[int, str, date]]] = {}
+        rq = select(
+            Touchpoint.account_id, Touchpoint.rule, Touchpoint.id, Touchpoint.status, Touchpoint.due
+        ).where(Touchpoint.origin == "playbook")
+        if ids is not None:
+            rq = rq.where(Touchpoint.account_id.in_(ids))
+        for aid, rule, tid, status, due in s.execute(rq):
+            existing.setdefault(aid, {})[rule] = (tid, status, due)
+        rows: list[dict] = []
+        stale: list[int] = []
+        now = datetime.now(UTC)
+        for aid, tier, start, renewal in accounts:
+            planned = playbook_touchpoints(tier, start, renewal, window, pc)
+            have = existing.get(aid, {})
+            wanted = {p.rule for p in planned}
+            for p in planned:
+                if p.rule not in have:
+                    rows.append(
+                        {
+                            "account_id": aid,
+                            "kind": p.kind,
+                            "due": p.due,
+                            "status": "open",
+                            "origin": "playbook",
+                            "rule": p.rule,
+                            "note": p.note,
+                            "created_at": now,
+                        }
+                    )
+            # Follow tier changes: open recurring touchpoints the tier no longer plans go.
+            for rule, (tid, status, due) in have.items():
+                if (
+                    rule.startswith("cad:")
+                    and status == "open"
+                    and due > as_of
+                    and due <= window[1]
+                    and rule not in wanted
+                ):
+                    stale.append(tid)
+        if rows:
+            s.execute(insert(Touchpoint), rows)
+        if stale:
+            s.execute(delete(Touchpoint).where(Touchpoint.id.in_(stale)))
+
+    def _sync_health(self, s: Session, as_of: date, account_ids: Sequence[int] | None) -> None:
+        states = self._snapshot_health(s, as_of, account_ids)
+        lc = self.config.loop
+        for aid, st in states.items():
+            planned = band_touchpoints(st.previous_band, st.health.band, as_of, lc)
+            if planned:
+                has_open = s.execute(
+                    select(func.count(Touchpoint.id))
+                    .where(Touchpoint.account_id == aid)
+                    .where(Touchpoint.kind == "intervention")
+                    .where(Touchpoint.status.in_(("open", "snoozed")))
+                ).scalar_one()
+                if not has_open:
+                    self._insert_planned(s, aid, planned)
+
+    def _snapshot_health(
+        self, s: Session, as_of: date, account_ids: Sequence[int] | None
+    ) -> dict[int, AccountState]:
+        """Store each active account's health on *as_of* (one snapshot a day, replaced)."""
+        states = load_states(s, as_of, self.config, account_ids, include_churned=False)
+        states = {aid: st for aid, st in states.items() if st.account.start <= as_of}
+        if not states:
+            return states
+        ids = list(states)
+        s.execute(
+            delete(HealthSnapshot)
+            .where(HealthSnapshot.day == as_of)
+            .where(HealthSnapshot.account_id.in_(ids))
+        )
+        s.execute(
+            insert(HealthSnapshot),
+            [
+                {
+                    "account_id": aid,
+                    "day": as_of,
+                    "score": st.health.score,
+                    "band": st.health.band,
+                    "components": json.dumps([[c.name, c.value] for c in st.health.components]),
+                }
+                for aid, st in states.items()
+            ],
+        )
+        return states
+
+    # -- views ------------------------------------------------------------------------
+    def states(self, as_of: date, account_ids: Sequence[int] | None = None) -> dict[int, AccountState]:
+        with self.read() as s:
+            return load_states(s, as_of, self.config, account_ids)
+
+    def today(self, as_of: date, ahead_days: int = 0) -> list[TodayRow]:
+        """Open touchpoints due by *as_of* (+ *ahead_days*), most urgent first."""
+        limit = as_of + timedelta(days=ahead_days)
+        with self.read() as s:
+            tps = list(
+                s.execute(
+                    select(Touchpoint, Account.name, Account.tier)
+                    .join(Account, Account.id == Touchpoint.account_id)
+                    .where(Account.status == "active")
+                    .where(Touchpoint.status.in_(("open", "snoozed")))
+                    .where(Touchpoint.due <= limit)
+                ).all()
+            )
+            tps = [(tp, n, t) for tp, n, t in tps if effective_due(tp) <= limit]
+            ids = sorted({tp.account_id for tp, _, _ in tps})
+            snaps = {}
+            if ids:
+                for aid, score, band in s.execute(
+                    select(HealthSnapshot.account_id, HealthSnapshot.score, HealthSnapshot.band)
+                    .where(HealthSnapshot.account_id.in_(ids))
+                    .where(HealthSnapshot.day <= as_of)
+                    .order_by(HealthSnapshot.day)
+                ):
+                    snaps[aid] = (score, band)
+        band_rank = {"red": 0, "yellow": 1, "green": 2, None: 3}
+        tier_rank = {t: i for i, t in enumerate(TIERS)}
+        rows = []
+        for tp, name, tier in tps:
+            due = effective_due(tp)
+            score, band = snaps.get(tp.account_id, (None, None))
+            rows.append(
+                TodayRow(
+                    touchpoint_id=tp.id,
+                    account_id=tp.account_id,
+                    account=name,
+                    kind=tp.kind,
+                    due=due,
+                    days_overdue=(as_of - due).days,
+                    tier=tier,
+                    health=score,
+                    band=band,
+                    note=tp.note,
+                    origin=tp.origin,
+                )
+            )
+        rows.sort(
+            key=lambda r: (
+                -max(r.days_overdue, 0),
+                r.due,
+                band_rank.get(r.band, 3),
+                tier_rank.get(r.tier, 9),
+                r.account.casefold(),
+                r.touchpoint_id,
+            )
+        )
+        return rows
+
+    def accounts(
+        self, as_of: date, tier: str | None = None, band: str | None = None
+    ) -> list[AccountState]:
+        tier = parse_tier(tier) if tier else None
+        if band is not None and band not in ("green", "yellow", "red"):
+            raise BookError(f"unknown health band '{band}'; use green, yellow or red")
+        with self.read() as s:
+            ids = None
+            if tier:
+                ids = list(s.execute(select(Account.id).where(Account.tier == tier)).scalars())
+            states = load_states(s, as_of, self.config, ids)
+        out = [st for st in states.values() if band is None or st.health.band == band]
+        tier_rank = {t: i for i, t in enumerate(TIERS)}
+        out.sort(key=lambda st: (tier_rank.get(st.account.tier, 9), st.account.name.casefold()))
+        return out
+
+    def show(self, query: str, as_of: date) -> dict:
+        """One account: health with its breakdown, contacts, open touchpoints, timeline."""
+        with self.read() as s:
+            acc = self.find_account(s, query)
+            st = load_states(s, as_of, self.config, [acc.id])[acc.id]
+            contacts = list(
+                s.execute(select(Contact).where(Contact.account_id == acc.id).order_by(Contact.name)).scalars()
+            )
+            by_id = {c.id: c for c in contacts}
+            latest: dict[int, dict[str, float]] = {}
+            scores = list(
+                s.execute(
+                    select(Score).where(Score.account_id == acc.id).order_by(Score.day, Score.id)
+                ).scalars()
+            )
+            for sc in scores:
+                if sc.contact_id is not None and sc.day <= as_of:
+                    latest.setdefault(sc.contact_id, {})[sc.kind] = sc.value
+            interactions = list(
+                s.execute(
+                    select(Interaction).where(Interaction.account_id == acc.id)
+                ).scalars()
+            )
+            tps = list(
+                s.execute(
+                    select(Touchpoint).where(Touchpoint.account_id == acc.id).order_by(Touchpoint.due)
+                ).scalars()
+            )
+        words = self.config.churn_words
+        timeline: list[dict] = []
+        for it in interactions:
+            text = f"{it.summary}\n{it.notes}"
+            spans = churn_spans(text, words)
+            timeline.append(
+                {
+                    "type": "interaction",
+                    "date": it.day.isoformat(),
+                    "kind": it.kind,
+                    "summary": it.summary,
+                    "notes": it.notes,
+                    "contact": by_id[it.contact_id].name if it.contact_id in by_id else None,
+                    "tags": it.tags.split(),
+                    "churn_terms": list(dict.fromkeys(t for _, _, t in spans)),
+                    "_order": (it.day, 2, it.id),
+                }
+            )
+        for sc in scores:
+            timeline.append(
+                {
+                    "type": "score",
+                    "date": sc.day.isoformat(),
+                    "kind": sc.kind,
+                    "value": sc.value,
+                    "contact": by_id[sc.contact_id].name if sc.contact_id in by_id else None,
+                    "_order": (sc.day, 1, sc.id),
+                }
+            )
+        prev = 0.0
+        for eff, mrr in st.levels:
+            timeline.append(
+                {
+                    "type": "mrr",
+                    "date": eff.isoformat(),
+                    "from": prev,
+                    "to": mrr,
+                    "movement": _movement(prev, mrr, seen=prev > 0 or eff != st.levels[0][0]),
+                    "_order": (eff, 0, 0),
+                }
+            )
+            prev = mrr
+        for tp in tps:
+            if tp.status in ("done", "skipped"):
+                day = tp.completed_on or tp.due
+                timeline.append(
+                    {
+                        "type": "touchpoint",
+                        "date": day.isoformat(),
+                        "kind": tp.kind,
+                        "status": tp.status,
+                        "due": tp.due.isoformat(),
+                        "reason": tp.skip_reason,
+                        "_order": (day, 0, tp.id),
+                    }
+                )
+        timeline.sort(key=lambda e: e["_order"], reverse=True)
+        for e in timeline:
+            del e["_order"]
+        h = st.health
+        return {
+            "name": acc.name,
+            "external_id": acc.external_id,
+            "tier": acc.tier,
+            "status": acc.status,
+            "start": acc.start.isoformat(),
+            "renewal": acc.renewal.isoformat() if acc.renewal else None,
+            "owner": acc.owner,
+            "industry": acc.industry,
+            "tags": acc.tags.split(),
+            "mrr": st.mrr,
+            "health": {
+                "score": h.score,
+                "band": h.band,
+                "overridden": h.overridden,
+                "components": [
+                    {
+                        "name": c.name,
+                        "value": c.value,
+                        "weight": c.weight,
+                        "share": round(c.share, 4),
+                        "detail": c.detail,
+                    }
+                    for c in h.components
+                ],
+                "missing": list(h.missing),
+                "changes": _explain(st),
+            },
+            "flags": [{"code": f.code, "kind": f.kind, "label": f.label, "detail": f.detail} for f in st.flags],
+            "nps": {
+                "account_mean": st.nps.account_mean,
+                "user_mean": st.nps.user_mean,
+                "gap": st.nps.gap,
+                "flagged": st.nps.flagged,
+            },
+            "contacts": [
+                {
+                    "name": c.name,
+                    "role": c.role,
+                    "email": c.email,
+                    "left_on": c.left_on.isoformat() if c.left_on else None,
+                    "scores": latest.get(c.id, {}),
+                }
+                for c in contacts
+            ],
+            "touchpoints": [
+                {
+                    "id": tp.id,
+                    "kind": tp.kind,
+                    "due": effective_due(tp).isoformat(),
+                    "status": tp.status,
+                    "origin": tp.origin,
+                    "note": tp.note,
+                }
+                for tp in sorted(
+                    (t for t in tps if t.status in ("open", "snoozed")), key=effective_due
+                )
+            ],
+            "timeline": timeline,
+        }
+
+    def kpi(self, as_of: date, period: str = "12m") -> dict:
+        """The KPI panel's numbers for the period ending *as_of* (docs/domain.md)."""
+        try:
+            start = kpis.period_start(as_of, period)
+        except ValueError as exc:
+            raise BookError(str(exc)) from None
+        with self.read() as s:
+            history: dict[int, list[tuple[date, float]]] = {}
+            for aid, eff, mrr in s.execute(
+                select(MrrLevel.account_id, MrrLevel.effective, MrrLevel.mrr).order_by(
+                    MrrLevel.account_id, MrrLevel.effective
+                )
+            ):
+                history.setdefault(aid, []).append((eff, mrr))
+            responses = [
+                npsm.NpsResponse(aid, cid, role or "other", day, int(value))
+                for aid, cid, role, day, value in s.execute(
+                    select(Score.account_id, Score.contact_id, Contact.role, Score.day, Score.value)
+                    .join(Contact, Contact.id == Score.contact_id, isouter=True)
+                    .where(Score.kind == "nps")
+                    .where(Score.day >= start)
+                    .where(Score.day <= as_of)
+                    .order_by(Score.day, Score.id)
+                )
+            ]
+            enterprise = list(
+                s.execute(
+                    select(Account.id)
+                    .where(Account.tier == "enterprise")
+                    .where(Account.status == "active")
+                    .where(Account.start <= as_of)
+                ).scalars()
+            )
+            qbrs: dict[int, list[date]] = {}
+            for aid, day in s.execute(
+                select(Interaction.account_id, Interaction.day)
+                .where(Interaction.kind == "qbr")
+                .where(Interaction.day > as_of - timedelta(days=120))
+                .where(Interaction.day <= as_of)
+            ):
+                qbrs.setdefault(aid, []).append(day)
+            outcomes = [
+                kpis.TouchpointOutcome(due, status, done)
+                for due, status, done in s.execute(
+                    select(Touchpoint.due, Touchpoint.status, Touchpoint.completed_on)
+                    .where(Touchpoint.due >= start)
+                    .where(Touchpoint.due <= as_of)
+                )
+            ]
+            new_sources = list(
+                s.execute(
+                    select(Account.source).where(Account.start >= start).where(Account.start <= as_of)
+                ).scalars()
+            )
+            states = load_states(s, as_of, self.config, include_churned=False)
+            trend = [
+                (day, green, total)
+                for day, green, total in s.execute(
+                    select(
+                        HealthSnapshot.day,
+                        func.sum(func.coalesce((HealthSnapshot.band == "green"), False).cast(int_type())),
+                        func.count(HealthSnapshot.band),
+                    )
+                    .where(HealthSnapshot.day >= start)
+                    .where(HealthSnapshot.day <= as_of)
+                    .group_by(HealthSnapshot.day)
+                    .order_by(HealthSnapshot.day)
+                )
+            ]
+        rev = kpis.revenue_kpis(history, start, as_of)
+        dist = kpis.health_distribution(st.health.band for st in states.values())
+        return {
+            "period": {"start": start.isoformat(), "end": as_of.isoformat()},
+            "starting_mrr": round(rev.starting_mrr, 2),
+            "ending_mrr": round(rev.ending_mrr, 2),
+            "nrr": _r(rev.nrr),
+            "grr": _r(rev.grr),
+            "logo_retention": _r(rev.logo_retention),
+            "logo_churn": _r(rev.logo_churn),
+            "cohort_size": rev.cohort_size,
+            "churned_logos": rev.churned_logos,
+            "expansion_mrr": round(rev.expansion_mrr, 2),
+            "contraction_mrr": round(rev.contraction_mrr, 2),
+            "churned_mrr": round(rev.churned_mrr, 2),
+            "new_mrr": round(rev.new_mrr, 2),
+            "expansion_share": _r(rev.expansion_share),
+            "nps": _r(npsm.portfolio_nps(responses, start, as_of), 1),
+            "account_nps": _r(
+                npsm.account_nps(responses, start, as_of, self.config.nps.role_weights), 1
+            ),
+            "user_nps": _r(npsm.user_nps(responses, start, as_of), 1),
+            "nps_responses": len(responses),
+            "health": {k: _r(v) for k, v in dist.items()},
+            "accounts_scored": sum(1 for st in states.values() if st.health.band),
+            "qbr_completion": _r(kpis.qbr_completion(enterprise, qbrs, as_of)),
+            "on_time_rate": _r(kpis.on_time_rate(outcomes, start, as_of)),
+            "referral_rate": _r(kpis.referral_rate(new_sources)),
+            "green_trend": [
+                {"date": d.isoformat(), "green": _r(g / t if t else None)} for d, g, t in trend
+            ],
+            "mrr_by_month": kpis.mrr_movements_by_month(history, start, as_of),
+        }
+
+    # -- quick log ----------------------------------------------------------------------
+    def parse(self, line: str, today: date) -> QuickLog:
+        try:
+            return parse_quicklog(line, self.account_names(), today)
+        except QuickLogError as exc:
+            raise BookError(exc.message, exc.start, exc.end) from None
+
+    def log(
+        self,
+        line: str,
+        today: date,
+        now: datetime | None = None,
+        touchpoint_id: int | None = None,
+    ) -> LogResult:
+        """Record a quick-log line in one transaction and bring its account up to date.
+
+        *touchpoint_id* completes that touchpoint (logging from a Today row) instead of
+        the earliest matching one.
+        """
+        parsed = self.parse(line, today)
+        return self.record(parsed, today, now, touchpoint_id)
+
+    def record(
+        self,
+        q: QuickLog,
+        today: date,
+        now: datetime | None = None,
+        touchpoint_id: int | None = None,
+    ) -> LogResult:
+        lc = self.config.loop
+        with self.write() as s:
+            acc = s.execute(select(Account).where(Account.name == q.account)).scalar_one_or_none()
+            if acc is None:
+                raise BookError(f"the account '{q.account}' no longer exists; check the name")
+            contact_id = None
+            created_contact = False
+            if q.contact:
+                key = name_key(q.contact)
+                contact = s.execute(
+                    select(Contact).where(Contact.account_id == acc.id).where(Contact.name_key == key)
+                ).scalar()
+                if contact is None:
+                    contact = Contact(account_id=acc.id, name=" ".join(q.contact.split()), name_key=key)
+                    s.add(contact)
+                    s.flush()
+                    created_contact = True
+                contact_id = contact.id
+            at = None if q.dated else (now or datetime.now(UTC))
+            it = Interaction(
+                account_id=acc.id,
+                contact_id=contact_id,
+                kind=q.kind,
+                day=q.when,
+                at=at,
+                summary=q.summary,
+                tags=" ".join(q.tags),
+            )
+            s.add(it)
+            s.flush()
+            created: list[tuple[str, date, str]] = []
+            completed: list[tuple[str, date]] = []
+            # Scores and what they call for.
+            for sc in q.scores:
+                score = Score(
+                    account_id=acc.id,
+                    contact_id=contact_id,
+                    interaction_id=it.id,
+                    kind=sc.kind,
+                    value=float(sc.value),
+                    day=q.when,
+                )
+                s.add(score)
+                s.flush()
+                recent_ref = s.execute(
+                    select(func.count(Touchpoint.id))
+                    .where(Touchpoint.account_id == acc.id)
+                    .where(Touchpoint.kind == "referral_ask")
+                    .where(Touchpoint.due > q.when - timedelta(days=self.config.signals.referral_quiet_days))
+                ).scalar_one()
+                planned = score_touchpoints(
+                    sc.kind, sc.value, q.when, str(score.id), lc,
+                    referral_asked_recently=bool(recent_ref),
+                )
+                for p in self._insert_planned(s, acc.id, planned):
+                    created.append((p.kind, p.due, p.origin))
+            # Revenue.
+            mrr_before = mrr_after = None
+            if q.mrr is not None:
+                levels = list(
+                    s.execute(
+                        select(MrrLevel).where(MrrLevel.account_id == acc.id).order_by(MrrLevel.effective)
+                    ).scalars()
+                )
+                mrr_before = 0.0
+                for lv in levels:
+                    if lv.effective <= q.when:
+                        mrr_before = lv.mrr
+                same = next((lv for lv in levels if lv.effective == q.when), None)
+                if same is not None:
+                    same.mrr = float(q.mrr)
+                    same.interaction_id = it.id
+                else:
+                    s.add(MrrLevel(account_id=acc.id, effective=q.when, mrr=float(q.mrr), interaction_id=it.id))
+                mrr_after = float(q.mrr)
+                latest = max([lv.effective for lv in levels] + [q.when])
+                if latest == q.when:
+                    acc.status = "churned" if q.mrr == 0 else "active"
+                acc.version += 1
+                acc.updated_at = datetime.now(UTC)
+            # Complete what this interaction (and its scores) fulfils.
+            open_q = (
+                select(Touchpoint)
+                .where(Touchpoint.account_id == acc.id)
+                .where(Touchpoint.status.in_(("open", "snoozed")))
+                .order_by(Touchpoint.due, Touchpoint.id)
+            )
+            open_tps = list(s.execute(open_q).scalars())
+            done_ids: set[int] = set()
+            if touchpoint_id is not None:
+                target = next((t for t in open_tps if t.id == touchpoint_id), None)
+                if target is None:
+                    raise BookError("that touchpoint is no longer open; refresh and try again")
+                self._complete(target, q.when, it.id)
+                completed.append((target.kind, target.due))
+                done_ids.add(target.id)
+            else:
+                horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
+                kinds = COMPLETES.get(q.kind, frozenset())
+                match = next(
+                    (t for t in open_tps if t.kind in kinds and t.due <= horizon), None
+                )
+                if match is not None:
+                    self._complete(match, q.when, it.id)
+                    completed.append((match.kind, match.due))
+                    done_ids.add(match.id)
+            for sc in q.scores:
+                kinds = SCORE_COMPLETES.get(sc.kind, frozenset())
+                horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
+                match = next(
+                    (
+                        t for t in open_tps
+                        if t.kind in kinds and t.due <= horizon and t.id not in done_ids
+                    ),
+                    None,
+                )
+                if match is not None:
+                    self._complete(match, q.when, it.id)
+                    completed.append((match.kind, match.due))
+                    done_ids.add(match.id)
+            nxt = None
+            if q.next is not None:
+                s.add(
+                    Touchpoint(
+                        account_id=acc.id,
+                        kind=q.next.kind,
+                        due=q.next.due,
+                        origin="manual",
+                        note=q.summary[:200],
+                    )
+                )
+                nxt = (q.next.kind, q.next.due)
+            s.flush()
+            # Health today, and an intervention if it fell into red.
+            as_of = max(today, q.when)
+            self._sync_health(s, as_of, [acc.id])
+            snap = s.execute(
+                select(HealthSnapshot.score, HealthSnapshot.band)
+                .where(HealthSnapshot.account_id == acc.id)
+                .where(HealthSnapshot.day == as_of)
+            ).first()
+            prev_band = s.execute(
+                select(HealthSnapshot.band)
+                .where(HealthSnapshot.account_id == acc.id)
+                .where(HealthSnapshot.day < as_of)
+                .order_by(HealthSnapshot.day.desc())
+                .limit(1)
+            ).scalar()
+            for tp in s.execute(
+                select(Touchpoint)
+                .where(Touchpoint.account_id == acc.id)
+                .where(Touchpoint.kind == "intervention")
+                .where(Touchpoint.rule == f"loop:intervention:{as_of.isoformat()}")
+            ).scalars():
+                created.append((tp.kind, tp.due, tp.origin))
+            terms = list(dict.fromkeys(t for _, _, t in churn_spans(q.summary, self.config.churn_words)))
+            return LogResult(
+                account=acc.name,
+                interaction_id=it.id,
+                kind=q.kind,
+                day=q.when,
+                summary=q.summary,
+                contact=q.contact,
+                contact_created=created_contact,
+                scores=[(sc.kind, sc.value) for sc in q.scores],
+                mrr_before=mrr_before,
+                mrr_after=mrr_after,
+                completed=completed,
+                created=created,
+                next=nxt,
+                tags=list(q.tags),
+                churn_terms=terms,
+                health=snap[0] if snap else None,
+                band=snap[1] if snap else None,
+                previous_band=prev_band,
+            )
+
+    @staticmethod
+    def _complete(tp: Touchpoint, day: date, interaction_id: int) -> None:
+        tp.status = "done"
+        tp.completed_on = day
+        tp.interaction_id = interaction_id
+        tp.snoozed_until = None
+
+    # -- touchpoint actions (TUI) ---------------------------------------------------------
+    def snooze(self, touchpoint_id: int, until: date) -> None:
+        with self.write() as s:
+            n = s.execute(
+                update(Touchpoint)
+                .where(Touchpoint.id == touchpoint_id)
+                .where(Touchpoint.status.in_(("open", "snoozed")))
+                .values(status="snoozed", snoozed_until=until)
+            ).rowcount
+            if not n:
+                raise BookError("that touchpoint is no longer open")
+
+    def skip(self, touchpoint_id: int, reason: str, day: date) -> None:
+        if not reason.strip():
+            raise BookError("give a reason for skipping, e.g. 'customer on holiday'")
+        with self.write() as s:
+            n = s.execute(
+                update(Touchpoint)
+                .where(Touchpoint.id == touchpoint_id)
+                .where(Touchpoint.status.in_(("open", "snoozed")))
+                .values(status="skipped", skip_reason=reason.strip(), completed_on=day)
+            ).rowcount
+            if not n:
+                raise BookError("that touchpoint is no longer open")
+
+    def set_contact_role(self, account: str, contact: str, role: str, left_on: date | None = None) -> None:
+        if role not in ROLES:
+            raise BookError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+        with self.write() as s:
+            acc = self.find_account(s, account)
+            key = name_key(contact)
+            c = s.execute(
+                select(Contact).where(Contact.account_id == acc.id).where(Contact.name_key == key)
+            ).scalar()
+            if c is None:
+                c = Contact(account_id=acc.id, name=contact.strip(), name_key=key)
+                s.add(c)
+            c.role = role
+            c.left_on = left_on
+
+
+def int_type():
+    from sqlalchemy import Integer
+
+    return Integer
+
+
+def _r(value: float | None, digits: int = 4) -> float | None:
+    return None if value is None else round(value, digits)
+
+
+def _movement(before: float, after: float, seen: bool) -> str:
+    if before == 0 and after > 0:
+        return "reactivation" if seen else "new"
+    if after == 0 and before > 0:
+        return "churn"
+    if after > before:
+        return "expansion"
+    if after < before:
+        return "contraction"
+    return "flat"
+
+
+def _explain(st: AccountState) -> list[str]:
+    from bookkeeper_tui.core.health import explain_change
+
+    return explain_change(st.previous_components, st.health)

@@ -1,0 +1,84 @@
+"""Schema version and migrations.
+
+A small versioned mechanism rather than Alembic: the app opens the book many times
+a day and Alembic's import and revision scan would cost start-up time, while the
+needs are simple (forward-only steps, one book at a time, SQLite and PostgreSQL).
+
+* A new book is created from the current models and stamped ``SCHEMA_VERSION``.
+* An existing book at version k runs ``MIGRATIONS[k+1..]`` in one transaction each,
+  bumping ``meta.schema_version`` inside the same transaction, so an interrupted
+  upgrade leaves the book at a consistent earlier version.
+* A book written by a newer version is refused untouched.
+
+A migration is a function of a SQLAlchemy ``Connection``; write it with portable
+DDL (``sqlalchemy`` constructs or plain ``ALTER TABLE ... ADD COLUMN``), never drop a
+column that holds user data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from bookkeeper_tui.core import models  # noqa: F401  (registers the tables)
+from bookkeeper_tui.store.engine import StoreError
+
+#: version -> the step that brings a book from version-1 to version.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
+
+SCHEMA_VERSION = 1
+
+
+def current_version(conn: Connection) -> int | None:
+    """The book's schema version; None for an empty database."""
+    tables = set(inspect(conn).get_table_names())
+    if "meta" not in tables:
+        if tables & {"account", "touchpoint"}:
+            raise StoreError(
+                "this database has tables but no Bookkeeper schema version; "
+                "it is not a Bookkeeper book: point --db at a book file"
+            )
+        return None
+    row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
+    if row is None:
+        raise StoreError("the book has no schema version; restore it from a backup")
+    try:
+        return int(row[0])
+    except ValueError as exc:
+        raise StoreError(f"the book's schema version '{row[0]}' is not a number") from exc
+
+
+def _set_version(conn: Connection, version: int) -> None:
+    updated = conn.execute(
+        text("UPDATE meta SET value = :v WHERE key = 'schema_version'"), {"v": str(version)}
+    ).rowcount
+    if not updated:
+        conn.execute(
+            text("INSERT INTO meta (key, value) VALUES ('schema_version', :v)"),
+            {"v": str(version)},
+        )
+
+
+def ensure_schema(engine: Engine, target: int = SCHEMA_VERSION) -> int:
+    """Create or upgrade the book's schema; return the version it is at."""
+    with engine.connect() as conn:
+        version = current_version(conn)
+    if version is None:
+        with engine.begin() as conn:
+            SQLModel.metadata.create_all(conn)
+            _set_version(conn, target)
+        return target
+    if version > target:
+        raise StoreError(
+            f"this book was written by a newer Bookkeeper (schema {version}, this one "
+            f"knows up to {target}); upgrade Bookkeeper with pip install -U bookkeeper-tui"
+        )
+    for step in range(version + 1, target + 1):
+        migrate = MIGRATIONS[step]
+        with engine.begin() as conn:
+            migrate(conn)
+            _set_version(conn, step)
+    return target
