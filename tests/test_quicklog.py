@@ -244,6 +244,7 @@ ERROR_CASES: list[tuple[str, str, str, str]] = [
     ("initech mrr -500", "-500", "-500", "mrr cannot be negative (got '-500'); use `mrr 0`"),
     ("initech mrr $-5", "$-5", "$-5", "mrr cannot be negative"),
     ("initech mrr lots", "lots", "lots", "mrr must be an amount like 1500"),
+    ("initech mrr 1000000000000", "1000000000000", "1000000000000", "too large"),
     ("initech mrr 1 mrr 2", "mrr", "mrr", "appears twice"),
     ("initech with", "with", "with", "with needs a contact name"),
     ("initech with nps 9", "with", "with", "with needs a contact name"),
@@ -295,6 +296,21 @@ def test_errors(line: str, token: str, span: str, fragment: str) -> None:
 def test_empty_line(line: str) -> None:
     with pytest.raises(QuickLogError, match="the line is empty; start with an account name"):
         parse(line)
+
+
+def test_long_or_odd_tokens_are_shortened_in_messages() -> None:
+    line = "zz\x00" + "z" * 10_000
+    with pytest.raises(QuickLogError) as exc:
+        parse(line)
+    assert len(exc.value.message) < 200
+    assert "\x00" not in exc.value.message
+    assert exc.value.token == line
+    assert (exc.value.start, exc.value.end) == (0, len(line))
+
+
+def test_control_chars_emoji_and_rtl_are_summary_text() -> None:
+    result = parse("initech \x07bell 😀 שלום #😀")
+    assert (result.summary, result.tags) == ("\x07bell 😀 שלום", ("😀",))
 
 
 def test_no_accounts_yet() -> None:

@@ -61,17 +61,16 @@ def _positive(value: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    db_help = "the book to use (default: BOOKKEEPER_DB, else the user data dir)"
+    # --db works before or after the command; SUPPRESS keeps a subcommand's
+    # missing --db from overwriting one given before it.
     common = _Parser(add_help=False)
-    common.add_argument(
-        "--db",
-        metavar="PATH_OR_URL",
-        help="the book to use (default: BOOKKEEPER_DB, else the user data dir)",
-    )
+    common.add_argument("--db", metavar="PATH_OR_URL", default=argparse.SUPPRESS, help=db_help)
     p = _Parser(
         prog="bookkeeper",
         description="Run a book of B2B customer accounts from the terminal.",
-        parents=[common],
     )
+    p.add_argument("--db", metavar="PATH_OR_URL", default=None, help=db_help)
     p.add_argument("--version", action="version", version=f"bookkeeper {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -109,7 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", type=_iso)
     s.add_argument("--json", action="store_true")
 
-    lg = sub.add_parser("log", parents=[common], help='record a quick-log line, e.g. "acme call nps 9"')
+    lg = sub.add_parser(
+        "log", parents=[common], help='record a quick-log line, e.g. "acme call nps 9"'
+    )
     lg.add_argument("line", nargs="+")
     lg.add_argument("--as-of", type=_iso, help="treat this day as today")
     lg.add_argument("--json", action="store_true")
@@ -128,6 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; nothing was saved from the unfinished command", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: not an error worth a message.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         return 0
 
 
@@ -147,6 +151,8 @@ def _main(argv: list[str]) -> int:
     except ConfigError as exc:
         print(f"bookkeeper: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:
+        raise
     except Exception as exc:
         from bookkeeper_tui.store.book import BookError
         from bookkeeper_tui.store.engine import StoreError
@@ -203,7 +209,7 @@ def _cmd_open(args) -> int:
         if book.is_empty():
             print(
                 f"Your book at {book.location} is empty. Try `bookkeeper demo` for a demo "
-                "book, or add an account: bookkeeper add \"Acme Corp\" --tier smb --start "
+                'book, or add an account: bookkeeper add "Acme Corp" --tier smb --start '
                 f"{date.today().isoformat()} --mrr 500"
             )
             return EXIT_OK
@@ -227,7 +233,13 @@ def _cmd_demo(args) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        stats = build_demo(book, accounts=args.accounts, seed=args.seed, as_of=_today(args), progress=sys.stderr.isatty())
+        stats = build_demo(
+            book,
+            accounts=args.accounts,
+            seed=args.seed,
+            as_of=_today(args),
+            progress=sys.stderr.isatty(),
+        )
     finally:
         book.close()
     print(
@@ -256,7 +268,15 @@ def _cmd_add(args) -> int:
     finally:
         book.close()
     if args.json:
-        _dump({"name": acc.name, "tier": acc.tier, "start": acc.start, "renewal": acc.renewal, "mrr": args.mrr})
+        _dump(
+            {
+                "name": acc.name,
+                "tier": acc.tier,
+                "start": acc.start,
+                "renewal": acc.renewal,
+                "mrr": args.mrr,
+            }
+        )
     else:
         mrr = f", MRR {args.mrr:,.0f}" if args.mrr is not None else ""
         print(f"Added {acc.name} ({acc.tier}, from {acc.start}{mrr}).")
@@ -292,13 +312,19 @@ def _show_today(book, args) -> int:
         table.add_column(col)
     for r in rows:
         when = (
-            f"[red]{r.days_overdue}d overdue[/]" if r.days_overdue > 0
-            else "[bold]today[/]" if r.days_overdue == 0
+            f"[red]{r.days_overdue}d overdue[/]"
+            if r.days_overdue > 0
+            else "[bold]today[/]"
+            if r.days_overdue == 0
             else f"in {-r.days_overdue}d"
         )
         table.add_row(
-            when, _esc(r.account), r.kind.replace("_", " "), r.tier,
-            _band(r.health, r.band), _esc(r.note),
+            when,
+            _esc(r.account),
+            r.kind.replace("_", " "),
+            r.tier,
+            _band(r.health, r.band),
+            _esc(r.note),
         )
     con.print(table)
     return EXIT_OK
@@ -320,7 +346,9 @@ def _cmd_accounts(args) -> int:
 
     con = Console()
     if not states:
-        con.print("No accounts match. Try without --tier/--health, or add one with `bookkeeper add`.")
+        con.print(
+            "No accounts match. Try without --tier/--health, or add one with `bookkeeper add`."
+        )
         return EXIT_OK
     table = Table(title=f"Book · {as_of}", title_justify="left")
     for col in ("account", "tier", "MRR", "health", "last touch", "next", "renewal", "flags"):
@@ -389,9 +417,13 @@ def _print_account(d: dict) -> None:
         f"[bold]{_esc(d['name'])}[/]  {d['tier']} · MRR {d['mrr']:,.0f} · "
         f"renewal {d['renewal'] or '-'} · owner {_esc(d['owner'] or '-')} · {d['status']}"
     )
-    con.print(f"Health {_band(h['score'], h['band'])}" + (" (manual override)" if h["overridden"] else ""))
+    con.print(
+        f"Health {_band(h['score'], h['band'])}" + (" (manual override)" if h["overridden"] else "")
+    )
     for c in h["components"]:
-        con.print(f"  {c['name']:<11} {c['value']:>5.0f}  weight {c['weight']:>4.0f}  {_esc(c['detail'])}")
+        con.print(
+            f"  {c['name']:<11} {c['value']:>5.0f}  weight {c['weight']:>4.0f}  {_esc(c['detail'])}"
+        )
     if h["missing"]:
         con.print(f"  [dim]no data (left out): {', '.join(h['missing'])}[/]")
     for change in h["changes"]:
@@ -426,7 +458,9 @@ def _print_account(d: dict) -> None:
         elif e["type"] == "score":
             con.print(f"  {e['date']}  {e['kind']:<10} {e['value']:g}")
         elif e["type"] == "mrr":
-            con.print(f"  {e['date']}  mrr        {e['from']:,.0f} -> {e['to']:,.0f} ({e['movement']})")
+            con.print(
+                f"  {e['date']}  mrr        {e['from']:,.0f} -> {e['to']:,.0f} ({e['movement']})"
+            )
         else:
             con.print(f"  {e['date']}  [dim]{e['kind'].replace('_', ' ')} {e['status']}[/]")
     if len(d["timeline"]) > 50:
@@ -452,7 +486,7 @@ def _cmd_log(args) -> int:
         parts.append(f"MRR {res.mrr_before:,.0f} -> {res.mrr_after:,.0f}")
     print("; ".join(parts) + ".")
     if res.summary:
-        print(f"  \"{_clean(res.summary)}\"")
+        print(f'  "{_clean(res.summary)}"')
     for kind, due in res.completed:
         print(f"  completed: {kind.replace('_', ' ')} (due {due})")
     for kind, due, origin in res.created:
@@ -498,7 +532,9 @@ def _cmd_kpi(args) -> int:
     )
     row("Expansion share", "expansion_share", _pct(k["expansion_share"]))
     row("NPS", "nps", _num(k["nps"]))
-    con.print(f"  {'Account vs user NPS':<22} {_num(k['account_nps']):>10} vs {_num(k['user_nps'])}")
+    con.print(
+        f"  {'Account vs user NPS':<22} {_num(k['account_nps']):>10} vs {_num(k['user_nps'])}"
+    )
     row("Accounts green", "green", _pct(k["health"]["green"]))
     con.print(
         f"  {'Health':<22} green {_pct(k['health']['green'])} · yellow "

@@ -240,7 +240,7 @@ def parse_config(text: str, source: str = "config") -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source} is not valid TOML ({exc}); fix that line or delete the file")
+        raise ConfigError(f"{source} is not valid TOML ({exc}); fix that line or delete the file") from None
     cfg = _merge(DEFAULT, data, "")
     if cfg.health.green <= cfg.health.yellow:
         raise ConfigError("config: health.green must be above health.yellow")
@@ -257,5 +257,5 @@ def load_config(path: Path | None = None) -> Config:
     except FileNotFoundError:
         return DEFAULT
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config file {path} ({exc}); fix or remove it")
+        raise ConfigError(f"cannot read config file {path} ({exc}); fix or remove it") from None
     return parse_config(text, str(path))

@@ -102,6 +102,12 @@ class _Tok:
     quoted: bool = False
 
 
+def _show(text: str) -> str:
+    """User text as quoted in a message: one short printable line, whatever was typed."""
+    text = "".join(c if c.isprintable() else "?" for c in text[:41])
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _err(message: str, tok: _Tok) -> QuickLogError:
     return QuickLogError(message, tok.text, tok.start, tok.end)
 
@@ -164,7 +170,7 @@ def _resolve_account(toks: Sequence[_Tok], account_names: Sequence[str]) -> tupl
             return names[0], k
         typed = " ".join(t.text for t in toks[:k])
         raise QuickLogError(
-            f"'{typed}' matches several accounts: {', '.join(names)}; type more of the name",
+            f"'{_show(typed)}' matches several accounts: {', '.join(names)}; type more of the name",
             typed,
             toks[0].start,
             toks[k - 1].end,
@@ -195,7 +201,8 @@ def _resolve_account(toks: Sequence[_Tok], account_names: Sequence[str]) -> tupl
             if hits:
                 return pick(list(dict.fromkeys(hits)), k)
     raise _err(
-        f"no account matches '{first.text}'; check the spelling or add it with {_ADD_HINT}", first
+        f"no account matches '{_show(first.text)}'; check the spelling or add it with {_ADD_HINT}",
+        first,
     )
 
 
@@ -231,7 +238,7 @@ def _parse_date(token: str, today: date, past: bool) -> date | None:
         try:
             return date(int(m[1]), int(m[2]), int(m[3]))
         except ValueError:
-            raise ValueError(f"'{token}' is not a real calendar date") from None
+            raise ValueError(f"'{_show(token)}' is not a real calendar date") from None
     try:
         if low in ("today", "now"):
             return today
@@ -245,7 +252,7 @@ def _parse_date(token: str, today: date, past: bool) -> date | None:
             sign = {"+": 1, "-": -1}.get(m[1], -1 if past else 1)
             return _shift(today, sign, int(m[2]), m[3])
     except (OverflowError, ValueError):
-        raise ValueError(f"'{token}' is too far from today") from None
+        raise ValueError(f"'{_show(token)}' is too far from today") from None
     return None
 
 
@@ -253,10 +260,10 @@ def parse_when(token: str, today: date) -> date:
     """The @DATE of a line (a leading '@' is optional): when it happened, so never future."""
     d = _parse_date(token, today, past=True)
     if d is None:
-        raise ValueError(f"'{token}' is not a date; use @ with {_WHEN_FORMS}")
+        raise ValueError(f"'{_show(token)}' is not a date; use @ with {_WHEN_FORMS}")
     if d > today:
         raise ValueError(
-            f"@DATE cannot be in the future: '{token}' is {d.isoformat()}; "
+            f"@DATE cannot be in the future: '{_show(token)}' is {d.isoformat()}; "
             f"use a date on or before {today.isoformat()}"
         )
     return d
@@ -266,11 +273,11 @@ def parse_due(token: str, today: date) -> date:
     """The DATE of `next KIND DATE`, relative to `today`; weekdays mean the next one ahead."""
     d = _parse_date(token, today, past=False)
     if d is None:
-        raise ValueError(f"'{token}' is not a due date; use {_DUE_FORMS}")
+        raise ValueError(f"'{_show(token)}' is not a due date; use {_DUE_FORMS}")
     if d < today:
         raise ValueError(
-            f"the due date '{token}' is {d.isoformat()}, before today ({today.isoformat()}); "
-            "pick today or later"
+            f"the due date '{_show(token)}' is {d.isoformat()}, before today "
+            f"({today.isoformat()}); pick today or later"
         )
     return d
 
@@ -334,21 +341,27 @@ def _value(toks: Sequence[_Tok], i: int, missing: str) -> _Tok:
 def _score(kw: str, tok: _Tok) -> ScoreEntry:
     lo, hi = (int(x) for x in vocab.SCORE_RANGES[kw])
     if not re.fullmatch(r"[0-9]{1,4}", tok.text) or not lo <= int(tok.text) <= hi:
-        raise _err(f"{kw} must be a whole number from {lo} to {hi}, got '{tok.text}'", tok)
+        raise _err(f"{kw} must be a whole number from {lo} to {hi}, got '{_show(tok.text)}'", tok)
     return ScoreEntry(kw, int(tok.text))
 
 
 def _money(tok: _Tok) -> float:
     m = _MONEY.fullmatch(tok.text.strip())
     if m is None:
-        raise _err(f"mrr must be an amount like 1500, 1,500, $1500 or 1.5k, got '{tok.text}'", tok)
+        raise _err(
+            f"mrr must be an amount like 1500, 1,500, $1500 or 1.5k, got '{_show(tok.text)}'", tok
+        )
     value = (
         Decimal(m["num"].replace(",", "")) * {"": 1, "k": 1000, "m": 1_000_000}[m["suffix"].lower()]
     )
     if (m["neg"] or m["neg2"]) and value:
         raise _err(
-            f"mrr cannot be negative (got '{tok.text}'); use `mrr 0` when the account churned", tok
+            f"mrr cannot be negative (got '{_show(tok.text)}'); "
+            "use `mrr 0` when the account churned",
+            tok,
         )
+    if value >= 10**12:  # a pasted id or a slip of the finger, not a monthly revenue
+        raise _err(f"mrr '{_show(tok.text)}' is too large for a monthly amount", tok)
     return float(value)
 
 
@@ -383,14 +396,14 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
         t = toks[i]
         low = t.text.lower()
         if low in seen and low in ("mrr", "with", "next") and not t.quoted:
-            raise _err(f"'{t.text}' appears twice; keep one", t)
+            raise _err(f"'{_show(t.text)}' appears twice; keep one", t)
         if t.quoted:
             if t.text.strip():
                 quoted.append(t.text.strip())
         elif low in vocab.QUICKLOG_KINDS:
             if kind is not None and kind != low:
                 raise _err(
-                    f"two kinds in one line ('{kind}' and '{t.text}'); keep one, or put "
+                    f"two kinds in one line ('{kind}' and '{_show(t.text)}'); keep one, or put "
                     "the text in quotes",
                     t,
                 )
@@ -428,7 +441,7 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
                     if _looks_like_date(k.text):
                         raise _err(str(exc), k) from None
                     raise _err(
-                        f"unknown touchpoint kind '{k.text}' after next; use one of "
+                        f"unknown touchpoint kind '{_show(k.text)}' after next; use one of "
                         f"{', '.join(vocab.TOUCHPOINT_KINDS)}, or a date like "
                         "`next +2w`",
                         k,
@@ -443,7 +456,7 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
                 i += 2
         elif t.text.startswith("@"):
             if when is not None:
-                raise _err(f"a second @DATE '{t.text}'; keep one", t)
+                raise _err(f"a second @DATE '{_show(t.text)}'; keep one", t)
             try:
                 when = parse_when(t.text, today)
             except ValueError as exc:
@@ -456,18 +469,18 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
                 tags.append(tag)
         elif _NUMBER.fullmatch(t.text):
             raise _err(
-                f"unexpected number '{t.text}'; put it after nps/csat/ces/mrr or inside "
+                f"unexpected number '{_show(t.text)}'; put it after nps/csat/ces/mrr or inside "
                 "the quoted summary",
                 t,
             )
         elif _SIGNED_REL.fullmatch(t.text):
             raise _err(
-                f"unexpected date '{t.text}'; use `next KIND {t.text}` to schedule, or "
-                "@DATE for when it happened",
+                f"unexpected date '{_show(t.text)}'; use `next KIND {_show(t.text)}` to "
+                "schedule, or @DATE for when it happened",
                 t,
             )
         elif guess := _near_keyword(t.text, toks[i + 1] if i + 1 < len(toks) else None):
-            raise _err(f"unknown token '{t.text}'; did you mean '{guess}'?", t)
+            raise _err(f"unknown token '{_show(t.text)}'; did you mean '{guess}'?", t)
         else:
             words.append(t.text)
         if not t.quoted:

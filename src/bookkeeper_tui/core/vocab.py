@@ -102,12 +102,30 @@ BANDS: tuple[str, ...] = ("green", "yellow", "red")
 #: Which logged interaction kinds complete which open touchpoint kinds.
 COMPLETES: dict[str, frozenset[str]] = {
     "call": frozenset(
-        {"call", "check_in", "welcome", "follow_up", "resolution_check", "intervention",
-         "referral_ask", "expansion"}
+        {
+            "call",
+            "check_in",
+            "welcome",
+            "follow_up",
+            "resolution_check",
+            "intervention",
+            "referral_ask",
+            "expansion",
+        }
     ),
     "meeting": frozenset(
-        {"meeting", "call", "check_in", "welcome", "follow_up", "resolution_check",
-         "intervention", "referral_ask", "expansion", "mini_qbr"}
+        {
+            "meeting",
+            "call",
+            "check_in",
+            "welcome",
+            "follow_up",
+            "resolution_check",
+            "intervention",
+            "referral_ask",
+            "expansion",
+            "mini_qbr",
+        }
     ),
     "email": frozenset({"email", "follow_up", "referral_ask"}),
     "qbr": frozenset({"qbr", "mini_qbr", "check_in"}),

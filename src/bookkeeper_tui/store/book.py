@@ -143,10 +143,10 @@ class LogResult:
             if self.mrr_after is None
             else {"from": self.mrr_before, "to": self.mrr_after},
             "completed": [{"kind": k, "due": d.isoformat()} for k, d in self.completed],
-            "created": [
-                {"kind": k, "due": d.isoformat(), "origin": o} for k, d, o in self.created
-            ],
-            "next": None if self.next is None else {"kind": self.next[0], "due": self.next[1].isoformat()},
+            "created": [{"kind": k, "due": d.isoformat(), "origin": o} for k, d, o in self.created],
+            "next": None
+            if self.next is None
+            else {"kind": self.next[0], "due": self.next[1].isoformat()},
             "tags": self.tags,
             "churn_terms": self.churn_terms,
             "health": self.health,
@@ -219,13 +219,19 @@ class Book:
     ) -> Account:
         name = " ".join(name.split())
         if not name:
-            raise BookError("the account name is empty; give a name, e.g. bookkeeper add \"Acme Corp\"")
+            raise BookError(
+                'the account name is empty; give a name, e.g. bookkeeper add "Acme Corp"'
+            )
         if len(name) > 200:
             raise BookError("the account name is longer than 200 characters; shorten it")
         if mrr is not None and mrr < 0:
-            raise BookError(f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500")
+            raise BookError(
+                f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500"
+            )
         if renewal is not None and renewal < start:
-            raise BookError(f"the renewal date {renewal} is before the start date {start}; check --renewal")
+            raise BookError(
+                f"the renewal date {renewal} is before the start date {start}; check --renewal"
+            )
         manual = tier is not None
         if tier is None:
             tier = suggest_tier((mrr or 0) * 12, self.config.tiers)
@@ -234,8 +240,17 @@ class Book:
         if session is None:
             with self.write() as s:
                 return self.add_account(
-                    name, tier if manual else None, start, renewal, mrr, owner, industry,
-                    tags, external_id, source, session=s,
+                    name,
+                    tier if manual else None,
+                    start,
+                    renewal,
+                    mrr,
+                    owner,
+                    industry,
+                    tags,
+                    external_id,
+                    source,
+                    session=s,
                 )
         key = name_key(name)
         clash = session.execute(select(Account.name).where(Account.name_key == key)).scalar()
@@ -261,7 +276,9 @@ class Book:
         try:
             session.flush()
         except IntegrityError as exc:
-            raise BookError(f"the account '{name}' clashes with an existing one ({exc.orig})") from None
+            raise BookError(
+                f"the account '{name}' clashes with an existing one ({exc.orig})"
+            ) from None
         if mrr is not None:
             session.add(MrrLevel(account_id=acc.id, effective=start, mrr=float(mrr)))
             if mrr == 0:
@@ -288,7 +305,9 @@ class Book:
         return session.execute(select(Account).where(Account.name == name)).scalar_one()
 
     # -- playbook and health sync -------------------------------------------------------
-    def sync(self, as_of: date, force: bool = False, account_ids: Sequence[int] | None = None) -> bool:
+    def sync(
+        self, as_of: date, force: bool = False, account_ids: Sequence[int] | None = None
+    ) -> bool:
         """Bring planned touchpoints and today's health snapshots up to *as_of*.
 
         Runs once per day for the whole book (``meta.synced_on``) and again for the
@@ -340,7 +359,10 @@ class Book:
 
     def _sync_playbook(self, s: Session, as_of: date, account_ids: Sequence[int] | None) -> None:
         pc = self.config.playbook
-        window = (as_of - timedelta(days=PLAYBOOK_LOOKBACK_DAYS), as_of + timedelta(days=pc.horizon_days))
+        window = (
+            as_of - timedelta(days=PLAYBOOK_LOOKBACK_DAYS),
+            as_of + timedelta(days=pc.horizon_days),
+        )
         q = select(Account.id, Account.tier, Account.start, Account.renewal).where(
             Account.status == "active"
         )
@@ -439,7 +461,9 @@ class Book:
         return states
 
     # -- views ------------------------------------------------------------------------
-    def states(self, as_of: date, account_ids: Sequence[int] | None = None) -> dict[int, AccountState]:
+    def states(
+        self, as_of: date, account_ids: Sequence[int] | None = None
+    ) -> dict[int, AccountState]:
         with self.read() as s:
             return load_states(s, as_of, self.config, account_ids)
 
@@ -522,7 +546,9 @@ class Book:
             acc = self.find_account(s, query)
             st = load_states(s, as_of, self.config, [acc.id])[acc.id]
             contacts = list(
-                s.execute(select(Contact).where(Contact.account_id == acc.id).order_by(Contact.name)).scalars()
+                s.execute(
+                    select(Contact).where(Contact.account_id == acc.id).order_by(Contact.name)
+                ).scalars()
             )
             by_id = {c.id: c for c in contacts}
             latest: dict[int, dict[str, float]] = {}
@@ -535,13 +561,13 @@ class Book:
                 if sc.contact_id is not None and sc.day <= as_of:
                     latest.setdefault(sc.contact_id, {})[sc.kind] = sc.value
             interactions = list(
-                s.execute(
-                    select(Interaction).where(Interaction.account_id == acc.id)
-                ).scalars()
+                s.execute(select(Interaction).where(Interaction.account_id == acc.id)).scalars()
             )
             tps = list(
                 s.execute(
-                    select(Touchpoint).where(Touchpoint.account_id == acc.id).order_by(Touchpoint.due)
+                    select(Touchpoint)
+                    .where(Touchpoint.account_id == acc.id)
+                    .order_by(Touchpoint.due)
                 ).scalars()
             )
         words = self.config.churn_words
@@ -632,7 +658,10 @@ class Book:
                 "missing": list(h.missing),
                 "changes": _explain(st),
             },
-            "flags": [{"code": f.code, "kind": f.kind, "label": f.label, "detail": f.detail} for f in st.flags],
+            "flags": [
+                {"code": f.code, "kind": f.kind, "label": f.label, "detail": f.detail}
+                for f in st.flags
+            ],
             "nps": {
                 "account_mean": st.nps.account_mean,
                 "user_mean": st.nps.user_mean,
@@ -716,7 +745,9 @@ class Book:
             ]
             new_sources = list(
                 s.execute(
-                    select(Account.source).where(Account.start >= start).where(Account.start <= as_of)
+                    select(Account.source)
+                    .where(Account.start >= start)
+                    .where(Account.start <= as_of)
                 ).scalars()
             )
             states = load_states(s, as_of, self.config, include_churned=False)
@@ -725,7 +756,9 @@ class Book:
                 for day, green, total in s.execute(
                     select(
                         HealthSnapshot.day,
-                        func.sum(func.coalesce((HealthSnapshot.band == "green"), False).cast(int_type())),
+                        func.sum(
+                            func.coalesce((HealthSnapshot.band == "green"), False).cast(int_type())
+                        ),
                         func.count(HealthSnapshot.band),
                     )
                     .where(HealthSnapshot.day >= start)
@@ -807,10 +840,14 @@ class Book:
             if q.contact:
                 key = name_key(q.contact)
                 contact = s.execute(
-                    select(Contact).where(Contact.account_id == acc.id).where(Contact.name_key == key)
+                    select(Contact)
+                    .where(Contact.account_id == acc.id)
+                    .where(Contact.name_key == key)
                 ).scalar()
                 if contact is None:
-                    contact = Contact(account_id=acc.id, name=" ".join(q.contact.split()), name_key=key)
+                    contact = Contact(
+                        account_id=acc.id, name=" ".join(q.contact.split()), name_key=key
+                    )
                     s.add(contact)
                     s.flush()
                     created_contact = True
@@ -845,10 +882,17 @@ class Book:
                     select(func.count(Touchpoint.id))
                     .where(Touchpoint.account_id == acc.id)
                     .where(Touchpoint.kind == "referral_ask")
-                    .where(Touchpoint.due > q.when - timedelta(days=self.config.signals.referral_quiet_days))
+                    .where(
+                        Touchpoint.due
+                        > q.when - timedelta(days=self.config.signals.referral_quiet_days)
+                    )
                 ).scalar_one()
                 planned = score_touchpoints(
-                    sc.kind, sc.value, q.when, str(score.id), lc,
+                    sc.kind,
+                    sc.value,
+                    q.when,
+                    str(score.id),
+                    lc,
                     referral_asked_recently=bool(recent_ref),
                 )
                 for p in self._insert_planned(s, acc.id, planned):
@@ -858,7 +902,9 @@ class Book:
             if q.mrr is not None:
                 levels = list(
                     s.execute(
-                        select(MrrLevel).where(MrrLevel.account_id == acc.id).order_by(MrrLevel.effective)
+                        select(MrrLevel)
+                        .where(MrrLevel.account_id == acc.id)
+                        .order_by(MrrLevel.effective)
                     ).scalars()
                 )
                 mrr_before = 0.0
@@ -870,7 +916,14 @@ class Book:
                     same.mrr = float(q.mrr)
                     same.interaction_id = it.id
                 else:
-                    s.add(MrrLevel(account_id=acc.id, effective=q.when, mrr=float(q.mrr), interaction_id=it.id))
+                    s.add(
+                        MrrLevel(
+                            account_id=acc.id,
+                            effective=q.when,
+                            mrr=float(q.mrr),
+                            interaction_id=it.id,
+                        )
+                    )
                 mrr_after = float(q.mrr)
                 latest = max([lv.effective for lv in levels] + [q.when])
                 if latest == q.when:
@@ -896,9 +949,13 @@ class Book:
             else:
                 horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
                 kinds = COMPLETES.get(q.kind, frozenset())
-                match = next(
-                    (t for t in open_tps if t.kind in kinds and t.due <= horizon), None
+                # Same kind first (a renewal call completes the renewal, not the CES
+                # check), then the most overdue.
+                candidates = sorted(
+                    (t for t in open_tps if t.kind in kinds and t.due <= horizon),
+                    key=lambda t: (t.kind != q.kind, t.due, t.id),
                 )
+                match = candidates[0] if candidates else None
                 if match is not None:
                     self._complete(match, q.when, it.id)
                     completed.append((match.kind, match.due))
@@ -908,7 +965,8 @@ class Book:
                 horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
                 match = next(
                     (
-                        t for t in open_tps
+                        t
+                        for t in open_tps
                         if t.kind in kinds and t.due <= horizon and t.id not in done_ids
                     ),
                     None,
@@ -952,7 +1010,9 @@ class Book:
                 .where(Touchpoint.rule == f"loop:intervention:{as_of.isoformat()}")
             ).scalars():
                 created.append((tp.kind, tp.due, tp.origin))
-            terms = list(dict.fromkeys(t for _, _, t in churn_spans(q.summary, self.config.churn_words)))
+            terms = list(
+                dict.fromkeys(t for _, _, t in churn_spans(q.summary, self.config.churn_words))
+            )
             return LogResult(
                 account=acc.name,
                 interaction_id=it.id,
@@ -1006,7 +1066,9 @@ class Book:
             if not n:
                 raise BookError("that touchpoint is no longer open")
 
-    def set_contact_role(self, account: str, contact: str, role: str, left_on: date | None = None) -> None:
+    def set_contact_role(
+        self, account: str, contact: str, role: str, left_on: date | None = None
+    ) -> None:
         if role not in ROLES:
             raise BookError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
         with self.write() as s:

@@ -31,31 +31,158 @@ from bookkeeper_tui.core.playbook import playbook_touchpoints
 from bookkeeper_tui.store.book import Book
 
 FAMOUS = [
-    "Acme Corp", "Globex Ltd", "Initech", "Umbrella Health", "Stark Industries",
-    "Wayne Enterprises", "Soylent", "Hooli", "Pied Piper", "Vandelay Industries",
-    "Wonka Foods", "Cyberdyne Systems", "Tyrell Corp", "Massive Dynamic", "Oscorp",
-    "Aperture Labs", "Black Mesa", "Monarch Solutions", "Dunder Mifflin", "Prestige Worldwide",
+    "Acme Corp",
+    "Globex Ltd",
+    "Initech",
+    "Umbrella Health",
+    "Stark Industries",
+    "Wayne Enterprises",
+    "Soylent",
+    "Hooli",
+    "Pied Piper",
+    "Vandelay Industries",
+    "Wonka Foods",
+    "Cyberdyne Systems",
+    "Tyrell Corp",
+    "Massive Dynamic",
+    "Oscorp",
+    "Aperture Labs",
+    "Black Mesa",
+    "Monarch Solutions",
+    "Dunder Mifflin",
+    "Prestige Worldwide",
 ]
 PREFIX = [
-    "North", "Blue", "Bright", "Iron", "Silver", "Red", "Green", "Clear", "Swift", "Stone",
-    "River", "Cloud", "Summit", "Pine", "Oak", "Harbor", "Falcon", "Orbit", "Quantum", "Nova",
-    "Atlas", "Beacon", "Cedar", "Delta", "Ember", "Fjord", "Granite", "Helix", "Indigo", "Juniper",
-    "Kestrel", "Lumen", "Maple", "Nimbus", "Onyx", "Prism", "Quill", "Radiant", "Sable", "Tidal",
+    "North",
+    "Blue",
+    "Bright",
+    "Iron",
+    "Silver",
+    "Red",
+    "Green",
+    "Clear",
+    "Swift",
+    "Stone",
+    "River",
+    "Cloud",
+    "Summit",
+    "Pine",
+    "Oak",
+    "Harbor",
+    "Falcon",
+    "Orbit",
+    "Quantum",
+    "Nova",
+    "Atlas",
+    "Beacon",
+    "Cedar",
+    "Delta",
+    "Ember",
+    "Fjord",
+    "Granite",
+    "Helix",
+    "Indigo",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Maple",
+    "Nimbus",
+    "Onyx",
+    "Prism",
+    "Quill",
+    "Radiant",
+    "Sable",
+    "Tidal",
 ]
 CORE = [
-    "wind", "field", "path", "forge", "light", "works", "stack", "point", "gate", "line",
-    "bridge", "mark", "wave", "shift", "scale", "ridge", "view", "sense", "craft", "base",
+    "wind",
+    "field",
+    "path",
+    "forge",
+    "light",
+    "works",
+    "stack",
+    "point",
+    "gate",
+    "line",
+    "bridge",
+    "mark",
+    "wave",
+    "shift",
+    "scale",
+    "ridge",
+    "view",
+    "sense",
+    "craft",
+    "base",
 ]
-KIND = ["Analytics", "Logistics", "Health", "Labs", "Systems", "Retail", "Finance", "Media",
-        "Software", "Energy", "Foods", "Robotics"]
+KIND = [
+    "Analytics",
+    "Logistics",
+    "Health",
+    "Labs",
+    "Systems",
+    "Retail",
+    "Finance",
+    "Media",
+    "Software",
+    "Energy",
+    "Foods",
+    "Robotics",
+]
 SUFFIX = ["", " Inc", " Ltd", " GmbH", " Co", " Group"]
-INDUSTRIES = ["SaaS", "Healthcare", "Retail", "Logistics", "Finance", "Manufacturing",
-              "Media", "Education", "Energy", "Hospitality"]
+INDUSTRIES = [
+    "SaaS",
+    "Healthcare",
+    "Retail",
+    "Logistics",
+    "Finance",
+    "Manufacturing",
+    "Media",
+    "Education",
+    "Energy",
+    "Hospitality",
+]
 OWNERS = ["maya", "luis", "sam"]
-FIRST = ["Dana", "Priya", "Bob", "Alex", "Sam", "Jordan", "Chen", "Fatima", "Lena", "Omar",
-         "Noah", "Aisha", "Ken", "Sofia", "Ravi", "Marta", "Tom", "Yuki", "Ines", "Peter"]
-LAST = ["Scully", "Patel", "Smith", "Garcia", "Kim", "Müller", "Rossi", "Nguyen", "Okafor",
-        "Silva", "Cohen", "Dubois", "Novak", "Larsen", "Haddad"]
+FIRST = [
+    "Dana",
+    "Priya",
+    "Bob",
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Chen",
+    "Fatima",
+    "Lena",
+    "Omar",
+    "Noah",
+    "Aisha",
+    "Ken",
+    "Sofia",
+    "Ravi",
+    "Marta",
+    "Tom",
+    "Yuki",
+    "Ines",
+    "Peter",
+]
+LAST = [
+    "Scully",
+    "Patel",
+    "Smith",
+    "Garcia",
+    "Kim",
+    "Müller",
+    "Rossi",
+    "Nguyen",
+    "Okafor",
+    "Silva",
+    "Cohen",
+    "Dubois",
+    "Novak",
+    "Larsen",
+    "Haddad",
+]
 
 GOOD = [
     "great call, team loves the new dashboards",
@@ -93,7 +220,11 @@ PROFILES = {
     "at_risk": (0.12, 45, -5.0, 4.5, 2.2),
     "churned": (0.07, 40, -6.0, 4.0, 1.5),
 }
-TIER_MIX = (("enterprise", 0.15, 4_500, 18_000), ("mid-market", 0.35, 850, 4_000), ("smb", 0.50, 90, 800))
+TIER_MIX = (
+    ("enterprise", 0.15, 4_500, 18_000),
+    ("mid-market", 0.35, 850, 4_000),
+    ("smb", 0.50, 90, 800),
+)
 
 
 def _names(rng: random.Random, n: int) -> list[str]:
@@ -170,12 +301,22 @@ def build_demo(
         base = round(rng.uniform(lo, hi) / 10) * 10
         acc_rows.append(
             {
-                "id": aid, "name": name, "name_key": name_key(name), "external_id": f"DEMO-{aid:05d}",
-                "tier": tier, "tier_manual": False, "start": start, "renewal": renewal,
-                "owner": OWNERS[i % len(OWNERS)], "industry": rng.choice(INDUSTRIES),
+                "id": aid,
+                "name": name,
+                "name_key": name_key(name),
+                "external_id": f"DEMO-{aid:05d}",
+                "tier": tier,
+                "tier_manual": False,
+                "start": start,
+                "renewal": renewal,
+                "owner": OWNERS[i % len(OWNERS)],
+                "industry": rng.choice(INDUSTRIES),
                 "tags": rng.choice(["", "", "pilot", "sso", "expansion", "api"]),
-                "status": "active", "source": rng.choice(["referral", "outbound", "inbound", "inbound"]),
-                "created_at": now, "updated_at": now, "version": 1,
+                "status": "active",
+                "source": rng.choice(["referral", "outbound", "inbound", "inbound"]),
+                "created_at": now,
+                "updated_at": now,
+                "version": 1,
             }
         )
         # Contacts.
@@ -189,27 +330,47 @@ def build_demo(
                 left = left if left > start else None
             contact_rows.append(
                 {
-                    "id": cid, "account_id": aid,
+                    "id": cid,
+                    "account_id": aid,
                     "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
-                    "name_key": "", "email": None, "role": role, "left_on": left,
+                    "name_key": "",
+                    "email": None,
+                    "role": role,
+                    "left_on": left,
                 }
             )
             contact_rows[-1]["name_key"] = name_key(contact_rows[-1]["name"]) + f"#{cid}"
             cids.append(cid)
         # Revenue history.
-        level_rows.append({"account_id": aid, "effective": start, "mrr": float(base), "interaction_id": None})
+        level_rows.append(
+            {"account_id": aid, "effective": start, "mrr": float(base), "interaction_id": None}
+        )
         age = (as_of - start).days
         churn_day = None
         if profile == "churned" and age > 120:
             churn_day = start + timedelta(days=rng.randint(90, age - 10))
         elif profile == "thriving" and age > 120 and rng.random() < 0.7:
-            level_rows.append({"account_id": aid, "effective": start + timedelta(days=rng.randint(60, age - 20)),
-                               "mrr": float(round(base * rng.uniform(1.15, 1.6) / 10) * 10), "interaction_id": None})
+            level_rows.append(
+                {
+                    "account_id": aid,
+                    "effective": start + timedelta(days=rng.randint(60, age - 20)),
+                    "mrr": float(round(base * rng.uniform(1.15, 1.6) / 10) * 10),
+                    "interaction_id": None,
+                }
+            )
         elif profile in ("slipping", "at_risk") and age > 120 and rng.random() < 0.4:
-            level_rows.append({"account_id": aid, "effective": start + timedelta(days=rng.randint(60, age - 20)),
-                               "mrr": float(round(base * rng.uniform(0.6, 0.9) / 10) * 10), "interaction_id": None})
+            level_rows.append(
+                {
+                    "account_id": aid,
+                    "effective": start + timedelta(days=rng.randint(60, age - 20)),
+                    "mrr": float(round(base * rng.uniform(0.6, 0.9) / 10) * 10),
+                    "interaction_id": None,
+                }
+            )
         if churn_day:
-            level_rows.append({"account_id": aid, "effective": churn_day, "mrr": 0.0, "interaction_id": None})
+            level_rows.append(
+                {"account_id": aid, "effective": churn_day, "mrr": 0.0, "interaction_id": None}
+            )
             acc_rows[-1]["status"] = "churned"
         end = churn_day or as_of
         # Interactions: about 25 over the account's life, denser for bigger tiers.
@@ -217,36 +378,72 @@ def build_demo(
         days = sorted(rng.randint(0, max(1, (end - start).days)) for _ in range(n_int))
         if profile in ("at_risk", "churned"):
             # gone quiet: nothing in the last weeks
-            days = [d for d in days if start + timedelta(days=d) < end - timedelta(days=45)] or days[:1]
+            days = [
+                d for d in days if start + timedelta(days=d) < end - timedelta(days=45)
+            ] or days[:1]
         for d in days:
             day = start + timedelta(days=d)
             late = (end - day).days < 120
             mood = profile in ("at_risk", "churned", "slipping") and late
-            pool = BAD if mood and rng.random() < 0.5 else (GOOD if profile == "thriving" else NEUTRAL)
-            kind = rng.choice(["call", "call", "meeting", "email", "qbr" if tier != "smb" else "email", "note"])
+            pool = (
+                BAD if mood and rng.random() < 0.5 else (GOOD if profile == "thriving" else NEUTRAL)
+            )
+            kind = rng.choice(
+                ["call", "call", "meeting", "email", "qbr" if tier != "smb" else "email", "note"]
+            )
             inter_rows.append(
                 {
-                    "account_id": aid, "contact_id": rng.choice(cids), "kind": kind, "day": day,
-                    "at": None, "summary": rng.choice(pool), "notes": "", "sentiment": None,
-                    "tags": "", "external_id": None, "created_at": now,
+                    "account_id": aid,
+                    "contact_id": rng.choice(cids),
+                    "kind": kind,
+                    "day": day,
+                    "at": None,
+                    "summary": rng.choice(pool),
+                    "notes": "",
+                    "sentiment": None,
+                    "tags": "",
+                    "external_id": None,
+                    "created_at": now,
                 }
             )
         if tier == "enterprise" and profile in ("thriving", "steady"):
             day = as_of - timedelta(days=rng.randint(5, 80))
             if day > start:
                 inter_rows.append(
-                    {"account_id": aid, "contact_id": cids[0], "kind": "qbr", "day": day, "at": None,
-                     "summary": "quarterly review: goals on track", "notes": "", "sentiment": None,
-                     "tags": "", "external_id": None, "created_at": now}
+                    {
+                        "account_id": aid,
+                        "contact_id": cids[0],
+                        "kind": "qbr",
+                        "day": day,
+                        "at": None,
+                        "summary": "quarterly review: goals on track",
+                        "notes": "",
+                        "sentiment": None,
+                        "tags": "",
+                        "external_id": None,
+                        "created_at": now,
+                    }
                 )
         # Tickets in the last 90 days.
         for _ in range(int(rng.random() * tix * 3 + (tix if profile == "at_risk" else 0))):
             day = as_of - timedelta(days=rng.randint(0, 89))
             if start <= day <= end:
                 inter_rows.append(
-                    {"account_id": aid, "contact_id": None, "kind": "ticket", "day": day, "at": None,
-                     "summary": rng.choice(["login issue", "export failing", "SSO error", "slow reports"]),
-                     "notes": "", "sentiment": None, "tags": "", "external_id": None, "created_at": now}
+                    {
+                        "account_id": aid,
+                        "contact_id": None,
+                        "kind": "ticket",
+                        "day": day,
+                        "at": None,
+                        "summary": rng.choice(
+                            ["login issue", "export failing", "SSO error", "slow reports"]
+                        ),
+                        "notes": "",
+                        "sentiment": None,
+                        "tags": "",
+                        "external_id": None,
+                        "created_at": now,
+                    }
                 )
         # Usage signals monthly, NPS quarterly from different roles.
         month = 0
@@ -257,16 +454,33 @@ def build_demo(
                 break
             months_left = relativedelta(end, day).months + 12 * relativedelta(end, day).years
             u = usage + (drift * (6 - months_left) if months_left < 6 else 0)
-            score_rows.append({"account_id": aid, "contact_id": None, "interaction_id": None,
-                               "kind": "usage", "value": float(max(0, min(100, round(u)))), "day": day,
-                               "external_id": None})
+            score_rows.append(
+                {
+                    "account_id": aid,
+                    "contact_id": None,
+                    "interaction_id": None,
+                    "kind": "usage",
+                    "value": float(max(0, min(100, round(u)))),
+                    "day": day,
+                    "external_id": None,
+                }
+            )
             if month % 3 == 1:
                 cid = rng.choice(cids)
                 role = contact_rows[cid - 1]["role"]
                 centre = nps_c + (0.6 if role in ("champion", "economic_buyer") else -0.8)
                 value = max(0, min(10, round(rng.gauss(centre, 1.0))))
-                score_rows.append({"account_id": aid, "contact_id": cid, "interaction_id": None,
-                                   "kind": "nps", "value": float(value), "day": day, "external_id": None})
+                score_rows.append(
+                    {
+                        "account_id": aid,
+                        "contact_id": cid,
+                        "interaction_id": None,
+                        "kind": "nps",
+                        "value": float(value),
+                        "day": day,
+                        "external_id": None,
+                    }
+                )
             month += 1
         plan.append((aid, tier, start, renewal, end, profile))
 
@@ -275,7 +489,13 @@ def build_demo(
         window = (start, min(end, as_of - timedelta(days=3)))
         if window[1] < window[0]:
             continue
-        diligence = {"thriving": 0.95, "steady": 0.85, "slipping": 0.7, "at_risk": 0.55, "churned": 0.5}[profile]
+        diligence = {
+            "thriving": 0.95,
+            "steady": 0.85,
+            "slipping": 0.7,
+            "at_risk": 0.55,
+            "churned": 0.5,
+        }[profile]
         for p in playbook_touchpoints(tier, start, renewal, window, pc):
             r = rng.random()
             recent = (as_of - p.due).days <= 25
@@ -287,10 +507,20 @@ def build_demo(
             else:
                 status, completed = "skipped", p.due
             tp_rows.append(
-                {"account_id": aid, "kind": p.kind, "due": p.due, "status": status, "snoozed_until": None,
-                 "origin": "playbook", "rule": p.rule, "note": p.note, "completed_on": completed,
-                 "interaction_id": None, "skip_reason": "no reply" if status == "skipped" else None,
-                 "created_at": now}
+                {
+                    "account_id": aid,
+                    "kind": p.kind,
+                    "due": p.due,
+                    "status": status,
+                    "snoozed_until": None,
+                    "origin": "playbook",
+                    "rule": p.rule,
+                    "note": p.note,
+                    "completed_on": completed,
+                    "interaction_id": None,
+                    "skip_reason": "no reply" if status == "skipped" else None,
+                    "created_at": now,
+                }
             )
 
     with book.write() as s:

@@ -98,7 +98,9 @@ def make_engine(db: str | None) -> tuple[Engine, str]:
     else:
         path = Path(location).expanduser()
     if path.is_dir():
-        raise StoreError(f"{path} is a folder; give --db the path of a book file, e.g. {path}/book.db")
+        raise StoreError(
+            f"{path} is a folder; give --db the path of a book file, e.g. {path}/book.db"
+        )
     _prepare_sqlite_file(path)
     engine = create_engine(
         f"sqlite:///{path}",

@@ -235,7 +235,10 @@ def load_states(
             mrr_levels=lv,
             override=overrides.get(aid),
         )
-        health = compute_health(facts, as_of, hc)
+        if acc.status == "churned":
+            health = Health(score=None, band=None, components=(), missing=())
+        else:
+            health = compute_health(facts, as_of, hc)
         nps = account_nps_detail(
             responses.get(aid, []),
             as_of - timedelta(days=hc.survey_window_days),

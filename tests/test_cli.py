@@ -1,0 +1,234 @@
+"""The command line as scripts use it: exit codes, one-sentence errors, --json shapes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bookkeeper_tui import __version__
+
+AS_OF = "2026-11-24"
+
+
+@pytest.fixture
+def demo(cli):
+    r = cli("demo", "--accounts", "40", "--seed", "3", "--as-of", AS_OF)
+    assert r.code == 0, r.err
+    return cli
+
+
+def test_version(cli):
+    with pytest.raises(SystemExit) as exc:
+        cli("--version")
+    assert exc.value.code == 0
+
+
+def test_python_dash_m_runs_the_cli(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "bookkeeper_tui", "--version"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == f"bookkeeper {__version__}"
+
+
+def test_core_does_not_import_textual():
+    code = (
+        "import sys, bookkeeper_tui.core.models, bookkeeper_tui.core.health, "
+        "bookkeeper_tui.core.kpi, bookkeeper_tui.core.nps, bookkeeper_tui.core.quicklog, "
+        "bookkeeper_tui.core.playbook, bookkeeper_tui.core.loop, bookkeeper_tui.core.signals, "
+        "bookkeeper_tui.store.book, bookkeeper_tui.cli; "
+        "assert 'textual' not in sys.modules, 'textual imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_empty_book_start_says_what_to_do(cli):
+    r = cli()
+    assert r.code == 0
+    assert "bookkeeper demo" in r.out
+
+
+def test_demo_refuses_a_non_empty_book_without_force(demo):
+    r = demo("demo", "--as-of", AS_OF)
+    assert r.code == 2 and "--force" in r.err
+    assert demo("demo", "--force", "--accounts", "5", "--as-of", AS_OF).code == 0
+    assert len(demo("accounts", "--json", "--as-of", AS_OF).json()) == 5
+
+
+def test_demo_is_deterministic(tmp_path, capsys):
+    from bookkeeper_tui.cli import main
+
+    outs = []
+    for n in (1, 2):
+        db = str(tmp_path / f"d{n}.db")
+        assert main(["demo", "--seed", "11", "--as-of", AS_OF, "--db", db]) == 0
+        capsys.readouterr()
+        assert main(["accounts", "--json", "--as-of", AS_OF, "--db", db]) == 0
+        outs.append(capsys.readouterr().out)
+    assert outs[0] == outs[1]
+
+
+def test_demo_has_every_band_and_kpi(demo):
+    accounts = demo("accounts", "--json", "--as-of", AS_OF).json()
+    assert len(accounts) == 40
+    assert {a["band"] for a in accounts} >= {"green", "yellow", "red"}
+    assert {a["tier"] for a in accounts} == {"enterprise", "mid-market", "smb"}
+    k = demo("kpi", "--json", "--as-of", AS_OF).json()
+    for key in (
+        "nrr",
+        "grr",
+        "logo_churn",
+        "nps",
+        "account_nps",
+        "user_nps",
+        "qbr_completion",
+        "on_time_rate",
+    ):
+        assert k[key] is not None, key
+    assert k["expansion_mrr"] > 0 and k["contraction_mrr"] > 0 and k["churned_mrr"] > 0
+    assert any("churn_language" in a["flags"] for a in accounts)
+
+
+def test_json_shapes(demo):
+    today = demo("today", "--json", "--as-of", AS_OF).json()
+    assert today, "the demo book should have something due"
+    assert set(today[0]) >= {"account", "kind", "due", "days_overdue", "tier", "health"}
+    overdue = [r["days_overdue"] for r in today]
+    assert overdue == sorted(overdue, reverse=True)
+
+    accounts = demo("accounts", "--json", "--as-of", AS_OF).json()
+    assert set(accounts[0]) >= {
+        "name",
+        "external_id",
+        "tier",
+        "mrr",
+        "health",
+        "band",
+        "last_touch",
+        "next_touchpoint",
+        "renewal",
+    }
+    reds = demo("accounts", "--json", "--health", "red", "--as-of", AS_OF).json()
+    assert reds and all(a["band"] == "red" for a in reds)
+    smb = demo("accounts", "--json", "--tier", "smb", "--as-of", AS_OF).json()
+    assert smb and all(a["tier"] == "smb" for a in smb)
+
+    show = demo("show", accounts[0]["name"], "--json", "--as-of", AS_OF).json()
+    assert set(show) >= {"name", "tier", "mrr", "health", "contacts", "touchpoints", "timeline"}
+    assert set(show["health"]) >= {"score", "band", "components"}
+    assert set(show["health"]["components"][0]) >= {"name", "value", "weight"}
+
+    k = demo("kpi", "--json", "--as-of", AS_OF).json()
+    assert set(k) >= {
+        "period",
+        "starting_mrr",
+        "nrr",
+        "grr",
+        "logo_retention",
+        "logo_churn",
+        "expansion_mrr",
+        "contraction_mrr",
+        "churned_mrr",
+        "new_mrr",
+        "nps",
+        "account_nps",
+        "user_nps",
+        "health",
+        "qbr_completion",
+        "on_time_rate",
+    }
+    assert set(k["period"]) == {"start", "end"}
+    assert k["period"]["start"] == "2025-11-24"
+    assert set(k["health"]) == {"green", "yellow", "red"}
+    assert k["grr"] <= k["nrr"] and k["grr"] <= 1
+
+
+def test_human_output_runs(demo):
+    for args in (("today",), ("accounts",), ("show", "acme"), ("kpi", "--period", "90d")):
+        r = demo(*args, "--as-of", AS_OF)
+        assert r.code == 0 and r.out.strip(), args
+
+
+def test_scenario_detractor_end_to_end(demo):
+    r = demo(
+        "log",
+        'initech qbr with Bob nps 4 "too expensive, evaluating an alternative"',
+        "--as-of",
+        AS_OF,
+    )
+    assert r.code == 0, r.err
+    assert "follow up due 2026-11-25" in r.out
+    assert "resolution check due 2026-12-01" in r.out
+    assert "too expensive" in r.out
+    show = demo("show", "initech", "--json", "--as-of", AS_OF).json()
+    top = show["timeline"][0]
+    assert top["type"] in ("interaction", "score")
+    entry = next(e for e in show["timeline"] if e["type"] == "interaction")
+    assert entry["churn_terms"] == ["too expensive", "alternative"]
+    due = {(t["kind"], t["due"]) for t in show["touchpoints"]}
+    assert ("follow_up", "2026-11-25") in due and ("resolution_check", "2026-12-01") in due
+
+
+def test_log_json(demo):
+    r = demo("log", "globex call with Priya nps 9 next qbr 2027-01-15", "--json", "--as-of", AS_OF)
+    assert r.code == 0, r.err
+    data = r.json()
+    assert data["account"] == "Globex Ltd"
+    assert data["next"] == {"kind": "qbr", "due": "2027-01-15"}
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("log", "nosuchco call"), "nosuchco"),
+        (("log", "acme nps 11"), "11"),
+        (("log", "acme @2026-02-30"), "2026-02-30"),
+        (("log", "acme call nsp 9"), "nsp"),
+        (("log", "acme mrr -40"), "negative"),
+        (("log", "a call"), "several accounts"),
+        (("show", "nosuchco"), "nosuchco"),
+        (("add", "acme corp", "--tier", "smb", "--start", "2026-01-01"), "already exists"),
+        (("add", "Newco", "--tier", "gold", "--start", "2026-01-01"), "tier"),
+        (("add", "Newco", "--start", "01/02/2026"), "YYYY-MM-DD"),
+        (("add", "Newco", "--start", "2026-01-01", "--mrr", "-3"), "zero or more"),
+        (("today", "--as-of", "yesterday"), "YYYY-MM-DD"),
+        (("kpi", "--period", "forever"), "period"),
+        (("accounts", "--health", "purple"), "purple"),
+        (("frobnicate",), "frobnicate"),
+    ],
+)
+def test_bad_input_exits_2_with_one_sentence(demo, args, needle):
+    r = demo(*args)
+    assert r.code == 2, (r.out, r.err)
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1, r.err
+    assert needle in lines[0]
+    assert "Traceback" not in r.err
+
+
+def test_failed_log_changes_nothing(demo):
+    before = demo("show", "acme", "--json", "--as-of", AS_OF).json()
+    r = demo("log", 'acme qbr with Newbie nps 99 "x" next call +1w', "--as-of", AS_OF)
+    assert r.code == 2
+    after = demo("show", "acme", "--json", "--as-of", AS_OF).json()
+    assert after == before
+
+
+def test_unreadable_location_is_a_clear_runtime_error(tmp_path, capsys):
+    from bookkeeper_tui.cli import main
+
+    if os.geteuid() == 0:
+        target = "/proc/definitely/not/here/book.db"
+    else:
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        target = str(locked / "sub" / "book.db")
+    code = main(["today", "--db", target])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "--db" in err and "Traceback" not in err
