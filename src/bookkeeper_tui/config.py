@@ -240,7 +240,9 @@ def parse_config(text: str, source: str = "config") -> Config:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source} is not valid TOML ({exc}); fix that line or delete the file") from None
+        raise ConfigError(
+            f"{source} is not valid TOML ({exc}); fix that line or delete the file"
+        ) from None
     cfg = _merge(DEFAULT, data, "")
     if cfg.health.green <= cfg.health.yellow:
         raise ConfigError("config: health.green must be above health.yellow")
