@@ -18,6 +18,7 @@ Unknown keys are an error that names them, so a typo never silently does nothing
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, is_dataclass, replace
@@ -216,17 +217,25 @@ def _coerce(proto: Any, value: Any, path: str) -> Any:
                 raise ConfigError(f"unknown config key '{path}.{k}'; known: {', '.join(proto)}")
             out[k] = _coerce(proto[k], v, f"{path}.{k}")
         return out
-    if isinstance(proto, bool) or proto is None:
-        if proto is None and (value is None or isinstance(value, str)):
+    if proto is None:
+        if value is None or isinstance(value, str):
             return value
+        raise ConfigError(f"config key '{path}' must be a string, e.g. \"maya\"")
+    if isinstance(proto, bool):
         if isinstance(value, bool):
             return value
         raise ConfigError(f"config key '{path}' must be true or false")
     if isinstance(proto, (int, float)):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"config key '{path}' must be a number, got {value!r}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"config key '{path}' must be a finite number, got {value!r}")
         if value < 0:
             raise ConfigError(f"config key '{path}' must not be negative, got {value!r}")
+        if value > 1_000_000:
+            raise ConfigError(f"config key '{path}' is far too large; use at most 1000000")
+        if isinstance(proto, int) and value != int(value):
+            raise ConfigError(f"config key '{path}' must be a whole number, got {value!r}")
         return type(proto)(value)
     if isinstance(proto, str):
         if not isinstance(value, str):
@@ -248,6 +257,8 @@ def parse_config(text: str, source: str = "config") -> Config:
         raise ConfigError("config: health.green must be above health.yellow")
     if sum(cfg.health.weights.values()) <= 0:
         raise ConfigError("config: health.weights must not all be zero")
+    if not 1 <= cfg.playbook.renewal_default_day <= 365:
+        raise ConfigError("config: playbook.renewal_default_day must be from 1 to 365")
     return cfg
 
 

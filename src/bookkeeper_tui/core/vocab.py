@@ -109,7 +109,6 @@ COMPLETES: dict[str, frozenset[str]] = {
             "follow_up",
             "resolution_check",
             "intervention",
-            "referral_ask",
             "expansion",
         }
     ),
@@ -122,7 +121,6 @@ COMPLETES: dict[str, frozenset[str]] = {
             "follow_up",
             "resolution_check",
             "intervention",
-            "referral_ask",
             "expansion",
             "mini_qbr",
         }

@@ -836,14 +836,11 @@ class Book:
             if acc is None:
                 raise BookError(f"the account '{q.account}' no longer exists; check the name")
             contact_id = None
+            contact_name = None
             created_contact = False
             if q.contact:
                 key = name_key(q.contact)
-                contact = s.execute(
-                    select(Contact)
-                    .where(Contact.account_id == acc.id)
-                    .where(Contact.name_key == key)
-                ).scalar()
+                contact = self._match_contact(s, acc, key)
                 if contact is None:
                     contact = Contact(
                         account_id=acc.id, name=" ".join(q.contact.split()), name_key=key
@@ -852,6 +849,7 @@ class Book:
                     s.flush()
                     created_contact = True
                 contact_id = contact.id
+                contact_name = contact.name
             at = None if q.dated else (now or datetime.now(UTC))
             it = Interaction(
                 account_id=acc.id,
@@ -866,6 +864,16 @@ class Book:
             s.flush()
             created: list[tuple[str, date, str]] = []
             completed: list[tuple[str, date]] = []
+            # What was open before this line: touchpoints the line itself creates
+            # (a referral ask for a promoter) must not be completed by it.
+            open_tps = list(
+                s.execute(
+                    select(Touchpoint)
+                    .where(Touchpoint.account_id == acc.id)
+                    .where(Touchpoint.status.in_(("open", "snoozed")))
+                    .order_by(Touchpoint.due, Touchpoint.id)
+                ).scalars()
+            )
             # Scores and what they call for.
             for sc in q.scores:
                 score = Score(
@@ -931,13 +939,6 @@ class Book:
                 acc.version += 1
                 acc.updated_at = datetime.now(UTC)
             # Complete what this interaction (and its scores) fulfils.
-            open_q = (
-                select(Touchpoint)
-                .where(Touchpoint.account_id == acc.id)
-                .where(Touchpoint.status.in_(("open", "snoozed")))
-                .order_by(Touchpoint.due, Touchpoint.id)
-            )
-            open_tps = list(s.execute(open_q).scalars())
             done_ids: set[int] = set()
             if touchpoint_id is not None:
                 target = next((t for t in open_tps if t.id == touchpoint_id), None)
@@ -1019,7 +1020,7 @@ class Book:
                 kind=q.kind,
                 day=q.when,
                 summary=q.summary,
-                contact=q.contact,
+                contact=contact_name,
                 contact_created=created_contact,
                 scores=[(sc.kind, sc.value) for sc in q.scores],
                 mrr_before=mrr_before,
@@ -1033,6 +1034,24 @@ class Book:
                 band=snap[1] if snap else None,
                 previous_band=prev_band,
             )
+
+    @staticmethod
+    def _match_contact(s: Session, acc: Account, key: str) -> Contact | None:
+        """The contact a `with NAME` means: exact name, else a unique first-name prefix."""
+        contacts = list(s.execute(select(Contact).where(Contact.account_id == acc.id)).scalars())
+        exact = [c for c in contacts if c.name_key == key]
+        if exact:
+            return exact[0]
+        prefix = [c for c in contacts if c.name_key.startswith(key + " ")]
+        if len(prefix) == 1:
+            return prefix[0]
+        if len(prefix) > 1:
+            names = ", ".join(sorted(c.name for c in prefix))
+            raise BookError(
+                f"'with {key}' matches several contacts at {acc.name}: {names}; "
+                'write the full name in quotes, e.g. with "' + prefix[0].name + '"'
+            )
+        return None
 
     @staticmethod
     def _complete(tp: Touchpoint, day: date, interaction_id: int) -> None:

@@ -220,6 +220,9 @@ PROFILES = {
     "at_risk": (0.12, 45, -5.0, 4.5, 2.2),
     "churned": (0.07, 40, -6.0, 4.0, 1.5),
 }
+#: Profiles of the first accounts (Acme, Globex, Initech, ...), so even a tiny demo book
+#: has an expansion, a contraction, a churn and every band.
+FORCED = ("thriving", "steady", "slipping", "at_risk", "churned", "thriving")
 TIER_MIX = (
     ("enterprise", 0.15, 4_500, 18_000),
     ("mid-market", 0.35, 850, 4_000),
@@ -287,15 +290,19 @@ def build_demo(
         aid = i + 1
         tier, _, lo, hi = _pick(rng, TIER_MIX)
         profile = _pick(rng, [(p, v[0]) for p, v in profiles])[0]
+        # The first accounts always tell every story, whatever the seed and size.
+        forced = i < len(FORCED)
+        if forced:
+            profile = FORCED[i]
         _, usage0, drift, nps_c, tix = PROFILES[profile]
         # A few brand-new accounts so onboarding touchpoints show up.
-        if i % 13 == 5:
+        if i % 13 == 5 and not forced:
             start = as_of - timedelta(days=rng.randint(2, 40))
             if profile in ("churned", "at_risk", "slipping"):
                 profile = "steady"
                 _, usage0, drift, nps_c, tix = PROFILES[profile]
         else:
-            start = as_of - timedelta(days=rng.randint(60, 730))
+            start = as_of - timedelta(days=rng.randint(200 if forced else 60, 730))
         years = max(1, relativedelta(as_of, start).years + 1)
         renewal = start + relativedelta(years=years)
         base = round(rng.uniform(lo, hi) / 10) * 10
@@ -349,7 +356,7 @@ def build_demo(
         churn_day = None
         if profile == "churned" and age > 120:
             churn_day = start + timedelta(days=rng.randint(90, age - 10))
-        elif profile == "thriving" and age > 120 and rng.random() < 0.7:
+        elif profile == "thriving" and age > 120 and (forced or rng.random() < 0.7):
             level_rows.append(
                 {
                     "account_id": aid,
@@ -358,7 +365,7 @@ def build_demo(
                     "interaction_id": None,
                 }
             )
-        elif profile in ("slipping", "at_risk") and age > 120 and rng.random() < 0.4:
+        elif profile in ("slipping", "at_risk") and age > 120 and (forced or rng.random() < 0.4):
             level_rows.append(
                 {
                     "account_id": aid,
@@ -374,7 +381,10 @@ def build_demo(
             acc_rows[-1]["status"] = "churned"
         end = churn_day or as_of
         # Interactions: about 25 over the account's life, denser for bigger tiers.
-        n_int = max(3, int(25 * min(1.0, age / 540) * (1.2 if tier == "enterprise" else 1.0)))
+        n_int = max(
+            4,
+            int(24 * (0.55 + 0.45 * min(1.0, age / 540)) * (1.15 if tier == "enterprise" else 1.0)),
+        )
         days = sorted(rng.randint(0, max(1, (end - start).days)) for _ in range(n_int))
         if profile in ("at_risk", "churned"):
             # gone quiet: nothing in the last weeks

@@ -1,0 +1,136 @@
+"""Closed loop: survey answers and band changes in, follow-up touchpoints out."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from bookkeeper_tui.config import LoopConfig
+from bookkeeper_tui.core.loop import band_touchpoints, score_touchpoints
+
+CFG = LoopConfig()
+DAY = date(2026, 5, 14)
+KEY = "score:42"
+
+DETRACTOR = [("follow_up", 1), ("resolution_check", 7)]
+PROMOTER = [("referral_ask", 3)]
+
+
+def plan(
+    kind: str, value: float, *, referral_asked_recently: bool = False
+) -> list[tuple[str, int]]:
+    got = score_touchpoints(
+        kind, value, DAY, KEY, CFG, referral_asked_recently=referral_asked_recently
+    )
+    return [(p.kind, (p.due - DAY).days) for p in got]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        *[("nps", v, DETRACTOR) for v in range(0, 7)],
+        ("nps", 7, []),
+        ("nps", 8, []),
+        ("nps", 9, PROMOTER),
+        ("nps", 10, PROMOTER),
+        ("csat", 1, DETRACTOR),
+        ("csat", 2, DETRACTOR),
+        ("csat", 3, DETRACTOR),
+        ("csat", 4, []),
+        ("csat", 5, []),
+        *[("ces", v, []) for v in range(1, 8)],
+    ],
+)
+def test_score_touchpoints(kind: str, value: int, expected: list[tuple[str, int]]) -> None:
+    assert plan(kind, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "expected"),
+    [
+        ("nps", 0, DETRACTOR),  # a detractor is followed up regardless
+        ("nps", 6, DETRACTOR),
+        ("csat", 2, DETRACTOR),
+        ("nps", 8, []),
+        ("nps", 9, []),  # promoter asked recently: no second ask
+        ("nps", 10, []),
+    ],
+)
+def test_referral_asked_recently(kind: str, value: int, expected: list[tuple[str, int]]) -> None:
+    assert plan(kind, value, referral_asked_recently=True) == expected
+
+
+@pytest.mark.parametrize(("kind", "value"), [("nps", 3), ("csat", 1), ("nps", 10)])
+def test_score_touchpoint_fields(kind: str, value: int) -> None:
+    got = score_touchpoints(kind, value, DAY, KEY, CFG)
+    assert got
+    rules = [p.rule for p in got]
+    assert len(set(rules)) == len(rules)
+    for p in got:
+        assert KEY in p.rule
+        assert p.origin == "loop"
+        assert p.note
+    # Same input, same keys (a replayed save never doubles them); another score, other keys.
+    assert [p.rule for p in score_touchpoints(kind, value, DAY, KEY, CFG)] == rules
+    other = score_touchpoints(kind, value, DAY, "score:43", CFG)
+    assert not {p.rule for p in other} & set(rules)
+
+
+def test_score_due_dates_cross_month_end() -> None:
+    day = date(2026, 12, 31)
+    got = score_touchpoints("nps", 2, day, KEY, CFG)
+    assert [p.due for p in got] == [date(2027, 1, 1), date(2027, 1, 7)]
+
+
+def test_loop_config_overrides() -> None:
+    cfg = replace(
+        CFG,
+        detractor_nps_max=5,
+        detractor_csat_max=2,
+        promoter_nps_min=10,
+        follow_up_days=2,
+        resolution_check_days=14,
+        referral_ask_days=5,
+    )
+
+    def run(kind: str, value: int) -> list[tuple[str, int]]:
+        return [(p.kind, (p.due - DAY).days) for p in score_touchpoints(kind, value, DAY, KEY, cfg)]
+
+    assert run("nps", 5) == [("follow_up", 2), ("resolution_check", 14)]
+    assert run("nps", 6) == []
+    assert run("csat", 3) == []
+    assert run("csat", 2) == [("follow_up", 2), ("resolution_check", 14)]
+    assert run("nps", 9) == []
+    assert run("nps", 10) == [("referral_ask", 5)]
+
+
+BANDS = ["green", "yellow", "red", None]
+
+
+@pytest.mark.parametrize(
+    ("previous", "band", "intervene"),
+    [(prev, band, band == "red" and prev != "red") for prev in BANDS for band in BANDS],
+)
+def test_band_touchpoints(previous: str | None, band: str | None, intervene: bool) -> None:
+    got = band_touchpoints(previous, band, DAY, CFG)
+    if not intervene:
+        assert got == []
+        return
+    assert [(p.kind, p.due) for p in got] == [("intervention", DAY + timedelta(days=2))]
+    assert got[0].origin == "loop"
+    assert got[0].rule == band_touchpoints(previous, band, DAY, CFG)[0].rule
+
+
+def test_band_intervention_rule_tied_to_day() -> None:
+    a = band_touchpoints("green", "red", DAY, CFG)[0]
+    b = band_touchpoints("yellow", "red", DAY, CFG)[0]
+    c = band_touchpoints("green", "red", DAY + timedelta(days=1), CFG)[0]
+    assert a.rule == b.rule
+    assert a.rule != c.rule
+
+
+def test_band_intervention_days_configurable() -> None:
+    got = band_touchpoints("green", "red", DAY, replace(CFG, intervention_days=5))
+    assert [p.due for p in got] == [DAY + timedelta(days=5)]
