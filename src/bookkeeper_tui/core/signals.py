@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date, timedelta
 
 from bookkeeper_tui.config import SignalConfig
@@ -33,6 +34,31 @@ def _term_pattern(term: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
 
 
+@lru_cache(maxsize=8)
+def _compiled(
+    words: tuple[str, ...],
+) -> tuple[re.Pattern[str] | None, list[tuple[re.Pattern[str], str]]]:
+    """Patterns for a word list, compiled once: scanning thousands of notes stays cheap.
+
+    The first pattern matches any term and lets text without churn language (most of
+    it) skip the per-term scan.
+    """
+    patterns: list[tuple[re.Pattern[str], str]] = []
+    seen: set[str] = set()
+    for term in words:
+        key = " ".join(term.lower().split())
+        if key in seen:
+            continue
+        seen.add(key)
+        pattern = _term_pattern(term)
+        if pattern is not None:
+            patterns.append((pattern, term))
+    if not patterns:
+        return None, []
+    any_term = re.compile("|".join(f"(?:{p.pattern})" for p, _ in patterns), re.IGNORECASE)
+    return any_term, patterns
+
+
 def churn_spans(text: str, words: Sequence[str]) -> list[tuple[int, int, str]]:
     """Every churn term in *text* as ``(start, end, term)``, sorted by start, non-overlapping.
 
@@ -41,16 +67,11 @@ def churn_spans(text: str, words: Sequence[str]) -> list[tuple[int, int, str]]:
     longest wins, so "too expensive" is not also reported as "expensive"; on equal length the
     earlier one wins. The term is returned as configured, for the highlight legend.
     """
+    any_term, patterns = _compiled(tuple(words))
+    if any_term is None or any_term.search(text) is None:
+        return []
     candidates: list[tuple[int, int, str]] = []
-    seen: set[str] = set()
-    for term in words:
-        key = " ".join(term.lower().split())
-        if key in seen:
-            continue
-        seen.add(key)
-        pattern = _term_pattern(term)
-        if pattern is None:
-            continue
+    for pattern, term in patterns:
         candidates.extend((m.start(), m.end(), term) for m in pattern.finditer(text))
     candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
     chosen: list[tuple[int, int, str]] = []

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -35,6 +36,18 @@ from bookkeeper_tui.core.vocab import TWO_WAY_KINDS
 SIGNAL_LOOKBACK_DAYS = 365
 
 
+class OpenTouchpoint(NamedTuple):
+    """An open touchpoint as the book view needs it (plain tuple: cheap by the thousand)."""
+
+    id: int
+    account_id: int
+    kind: str
+    due: date
+    status: str
+    snoozed_until: date | None
+    note: str
+
+
 @dataclass
 class AccountState:
     """Everything the book view needs about one account on one day."""
@@ -46,7 +59,7 @@ class AccountState:
     flags: list[Flag]
     nps: AccountNps
     last_touch: date | None
-    next_touchpoint: Touchpoint | None
+    next_touchpoint: OpenTouchpoint | None
     overdue: int
     previous_band: str | None = None
     previous_components: list[tuple[str, float]] | None = None
@@ -180,14 +193,22 @@ def load_states(
         ).scalars()
     )
 
-    open_tps: dict[int, list[Touchpoint]] = defaultdict(list)
-    for tp in session.execute(
-        select(Touchpoint)
+    open_tps: dict[int, list[OpenTouchpoint]] = defaultdict(list)
+    for row in session.execute(
+        select(
+            Touchpoint.id,
+            Touchpoint.account_id,
+            Touchpoint.kind,
+            Touchpoint.due,
+            Touchpoint.status,
+            Touchpoint.snoozed_until,
+            Touchpoint.note,
+        )
         .where(_in(Touchpoint.account_id, ids))
         .where(Touchpoint.status.in_(("open", "snoozed")))
         .order_by(Touchpoint.due)
-    ).scalars():
-        open_tps[tp.account_id].append(tp)
+    ):
+        open_tps[row.account_id].append(OpenTouchpoint(*row))
     last_referral: dict[int, date] = dict(
         session.execute(
             select(Touchpoint.account_id, func.max(Touchpoint.due))
@@ -283,13 +304,13 @@ def load_states(
     return states
 
 
-def _effective_due(tp: Touchpoint) -> date:
+def _effective_due(tp: Touchpoint | OpenTouchpoint) -> date:
     if tp.status == "snoozed" and tp.snoozed_until is not None:
         return tp.snoozed_until
     return tp.due
 
 
-def effective_due(tp: Touchpoint) -> date:
+def effective_due(tp: Touchpoint | OpenTouchpoint) -> date:
     """When a touchpoint is due, counting a snooze."""
     return _effective_due(tp)
 
