@@ -54,3 +54,61 @@ def cli(db_path, capsys):
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+# -- the terminal app ------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """A 40-account demo book at TODAY, built once per test session (then copied)."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    from bookkeeper_tui.store.demo import build_demo
+
+    b = Book.open(str(path))
+    build_demo(b, accounts=40, seed=7, as_of=TODAY)
+    b.close()
+    return path
+
+
+@pytest.fixture
+def demo_book(demo_template, tmp_path):
+    """A private copy of the demo book (tests may write to it)."""
+    import sqlite3
+
+    target = tmp_path / "demo.db"
+    src = sqlite3.connect(demo_template)
+    dst = sqlite3.connect(target)
+    with dst:
+        src.backup(dst)
+    src.close()
+    dst.close()
+    b = Book.open(str(target))
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def make_app():
+    """Build the app on a book with the clock fixed at TODAY."""
+    from bookkeeper_tui.app import BookkeeperApp
+
+    def make(book: Book, **kwargs):
+        return BookkeeperApp(book, today=lambda: TODAY, **kwargs)
+
+    return make
+
+
+async def settle(pilot, rounds: int = 30) -> None:
+    """Wait until every worker (database loads, saves) has finished and the UI caught up."""
+    from textual.worker import WorkerCancelled, WorkerFailed
+
+    for _ in range(rounds):
+        await pilot.pause()
+        pending = [w for w in pilot.app.workers if not w.is_finished]
+        if not pending:
+            break
+        for w in pending:
+            try:
+                await w.wait()
+            except (WorkerCancelled, WorkerFailed):
+                pass
+    await pilot.pause()

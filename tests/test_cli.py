@@ -47,10 +47,13 @@ def test_core_does_not_import_textual():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_empty_book_start_says_what_to_do(cli):
-    r = cli()
-    assert r.code == 0
-    assert "bookkeeper demo" in r.out
+def test_no_command_opens_the_app_on_the_book(cli, monkeypatch, db_path):
+    opened = []
+    monkeypatch.setattr(
+        "bookkeeper_tui.app.run_app", lambda book, config: opened.append(book.location)
+    )
+    assert cli().code == 0
+    assert opened == [str(db_path)]
 
 
 def test_demo_refuses_a_non_empty_book_without_force(demo):

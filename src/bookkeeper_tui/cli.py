@@ -173,11 +173,16 @@ def _main(argv: list[str]) -> int:
         return EXIT_FAIL
 
 
-def _open(args):
+def _config():
     from bookkeeper_tui.config import load_config
+
+    return load_config()
+
+
+def _open(args):
     from bookkeeper_tui.store.book import Book
 
-    return Book.open(args.db, load_config())
+    return Book.open(args.db, _config())
 
 
 def _today(args) -> date:
@@ -203,22 +208,15 @@ def _dispatch(args) -> int:
 
 
 def _cmd_open(args) -> int:
-    """``bookkeeper`` alone: the terminal app arrives in the next release; show Today."""
+    """``bookkeeper`` alone opens the terminal app on the book."""
     book = _open(args)
     try:
-        if book.is_empty():
-            print(
-                f"Your book at {book.location} is empty. Try `bookkeeper demo` for a demo "
-                'book, or add an account: bookkeeper add "Acme Corp" --tier smb --start '
-                f"{date.today().isoformat()} --mrr 500"
-            )
-            return EXIT_OK
-        args.as_of = None
-        args.ahead = 7
-        args.json = False
-        return _show_today(book, args)
+        from bookkeeper_tui.app import run_app
+
+        run_app(book, _config())
     finally:
         book.close()
+    return EXIT_OK
 
 
 def _cmd_demo(args) -> int:

@@ -136,6 +136,35 @@ class SignalConfig:
     expansion_after_days: int = 180
 
 
+#: Every remappable key of the terminal app, by binding id.
+DEFAULT_KEYS: dict[str, str] = {
+    "today": "t",
+    "book": "b",
+    "kpi": "k",
+    "log": "l",
+    "help": "question_mark",
+    "quit": "q",
+    "back": "escape",
+    "today.log": "enter",
+    "today.snooze": "s",
+    "today.skip": "x",
+    "today.open": "o",
+    "book.open": "enter",
+    "book.filter": "slash",
+    "book.green": "G",
+    "book.yellow": "Y",
+    "book.red": "R",
+    "book.tier": "T",
+    "book.sort": "s",
+    "book.reverse": "S",
+    "book.add": "n",
+    "kpi.90d": "9",
+    "kpi.12m": "y",
+    "kpi.custom": "c",
+    "account.log": "enter",
+}
+
+
 @dataclass(frozen=True)
 class Config:
     health: HealthConfig = field(default_factory=HealthConfig)
@@ -158,6 +187,8 @@ class Config:
     )
     #: Who "me" is when a book is shared (team mode); None means everyone.
     me: str | None = None
+    #: Key bindings by binding id (Textual key names: "question_mark", "slash", "ctrl+l").
+    keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
 
 
 DEFAULT = Config()

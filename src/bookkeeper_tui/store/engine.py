@@ -104,7 +104,13 @@ def make_engine(db: str | None) -> tuple[Engine, str]:
     _prepare_sqlite_file(path)
     engine = create_engine(
         f"sqlite:///{path}",
-        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "isolation_level": None},
+        connect_args={
+            "timeout": BUSY_TIMEOUT_MS / 1000,
+            "isolation_level": None,
+            # The TUI reads and writes from worker threads; the pool hands a
+            # connection to one thread at a time.
+            "check_same_thread": False,
+        },
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)

@@ -1,0 +1,174 @@
+"""The Textual app: modes for Today, the Book and KPIs; account and quick-log screens on top.
+
+The app receives its :class:`Book` and :class:`Config` (no globals) and a ``today``
+callable, so tests and snapshots run on a fixed date. Screens never touch the database
+on the UI thread: they load in thread workers and render the result. After any write,
+``app.book_changed`` is published and every live screen reloads what it shows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from functools import partial
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.signal import Signal
+
+from bookkeeper_tui.config import DEFAULT, Config
+from bookkeeper_tui.store.book import Book
+
+
+class AccountsProvider(Provider):
+    """Command palette: jump to any account by name."""
+
+    async def startup(self) -> None:
+        app = self.app
+        assert isinstance(app, BookkeeperApp)
+        worker = app.run_worker(app.book.account_names, thread=True)
+        self._names: list[str] = await worker.wait()
+
+    async def discover(self) -> Hits:
+        for name in self._names[:20]:
+            yield DiscoveryHit(f"Open {name}", partial(self._open, name), help="account")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name in self._names:
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(
+                    score, matcher.highlight(name), partial(self._open, name), help="open account"
+                )
+
+    def _open(self, name: str) -> None:
+        app = self.app
+        assert isinstance(app, BookkeeperApp)
+        app.open_account(name)
+
+
+class BookkeeperApp(App[None]):
+    """Bookkeeper's terminal app."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "Bookkeeper"
+    ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {AccountsProvider}
+
+    BINDINGS = [
+        Binding("t", "goto('today')", "Today", id="today", tooltip="Due and overdue touchpoints"),
+        Binding("b", "goto('book')", "Book", id="book", tooltip="All accounts by tier"),
+        Binding("k", "goto('kpi')", "KPIs", id="kpi", tooltip="NRR, GRR, churn, NPS"),
+        Binding("l", "quick_log", "Log", id="log", tooltip="Log a call in one line"),
+        Binding("question_mark", "help", "Keys", id="help", tooltip="Every key"),
+        Binding("escape", "back", "Back", id="back", show=False),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+
+    def __init__(
+        self,
+        book: Book,
+        config: Config = DEFAULT,
+        today: Callable[[], date] | None = None,
+    ) -> None:
+        super().__init__()
+        self.book = book
+        self.config = config
+        self._today = today or date.today
+        self.book_changed: Signal[str] = Signal(self, "book_changed")
+        self.set_keymap(config.keys)
+
+    # -- the clock, in one place -------------------------------------------------------
+    @property
+    def today(self) -> date:
+        return self._today()
+
+    # -- modes: Today, Book and KPIs each keep their own screen stack ---------------------
+    MODES = {
+        "today": lambda: _screen("today", "TodayScreen"),
+        "book": lambda: _screen("accounts", "BookScreen"),
+        "kpi": lambda: _screen("kpi", "KpiScreen"),
+    }
+    DEFAULT_MODE = "today"
+
+    def on_mount(self) -> None:
+        self.run_worker(self._first_run_check, thread=True, group="startup")
+
+    def _first_run_check(self) -> None:
+        self.book.sync(self.today)
+        empty = self.book.is_empty()
+        self.call_from_thread(self._after_sync, empty)
+
+    def _after_sync(self, empty: bool) -> None:
+        if empty:
+            from bookkeeper_tui.screens.welcome import WelcomeScreen
+
+            self.push_screen(WelcomeScreen())
+        else:
+            self.book_changed.publish("sync")
+
+    def action_goto(self, where: str) -> None:
+        """Show Today, the Book or KPIs."""
+        if self.current_mode != where:
+            self.switch_mode(where)
+
+    def action_back(self) -> None:
+        if len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def action_help(self) -> None:
+        from bookkeeper_tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_quick_log(
+        self, prefill: str = "", touchpoint_id: int | None = None, kind: str | None = None
+    ) -> None:
+        from bookkeeper_tui.screens.quick_log import QuickLogScreen
+
+        if isinstance(self.screen, QuickLogScreen):
+            return
+        self.push_screen(QuickLogScreen(prefill=prefill, touchpoint_id=touchpoint_id))
+
+    def open_account(self, name: str) -> None:
+        from bookkeeper_tui.screens.account import AccountScreen
+
+        self.push_screen(AccountScreen(name))
+
+    def notify_changed(self, what: str = "write") -> None:
+        """Tell every live screen the book changed (after a save, a snooze, an import)."""
+        self.book_changed.publish(what)
+
+    # -- command palette ----------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield SystemCommand(
+            "Today", "Due and overdue touchpoints (t)", lambda: self.action_goto("today")
+        )
+        yield SystemCommand("Book", "All accounts by tier (b)", lambda: self.action_goto("book"))
+        yield SystemCommand(
+            "KPIs", "NRR, GRR, churn, NPS, health (k)", lambda: self.action_goto("kpi")
+        )
+        yield SystemCommand("Quick log", "Log a call in one line (l)", self.action_quick_log)
+        yield SystemCommand("Add account", "Create an account with a form", self.action_add_account)
+        yield SystemCommand("Keys", "Every key of every screen (?)", self.action_help)
+        yield from super().get_system_commands(screen)
+
+    def action_add_account(self) -> None:
+        from bookkeeper_tui.screens.add_account import AddAccountScreen
+
+        self.push_screen(AddAccountScreen())
+
+
+def _screen(module: str, name: str) -> Screen:
+    """Import a screen when it is first shown: start-up loads only Today."""
+    import importlib
+
+    return getattr(importlib.import_module(f"bookkeeper_tui.screens.{module}"), name)()
+
+
+def run_app(book: Book, config: Config) -> None:
+    BookkeeperApp(book, config).run()

@@ -1,0 +1,74 @@
+"""What every data screen shares: load in a thread worker, render on the UI thread.
+
+A subclass implements ``load()`` (runs in a worker thread, may use ``self.book``; returns
+plain data) and ``show(data)`` (runs on the UI thread, updates widgets). The screen
+reloads when it mounts and whenever ``app.book_changed`` fires; a screen that is not
+visible only marks itself stale and reloads when it is shown again.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+from textual.screen import ModalScreen, Screen
+
+if TYPE_CHECKING:
+    from bookkeeper_tui.app import BookkeeperApp
+    from bookkeeper_tui.store.book import Book
+
+
+class DataMixin:
+    """Load/show plumbing shared by full screens and modal screens."""
+
+    _stale = False
+
+    @property
+    def bk(self) -> BookkeeperApp:
+        return self.app  # type: ignore[attr-defined, return-value]
+
+    @property
+    def book(self) -> Book:
+        return self.bk.book
+
+    @property
+    def today(self) -> date:
+        return self.bk.today
+
+    def on_mount(self) -> None:
+        self.bk.book_changed.subscribe(self, self._on_book_changed)  # type: ignore[arg-type]
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        if self._stale:
+            self._stale = False
+            self.reload()
+
+    def _on_book_changed(self, _what: str) -> None:
+        if self.is_current:  # type: ignore[attr-defined]
+            self.reload()
+        else:
+            self._stale = True
+
+    def reload(self) -> None:
+        self._load_worker()
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def _load_worker(self) -> None:
+        data = self.load()
+        self.app.call_from_thread(self.show, data)  # type: ignore[attr-defined]
+
+    def load(self) -> Any:  # runs in a worker thread
+        raise NotImplementedError
+
+    def show(self, data: Any) -> None:  # runs on the UI thread
+        raise NotImplementedError
+
+
+class DataScreen(DataMixin, Screen):
+    """A full screen showing data from the book."""
+
+
+class DataModal(DataMixin, ModalScreen):
+    """A modal screen showing data from the book."""

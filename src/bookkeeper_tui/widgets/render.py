@@ -1,0 +1,61 @@
+"""Small renderers shared by screens: health badges, money, days, safe user text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+
+BAND_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
+BAND_DOT = {"green": "●", "yellow": "●", "red": "●"}
+
+
+def safe(text: str | None) -> str:
+    """User text made safe for a terminal: control characters and escapes never go out raw."""
+    if not text:
+        return ""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else "\N{REPLACEMENT CHARACTER}" for ch in text
+    )
+
+
+def health_text(score: float | None, band: str | None, trend: float | None = None) -> Text:
+    """'● 82 ↑' coloured by band; 'no data' when unknown."""
+    if score is None or band is None:
+        return Text("– no data", style="dim")
+    out = Text(f"{BAND_DOT[band]} {score:>3.0f}", style=BAND_STYLE[band])
+    if trend is not None:
+        arrow = "↑" if trend >= 3 else "↓" if trend <= -3 else "→"
+        style = "green" if trend >= 3 else "red" if trend <= -3 else "dim"
+        out.append(f" {arrow}", style=style)
+    return out
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:,.0f}"
+
+
+def days_ago(day: date | None, today: date) -> str:
+    if day is None:
+        return "never"
+    n = (today - day).days
+    return "today" if n == 0 else f"{n}d ago" if n > 0 else f"in {-n}d"
+
+
+def due_text(days_overdue: int) -> Text:
+    if days_overdue > 0:
+        return Text(f"{days_overdue}d overdue", style="bold red")
+    if days_overdue == 0:
+        return Text("today", style="bold")
+    return Text(f"in {-days_overdue}d", style="dim")
+
+
+def pct(value: float | None, digits: int = 0) -> str:
+    return "n/a" if value is None else f"{value * 100:.{digits}f}%"
+
+
+def label(kind: str) -> str:
+    """touchpoint/interaction kind as a person reads it."""
+    return kind.replace("_", " ")
