@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -107,8 +108,6 @@ async def settle(pilot, rounds: int = 30) -> None:
         if not pending:
             break
         for w in pending:
-            try:
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await w.wait()
-            except (WorkerCancelled, WorkerFailed):
-                pass
     await pilot.pause()
