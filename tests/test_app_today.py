@@ -1,16 +1,229 @@
-"""Today screen and app shell, driven with real keys."""
+"""Today, quick log, snooze/skip, help and first run, driven with real keys."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from datetime import timedelta
 
+from sqlalchemy import func, select
+from textual.widgets import DataTable, Input, Static
+
+from bookkeeper_tui.core.models import Interaction, Score, Touchpoint
+from bookkeeper_tui.store.book import Book
 from tests.conftest import TODAY, settle
 
 
-async def test_today_opens_with_due_rows(demo_book, make_app):
+def count(book: Book, model) -> int:
+    with book.read() as s:
+        return s.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def touchpoint(book: Book, tid: int) -> Touchpoint:
+    with book.read() as s:
+        return s.get(Touchpoint, tid)
+
+
+async def open_today(pilot):
+    await settle(pilot)
+    return pilot.app.screen.query_one("#today-table", DataTable)
+
+
+async def test_today_lists_overdue_first(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        table = await open_today(pilot)
+        expected = demo_book.today(TODAY, ahead_days=7)
+        assert table.row_count == len(expected) > 0
+        assert [r.touchpoint_id for r in app.screen.rows] == [r.touchpoint_id for r in expected]
+        overdue = [r.days_overdue for r in app.screen.rows]
+        assert overdue == sorted(overdue, reverse=True)
+        summary = str(app.screen.query_one("#today-summary", Static).render())
+        n_overdue = sum(1 for r in expected if r.days_overdue > 0)
+        assert f"{n_overdue} overdue" in summary
+
+
+async def test_enter_logs_the_row_and_completes_it(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        row = app.screen.rows[0]
+        await pilot.press("enter")
+        await settle(pilot)
+        inp = app.screen.query_one("#quick-log-input", Input)
+        assert inp.value.startswith(row.account)
+        before = count(demo_book, Interaction)
+        await pilot.press(*'"setup done, SSO blocked by their IT" nps 8 next call +1w')
+        await pilot.press("enter")
+        await settle(pilot)
+        assert count(demo_book, Interaction) == before + 1
+        done = touchpoint(demo_book, row.touchpoint_id)
+        assert (done.status, done.completed_on) == ("done", TODAY)
+        # Back on Today, the row is gone and the follow-up call is planned.
+        assert app.screen.__class__.__name__ == "TodayScreen"
+        assert row.touchpoint_id not in [r.touchpoint_id for r in app.screen.rows]
+        shown = demo_book.show(row.account, TODAY)
+        assert ("call", (TODAY + timedelta(days=7)).isoformat()) in {
+            (t["kind"], t["due"]) for t in shown["touchpoints"]
+        }
+        assert shown["timeline"][0]["type"] in ("interaction", "score")
+
+
+async def test_quick_log_errors_inline_and_saves_nothing(demo_book, make_app):
     app = make_app(demo_book)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#today-table", DataTable)
-        expected = demo_book.today(TODAY, ahead_days=7)
-        assert table.row_count == len(expected) > 0
+        await pilot.press("l")
+        await settle(pilot)
+        before = (count(demo_book, Interaction), count(demo_book, Score))
+        await pilot.press(*"acme call nps 11")
+        await pilot.pause()
+        error = str(app.screen.query_one("#quick-log-error", Static).render())
+        assert "nps" in error and "11" in error
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "QuickLogScreen"
+        assert (count(demo_book, Interaction), count(demo_book, Score)) == before
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "TodayScreen"
+        assert (count(demo_book, Interaction), count(demo_book, Score)) == before
+
+
+async def test_quick_log_preview_and_completion(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press(*"glob")
+        await settle(pilot)
+        inp = app.screen.query_one("#quick-log-input", Input)
+        assert inp._suggestion == "Globex Ltd"
+        await pilot.press("right")
+        assert inp.value == "Globex Ltd"
+        await pilot.press(*" renewal with Priya mrr 4200 nps 9 next qbr 2027-01-15")
+        await settle(pilot)
+        preview = str(app.screen.query_one("#quick-log-preview", Static).render())
+        assert "Globex Ltd" in preview and "renewal" in preview
+        assert "4,200" in preview and "promoter" in preview
+        assert "qbr on Fri 15 Jan 2027" in preview
+        await pilot.press("enter")
+        await settle(pilot)
+        shown = demo_book.show("Globex Ltd", TODAY)
+        assert shown["mrr"] == 4200
+        assert any(c["name"] == "Priya" for c in shown["contacts"])
+
+
+async def test_snooze_a_week_moves_the_touchpoint(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        row = app.screen.rows[0]
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        tp = touchpoint(demo_book, row.touchpoint_id)
+        assert (tp.status, tp.snoozed_until) == ("snoozed", TODAY + timedelta(days=7))
+        moved = [r for r in app.screen.rows if r.touchpoint_id == row.touchpoint_id]
+        assert moved and moved[0].days_overdue == -7
+
+
+async def test_snooze_to_a_typed_date_and_bad_date(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        row = app.screen.rows[0]
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one("#snooze-date", Input).focus()
+        await pilot.press(*"someday", "enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "SnoozeScreen"
+        assert touchpoint(demo_book, row.touchpoint_id).status == "open"
+        inp = app.screen.query_one("#snooze-date", Input)
+        inp.value = ""
+        await pilot.press(*"+3d", "enter")
+        await settle(pilot)
+        tp = touchpoint(demo_book, row.touchpoint_id)
+        assert tp.snoozed_until == TODAY + timedelta(days=3)
+
+
+async def test_skip_needs_a_reason(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        row = app.screen.rows[0]
+        await pilot.press("x")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert touchpoint(demo_book, row.touchpoint_id).status == "open"
+        await pilot.press(*"customer on holiday", "enter")
+        await settle(pilot)
+        tp = touchpoint(demo_book, row.touchpoint_id)
+        assert (tp.status, tp.skip_reason) == ("skipped", "customer on holiday")
+        assert row.touchpoint_id not in [r.touchpoint_id for r in app.screen.rows]
+
+
+async def test_o_opens_the_account(demo_book, make_app, monkeypatch):
+    app = make_app(demo_book)
+    opened = []
+    monkeypatch.setattr(app, "open_account", opened.append)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        await pilot.press("down", "o")
+        assert opened == [app.screen.rows[1].account]
+
+
+async def test_help_lists_keys_and_closes(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        sections = {section for section, _, _ in app.screen.entries}
+        assert {"Everywhere", "Today", "Quick log"} <= sections
+        described = {(section, what) for section, _, what in app.screen.entries}
+        assert ("Today", "Snooze") in described and ("Everywhere", "Log") in described
+        await pilot.press("escape")
+        assert app.screen.__class__.__name__ == "TodayScreen"
+
+
+async def test_remapped_key_from_config(demo_book, make_app):
+    from dataclasses import replace
+
+    from bookkeeper_tui.config import DEFAULT
+
+    config = replace(DEFAULT, keys={**DEFAULT.keys, "log": "ctrl+l"})
+    app = make_app(demo_book, config=config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "TodayScreen"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "QuickLogScreen"
+
+
+async def test_first_run_offers_the_demo_book(book, make_app):
+    app = make_app(book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "WelcomeScreen"
+        await pilot.press("d")
+        await settle(pilot)
+        assert len(book.account_names()) == 40
+        assert app.screen.__class__.__name__ == "TodayScreen"
+        assert app.screen.query_one("#today-table", DataTable).row_count > 0
+
+
+async def test_narrow_terminal_still_works(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(80, 24)) as pilot:
+        table = await open_today(pilot)
+        assert table.row_count > 0
+        await pilot.press("l")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "QuickLogScreen"

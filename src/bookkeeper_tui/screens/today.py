@@ -52,7 +52,7 @@ class TodayScreen(DataScreen):
 
     CSS_PATH = "today.tcss"
     BINDINGS = [
-        Binding("enter", "log_row", "Log it", id="today.log"),
+        Binding("enter", "log_row", "Log it", id="today.log", priority=True),
         Binding("s", "snooze", "Snooze", id="today.snooze"),
         Binding("x", "skip", "Skip", id="today.skip"),
         Binding("o", "open", "Open account", id="today.open"),

@@ -801,6 +801,35 @@ class Book:
             "mrr_by_month": kpis.mrr_movements_by_month(history, start, as_of),
         }
 
+    def account_brief(self, name: str, as_of: date) -> dict:
+        """What the quick-log preview shows about an account: tier, MRR, contacts by key."""
+        with self.read() as s:
+            acc = s.execute(select(Account).where(Account.name == name)).scalar_one_or_none()
+            if acc is None:
+                return {}
+            mrr = s.execute(
+                select(MrrLevel.mrr)
+                .where(MrrLevel.account_id == acc.id)
+                .where(MrrLevel.effective <= as_of)
+                .order_by(MrrLevel.effective.desc())
+                .limit(1)
+            ).scalar()
+            contacts = {
+                key: (cname, role)
+                for key, cname, role in s.execute(
+                    select(Contact.name_key, Contact.name, Contact.role).where(
+                        Contact.account_id == acc.id
+                    )
+                )
+            }
+        return {
+            "name": acc.name,
+            "tier": acc.tier,
+            "status": acc.status,
+            "mrr": mrr or 0.0,
+            "contacts": contacts,
+        }
+
     # -- quick log ----------------------------------------------------------------------
     def parse(self, line: str, today: date) -> QuickLog:
         try:
@@ -991,6 +1020,10 @@ class Book:
             s.flush()
             # Health today, and an intervention if it fell into red.
             as_of = max(today, q.when)
+            interventions = select(Touchpoint.id).where(
+                Touchpoint.account_id == acc.id, Touchpoint.kind == "intervention"
+            )
+            had = set(s.execute(interventions).scalars())
             self._sync_health(s, as_of, [acc.id])
             snap = s.execute(
                 select(HealthSnapshot.score, HealthSnapshot.band)
@@ -1008,9 +1041,9 @@ class Book:
                 select(Touchpoint)
                 .where(Touchpoint.account_id == acc.id)
                 .where(Touchpoint.kind == "intervention")
-                .where(Touchpoint.rule == f"loop:intervention:{as_of.isoformat()}")
             ).scalars():
-                created.append((tp.kind, tp.due, tp.origin))
+                if tp.id not in had:
+                    created.append((tp.kind, tp.due, tp.origin))
             terms = list(
                 dict.fromkeys(t for _, _, t in churn_spans(q.summary, self.config.churn_words))
             )

@@ -1,0 +1,289 @@
+"""Quick log: one line, typed seconds after a call (docs/interfaces.md "Quick-log line").
+
+The line is parsed on every keystroke by the pure parser (no database round trip), so
+the preview and the inline error follow the typing. The account name completes as you
+type (right arrow accepts). ``enter`` saves in a worker thread; ``escape`` cancels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.suggester import Suggester
+from textual.widgets import Input, Static
+
+from bookkeeper_tui.core.models import name_key
+from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, account_candidates, parse_quicklog
+from bookkeeper_tui.core.signals import churn_terms
+from bookkeeper_tui.screens.base import DataModal
+from bookkeeper_tui.store.book import BookError, LogResult
+from bookkeeper_tui.widgets.render import label, money, safe
+
+EXAMPLE = 'acme qbr with Dana nps 9 "wants SSO" next call +2w #expansion'
+
+
+class AccountSuggester(Suggester):
+    """Completes the account name while the user is still typing it."""
+
+    def __init__(self) -> None:
+        super().__init__(use_cache=False, case_sensitive=False)
+        self.names: list[str] = []
+
+    async def get_suggestion(self, value: str) -> str | None:
+        if not value.strip() or value.startswith('"'):
+            return None
+        folded = value.casefold()
+        for name in account_candidates(value, self.names, limit=5):
+            if name.casefold().startswith(folded) and len(name) > len(value):
+                return name
+        return None
+
+
+@dataclass
+class Preview:
+    parsed: QuickLog | None
+    error: QuickLogError | None
+
+
+class QuickLogScreen(DataModal):
+    """A one-line logger with live preview and inline errors."""
+
+    CSS_PATH = "quick_log.tcss"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+
+    def __init__(self, prefill: str = "", touchpoint_id: int | None = None) -> None:
+        super().__init__()
+        self.prefill = prefill
+        self.touchpoint_id = touchpoint_id
+        self.names: list[str] = []
+        self.briefs: dict[str, dict] = {}
+        self.saving = False
+        self.suggester = AccountSuggester()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="quick-log"):
+            title = "Log it" if self.touchpoint_id else "Quick log"
+            yield Static(
+                f"[b]{title}[/b]  [dim]enter saves · escape cancels · → completes the name[/]",
+                classes="dialog-title",
+            )
+            yield Input(
+                value=self.prefill,
+                placeholder=EXAMPLE,
+                suggester=self.suggester,
+                id="quick-log-input",
+                select_on_focus=False,
+            )
+            yield Static("", id="quick-log-error", classes="error")
+            yield Static("", id="quick-log-candidates")
+            yield Static("", id="quick-log-preview")
+
+    def on_mount(self) -> None:
+        inp = self.query_one(Input)
+        inp.cursor_position = len(inp.value)
+        inp.focus()
+        super().on_mount()
+
+    # -- data ---------------------------------------------------------------------------
+    def load(self) -> list[str]:
+        return self.book.account_names()
+
+    def show(self, names: list[str]) -> None:
+        self.names = names
+        self.suggester.names = names
+        self._update(self.query_one(Input).value)
+
+    @work(thread=True, group="brief", exclusive=True, exit_on_error=False)
+    def _fetch_brief(self, name: str) -> None:
+        brief = self.book.account_brief(name, self.today)
+        self.app.call_from_thread(self._got_brief, name, brief)
+
+    def _got_brief(self, name: str, brief: dict) -> None:
+        self.briefs[name] = brief
+        self._update(self.query_one(Input).value)
+
+    # -- live preview -------------------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._update(event.value)
+
+    def parse(self, line: str) -> Preview:
+        try:
+            return Preview(parse_quicklog(line, self.names, self.today), None)
+        except QuickLogError as exc:
+            return Preview(None, exc)
+
+    def _update(self, line: str) -> None:
+        error = self.query_one("#quick-log-error", Static)
+        preview = self.query_one("#quick-log-preview", Static)
+        cands = self.query_one("#quick-log-candidates", Static)
+        if not self.names:
+            preview.update(Text("Loading accounts…", style="dim"))
+            return
+        if not line.strip():
+            error.update("")
+            cands.update("")
+            preview.update(
+                Text.assemble(
+                    ("Type the account, then what happened, e.g.\n", "dim"),
+                    (EXAMPLE, "italic"),
+                )
+            )
+            return
+        result = self.parse(line)
+        first = line.split()[0] if line.split() else ""
+        if result.error is not None:
+            error.update(self._error_text(line, result.error))
+            matches = account_candidates(first, self.names, limit=6) if first else []
+            cands.update(
+                Text("Accounts: " + " · ".join(safe(n) for n in matches), style="dim")
+                if matches and "account" in result.error.message
+                else ""
+            )
+            preview.update("")
+            return
+        error.update("")
+        cands.update("")
+        assert result.parsed is not None
+        q = result.parsed
+        if q.account not in self.briefs:
+            self.briefs[q.account] = {}
+            self._fetch_brief(q.account)
+        preview.update(self._preview_text(q, self.briefs.get(q.account) or {}))
+
+    def _error_text(self, line: str, err: QuickLogError) -> Text:
+        out = Text()
+        if err.start is not None and err.end is not None and err.end > err.start:
+            out.append(safe(line[: err.start]))
+            out.append(safe(line[err.start : err.end]), style="bold white on red")
+            out.append(safe(line[err.end :]))
+            out.append("\n")
+        out.append("✗ " + safe(err.message), style="bold red")
+        return out
+
+    def _preview_text(self, q: QuickLog, brief: dict) -> Text:
+        loop = self.app.config.loop  # type: ignore[attr-defined]
+        rows: list[tuple[str, Text | str]] = []
+        tier = f" ({brief['tier']})" if brief.get("tier") else ""
+        churned = " — churned" if brief.get("status") == "churned" else ""
+        rows.append(("account", Text(safe(q.account) + tier + churned, style="bold")))
+        when = "" if not q.dated else f" on {q.when:%a %d %b}"
+        rows.append(("kind", label(q.kind) + when))
+        if q.contact:
+            contacts = brief.get("contacts", {})
+            key = name_key(q.contact)
+            known = contacts.get(key) or next(
+                (v for k, v in contacts.items() if k.startswith(key + " ")), None
+            )
+            if known:
+                rows.append(("contact", f"{safe(known[0])} ({label(known[1])})"))
+            else:
+                rows.append(("contact", f"{safe(q.contact)} (new contact)"))
+        for sc in q.scores:
+            note = ""
+            if (
+                (sc.kind == "nps"
+                and sc.value <= loop.detractor_nps_max)
+                or (sc.kind == "csat" and sc.value <= loop.detractor_csat_max)
+            ):
+                note = "  detractor → follow-up tomorrow, resolution check in 7 days"
+            elif sc.kind == "nps" and sc.value >= loop.promoter_nps_min:
+                note = "  promoter → referral ask"
+            rows.append((sc.kind.upper(), Text(str(sc.value)).append(note, style="dim")))
+        if q.mrr is not None:
+            before = brief.get("mrr")
+            if before is None:
+                rows.append(("MRR", money(q.mrr)))
+            else:
+                move = (
+                    "churn"
+                    if q.mrr == 0 and before > 0
+                    else "expansion"
+                    if q.mrr > before
+                    else "contraction"
+                    if q.mrr < before
+                    else "no change"
+                )
+                style = {"expansion": "green", "churn": "bold red", "contraction": "yellow"}
+                rows.append(
+                    (
+                        "MRR",
+                        Text(f"{money(before)} → {money(q.mrr)} ").append(
+                            f"({move})", style=style.get(move, "dim")
+                        ),
+                    )
+                )
+        if q.summary:
+            terms = churn_terms(q.summary, self.app.config.churn_words)  # type: ignore[attr-defined]
+            text = Text(f'"{safe(q.summary)}"')
+            if terms:
+                text.append("  churn language: " + ", ".join(terms), style="bold red")
+            rows.append(("note", text))
+        if q.next:
+            rows.append(("next", f"{label(q.next.kind)} on {q.next.due:%a %d %b %Y}"))
+        if q.tags:
+            rows.append(("tags", " ".join("#" + t for t in q.tags)))
+        if self.touchpoint_id:
+            rows.append(("completes", "the selected touchpoint"))
+        out = Text()
+        for i, (key, value) in enumerate(rows):
+            if i:
+                out.append("\n")
+            out.append(f"{key:>10}  ", style="dim")
+            out.append(value if isinstance(value, Text) else Text(value))
+        return out
+
+    # -- save ---------------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self.saving or not self.names:
+            return
+        result = self.parse(event.value)
+        if result.error is not None or result.parsed is None:
+            self._update(event.value)
+            return
+        self.saving = True
+        self._save(result.parsed)
+
+    @work(thread=True, group="save", exit_on_error=False)
+    def _save(self, parsed: QuickLog) -> None:
+        try:
+            res = self.book.record(parsed, self.today, touchpoint_id=self.touchpoint_id)
+        except BookError as exc:
+            self.app.call_from_thread(self._save_failed, exc.message)
+            return
+        except Exception as exc:  # the save was rolled back as a whole
+            self.app.call_from_thread(
+                self._save_failed, f"nothing was saved: {type(exc).__name__}: {exc}"
+            )
+            return
+        self.app.call_from_thread(self._saved, res)
+
+    def _save_failed(self, message: str) -> None:
+        self.saving = False
+        self.query_one("#quick-log-error", Static).update(
+            Text("✗ " + safe(message), style="bold red")
+        )
+
+    def _saved(self, res: LogResult) -> None:
+        parts = [f"Saved {label(res.kind)} with {safe(res.account)}"]
+        if res.completed:
+            parts.append("completed " + ", ".join(label(k) for k, _ in res.completed))
+        if res.created:
+            parts.append("new: " + ", ".join(label(k) for k, _, _ in res.created))
+        if res.next:
+            parts.append(f"next {label(res.next[0])} {res.next[1]:%d %b}")
+        self.app.notify(" · ".join(parts), title="Logged")
+        self.dismiss(res)
+        self.bk.notify_changed("log")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def _on_book_changed(self, _what: str) -> None:
+        # Account names may have changed (another screen added one): reload them.
+        self.reload()

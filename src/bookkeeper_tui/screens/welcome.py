@@ -1,0 +1,80 @@
+"""First run: an empty book opens here, never on an empty grid."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
+
+
+class WelcomeScreen(Screen[None]):
+    """Offer the demo book or a first account."""
+
+    BINDINGS = [
+        Binding("d", "demo", "Load demo book"),
+        Binding("n", "add", "Add an account"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="welcome", classes="dialog"):
+            yield Static("[b]Welcome to Bookkeeper[/b]", classes="dialog-title")
+            yield Static(
+                "Your book is empty. Bookkeeper plans your touchpoints from a customer-success "
+                "playbook, scores each account's health and tracks NRR, GRR and NPS.\n\n"
+                "Start with the demo book to look around (40 believable accounts; it replaces "
+                "nothing, the book is empty), or add your first real account.\n\n"
+                "[dim]CSV import of your CRM and billing exports arrives in the next release; "
+                "meanwhile `bookkeeper add` adds accounts from a script.[/]"
+            )
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Load the demo book (d)", id="welcome-demo", variant="primary")
+                yield Button("Add an account (n)", id="welcome-add")
+            yield LoadingIndicator(id="welcome-loading")
+            yield Static("", id="welcome-status", classes="muted")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Welcome"
+        self.query_one("#welcome-loading").display = False
+        self.query_one("#welcome-demo", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "welcome-demo":
+            self.action_demo()
+        else:
+            self.action_add()
+
+    def action_demo(self) -> None:
+        self.query_one("#welcome-loading").display = True
+        self.query_one("#welcome-status", Static).update("Building the demo book…")
+        for b in self.query(Button):
+            b.disabled = True
+        self._build()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _build(self) -> None:
+        from bookkeeper_tui.store.demo import build_demo
+
+        app = self.app
+        stats = build_demo(app.book, accounts=40, as_of=app.today)  # type: ignore[attr-defined]
+        app.call_from_thread(self._built, stats)
+
+    def _built(self, stats: dict) -> None:
+        self.app.notify(
+            f"Demo book ready: {stats['accounts']} accounts, {stats['interactions']} interactions."
+        )
+        self.dismiss(None)
+        self.app.notify_changed("demo")  # type: ignore[attr-defined]
+
+    def action_add(self) -> None:
+        from bookkeeper_tui.screens.add_account import AddAccountScreen
+
+        def added(name: str | None) -> None:
+            if name:
+                self.dismiss(None)
+
+        self.app.push_screen(AddAccountScreen(), added)
