@@ -235,3 +235,15 @@ def test_unreadable_location_is_a_clear_runtime_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 1
     assert "--db" in err and "Traceback" not in err
+
+
+def test_a_file_that_is_not_a_book_is_a_clear_error(tmp_path, capsys):
+    from bookkeeper_tui.cli import main
+
+    junk = tmp_path / "notes.txt"
+    junk.write_bytes(b"these are my notes, not a database\n" * 200)
+    before = junk.read_bytes()
+    assert main(["today", "--db", str(junk)]) == 1
+    err = capsys.readouterr().err
+    assert "not a Bookkeeper book" in err and "Traceback" not in err
+    assert junk.read_bytes() == before

@@ -323,3 +323,22 @@ def test_kpi_matches_hand_computation(book):
 def test_bad_period_is_bad_input(acme):
     with pytest.raises(BookError, match="period"):
         acme.kpi(TODAY, "forever")
+
+
+def test_churned_account_reports_no_health(acme):
+    res = acme.log('initech note mrr 0 "closed"', TODAY)
+    assert (res.health, res.band) == (None, None)
+
+
+def test_demo_contacts_match_by_full_name(demo_book):
+    contact = demo_book.show("Acme Corp", TODAY)["contacts"][0]["name"]
+    before = len(demo_book.show("Acme Corp", TODAY)["contacts"])
+    res = demo_book.log(f'acme call with "{contact}" "hello"', TODAY)
+    assert res.contact == contact and not res.contact_created
+    assert len(demo_book.show("Acme Corp", TODAY)["contacts"]) == before
+
+
+def test_displayed_score_never_crosses_a_band():
+    from bookkeeper_tui.widgets.render import score_str
+
+    assert (score_str(59.9), score_str(74.99), score_str(75.0)) == ("59", "74", "75")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from datetime import date, datetime
@@ -494,7 +495,7 @@ def _cmd_log(args) -> int:
     if res.churn_terms:
         print(f"  churn language: {', '.join(res.churn_terms)}")
     if res.band:
-        print(f"  health {res.health:.0f} ({res.band})")
+        print(f"  health {math.floor(res.health)} ({res.band})")
     return EXIT_OK
 
 
@@ -561,7 +562,7 @@ def _band(score: float | None, band: str | None) -> str:
     if score is None or band is None:
         return "[dim]no data[/]"
     colour = {"green": "green", "yellow": "yellow", "red": "red"}[band]
-    return f"[{colour}]{score:.0f} {band}[/]"
+    return f"[{colour}]{math.floor(score)} {band}[/]"
 
 
 def _clean(text: str) -> str:

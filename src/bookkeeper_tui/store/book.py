@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlmodel import Session
 
 from bookkeeper_tui.config import DEFAULT, Config
@@ -172,7 +172,13 @@ class Book:
             engine.dispose()
             raise StoreError(
                 f"cannot open the book at {location} ({exc.orig}); "
-                "if the file is damaged, restore it from a backup"
+                "check the file's permissions, or restore it from a backup if it is damaged"
+            ) from exc
+        except DatabaseError as exc:
+            engine.dispose()
+            raise StoreError(
+                f"{location} is not a Bookkeeper book or is damaged ({exc.orig}); "
+                "point --db at your book file, or restore it from a backup"
             ) from exc
         except Exception:
             engine.dispose()
@@ -1030,6 +1036,8 @@ class Book:
                 .where(HealthSnapshot.account_id == acc.id)
                 .where(HealthSnapshot.day == as_of)
             ).first()
+            if acc.status == "churned":
+                snap = None  # a churned account has no health to report
             prev_band = s.execute(
                 select(HealthSnapshot.band)
                 .where(HealthSnapshot.account_id == acc.id)

@@ -329,8 +329,12 @@ def build_demo(
         # Contacts.
         roles = ["champion", "economic_buyer", "end_user"] + (["admin"] if tier != "smb" else [])
         cids = []
+        used_first: set[str] = set()
         for role in roles:
             cid = len(contact_rows) + 1
+            # Distinct first names per account, so `with Dana` names one person.
+            first = rng.choice([f for f in FIRST if f not in used_first])
+            used_first.add(first)
             left = None
             if role == "champion" and profile in ("at_risk", "slipping") and rng.random() < 0.35:
                 left = as_of - timedelta(days=rng.randint(5, 60))
@@ -339,14 +343,14 @@ def build_demo(
                 {
                     "id": cid,
                     "account_id": aid,
-                    "name": f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+                    "name": f"{first} {rng.choice(LAST)}",
                     "name_key": "",
                     "email": None,
                     "role": role,
                     "left_on": left,
                 }
             )
-            contact_rows[-1]["name_key"] = name_key(contact_rows[-1]["name"]) + f"#{cid}"
+            contact_rows[-1]["name_key"] = name_key(contact_rows[-1]["name"])
             cids.append(cid)
         # Revenue history.
         level_rows.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 from rich.text import Text
@@ -23,12 +24,17 @@ def health_text(score: float | None, band: str | None, trend: float | None = Non
     """'● 82 ↑' coloured by band; 'no data' when unknown."""
     if score is None or band is None:
         return Text("– no data", style="dim")
-    out = Text(f"{BAND_DOT[band]} {score:>3.0f}", style=BAND_STYLE[band])
+    out = Text(f"{BAND_DOT[band]} {score_str(score):>3}", style=BAND_STYLE[band])
     if trend is not None:
         arrow = "↑" if trend >= 3 else "↓" if trend <= -3 else "→"
         style = "green" if trend >= 3 else "red" if trend <= -3 else "dim"
         out.append(f" {arrow}", style=style)
     return out
+
+
+def score_str(score: float) -> str:
+    """A health score as shown: rounded down, so 59.9 (red) never reads as 60 (yellow)."""
+    return str(math.floor(score))
 
 
 def money(value: float | None) -> str:
