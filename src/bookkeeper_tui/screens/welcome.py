@@ -13,6 +13,7 @@ from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
 class WelcomeScreen(Screen[None]):
     """Offer the demo book or a first account."""
 
+    CSS_PATH = "welcome.tcss"
     BINDINGS = [
         Binding("d", "demo", "Load demo book"),
         Binding("n", "add", "Add an account"),
