@@ -56,8 +56,27 @@ class DataMixin:
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def _load_worker(self) -> None:
-        data = self.load()
-        self.app.call_from_thread(self.show, data)  # type: ignore[attr-defined]
+        try:
+            data = self.load()
+        except Exception as exc:  # never a silent "Loading…" forever
+            self.app.call_from_thread(self._failed, exc)  # type: ignore[attr-defined]
+            return
+        self.app.call_from_thread(self._show_safely, data)  # type: ignore[attr-defined]
+
+    def _show_safely(self, data: Any) -> None:
+        try:
+            self.show(data)
+        except Exception as exc:
+            self._failed(exc)
+
+    def _failed(self, exc: Exception) -> None:
+        self.app.log.error(f"{type(self).__name__} failed to load: {exc!r}")  # type: ignore[attr-defined]
+        self.app.notify(  # type: ignore[attr-defined]
+            f"Could not show this screen: {type(exc).__name__}: {exc}. Your data is unchanged; "
+            "press escape and try again, or run `bookkeeper check`.",
+            severity="error",
+            timeout=10,
+        )
 
     def load(self) -> Any:  # runs in a worker thread
         raise NotImplementedError

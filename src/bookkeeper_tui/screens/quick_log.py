@@ -87,7 +87,6 @@ class QuickLogScreen(DataModal):
         inp = self.query_one(Input)
         inp.cursor_position = len(inp.value)
         inp.focus()
-        super().on_mount()
 
     # -- data ---------------------------------------------------------------------------
     def load(self) -> list[str]:
@@ -185,10 +184,8 @@ class QuickLogScreen(DataModal):
                 rows.append(("contact", f"{safe(q.contact)} (new contact)"))
         for sc in q.scores:
             note = ""
-            if (
-                (sc.kind == "nps"
-                and sc.value <= loop.detractor_nps_max)
-                or (sc.kind == "csat" and sc.value <= loop.detractor_csat_max)
+            if (sc.kind == "nps" and sc.value <= loop.detractor_nps_max) or (
+                sc.kind == "csat" and sc.value <= loop.detractor_csat_max
             ):
                 note = "  detractor → follow-up tomorrow, resolution check in 7 days"
             elif sc.kind == "nps" and sc.value >= loop.promoter_nps_min:

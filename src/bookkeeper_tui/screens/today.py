@@ -77,8 +77,9 @@ class TodayScreen(DataScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        # DataMixin.on_mount (subscribe + first load) runs too: Textual calls the
+        # handler of every class in the MRO.
         self.sub_title = "Today"
-        super().on_mount()
 
     def load(self) -> TodayData:
         as_of = self.today

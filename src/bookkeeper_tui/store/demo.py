@@ -214,8 +214,8 @@ BAD = [
 
 #: profile -> (weight, usage level, usage drift per month, nps centre, tickets per month)
 PROFILES = {
-    "thriving": (0.32, 85, 1.0, 9.4, 0.2),
-    "steady": (0.33, 74, 0.0, 8.6, 0.5),
+    "thriving": (0.32, 85, 1.0, 9.7, 0.2),
+    "steady": (0.33, 74, 0.0, 9.0, 0.5),
     "slipping": (0.16, 60, -3.0, 7.0, 1.0),
     "at_risk": (0.12, 45, -5.0, 4.5, 2.2),
     "churned": (0.07, 40, -6.0, 4.0, 1.5),
@@ -482,7 +482,7 @@ def build_demo(
             if month % 3 == 1:
                 cid = rng.choice(cids)
                 role = contact_rows[cid - 1]["role"]
-                centre = nps_c + (0.6 if role in ("champion", "economic_buyer") else -0.8)
+                centre = nps_c + (0.5 if role in ("champion", "economic_buyer") else -0.5)
                 value = max(0, min(10, round(rng.gauss(centre, 1.0))))
                 score_rows.append(
                     {

@@ -1,0 +1,727 @@
+"""The Book: every account grouped by tier, filtered and sorted in memory.
+
+The book is loaded once per change (a thread worker: account states plus the health
+trend, computed with one grouped query over the snapshots). Typing in the filter, the
+band and tier keys and sorting only re-render the loaded list, so they never touch the
+database and stay instant on a book of thousands.
+
+Churned accounts stay in their tier group, last and dimmed: they still count towards the
+group's size and are what a CSM looks at when asking "who did we lose?".
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from sqlalchemy import and_, func, select
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from bookkeeper_tui.core.models import HealthSnapshot
+from bookkeeper_tui.core.vocab import TIERS
+from bookkeeper_tui.screens.base import DataScreen
+from bookkeeper_tui.store.state import AccountState, effective_due
+from bookkeeper_tui.widgets.render import days_ago, health_text, label, money, safe
+
+if TYPE_CHECKING:
+    from bookkeeper_tui.store.book import Book
+
+#: The trend arrow compares today's score with the score as it stood this many days ago
+#: (the last snapshot on or before that day) ...
+TREND_DAYS = 30
+#: ... unless that snapshot is older than this: a score from last year is no trend.
+TREND_MAX_AGE_DAYS = 60
+
+BAND_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
+
+#: Short flag names for a table cell (the account screen shows the full sentence).
+FLAG_SHORT = {
+    "churn_language": "churn words",
+    "triple_signal": "triple signal",
+    "champion_left": "champion left",
+    "renewal_risk": "renewal risk",
+    "nps_gap": "NPS gap",
+    "referral_opportunity": "referral",
+    "expansion_opportunity": "expansion",
+}
+
+
+#: Column key -> (title, width); narrow terminals get terser cells in tighter columns.
+WIDE: dict[str, tuple[str, int | None]] = {
+    "name": ("account", 24),
+    "mrr": ("MRR", 8),
+    "health": ("health", 8),
+    "last": ("touched", 8),
+    "next": ("next", 18),
+    "renewal": ("renews", 6),
+    "flags": ("flags", None),
+}
+NARROW: dict[str, tuple[str, int | None]] = {
+    "name": ("account", 18),
+    "mrr": ("MRR", 7),
+    "health": ("health", 8),
+    "last": ("touch", 5),
+    "next": ("next", 15),
+    "renewal": ("renews", 6),
+    "flags": ("flags", 5),
+}
+NARROW_BELOW = 100
+#: Books larger than this re-render the filter after a short pause in the typing.
+DEBOUNCE_ABOVE = 500
+DEBOUNCE_SECONDS = 0.12
+
+
+@dataclass(frozen=True)
+class SortSpec:
+    """A sortable column: its title in the status bar and its natural direction."""
+
+    key: str
+    title: str
+    descending: bool
+
+
+#: The order `s` cycles through. Each starts in the direction that puts what needs
+#: attention first: biggest MRR, worst health, stalest touch, soonest next and renewal.
+SORTS: tuple[SortSpec, ...] = (
+    SortSpec("name", "name", False),
+    SortSpec("mrr", "MRR", True),
+    SortSpec("health", "health", False),
+    SortSpec("last", "last touch", True),
+    SortSpec("next", "next", False),
+    SortSpec("renewal", "renewal", False),
+)
+#: Sortable by clicking the header only (not in the `s` cycle).
+EXTRA_SORTS = {"flags": SortSpec("flags", "flags", True)}
+SORT_BY_KEY = {s.key: s for s in SORTS} | EXTRA_SORTS
+
+
+@dataclass
+class BookData:
+    states: list[AccountState]
+    #: account id -> health score about TREND_DAYS ago
+    baseline: dict[int, float]
+    as_of: date
+
+
+@dataclass
+class Filters:
+    """What the user narrowed the book to and how it is ordered."""
+
+    text: str = ""
+    band: str | None = None
+    tier: str | None = None
+    sort: str = "name"
+    descending: bool = False
+
+    @property
+    def active(self) -> bool:
+        return bool(self.text.strip() or self.band or self.tier)
+
+
+def fuzzy_match(query: str, name: str, tags: str = "") -> bool:
+    """Does *query* find this account? Casefolded and forgiving, but not vague.
+
+    Matches a substring of the name ("corp"), word prefixes in order ("bl me" -> Black
+    Mesa), initials ("wf" -> Wonka Foods), a one-letter slip in a word ("acem" -> Acme)
+    and tags ("#api" or "api"). A bare subsequence is not enough: "acme" would find
+    "bl-ack me-sa", which is noise, not help.
+    """
+    q = " ".join(query.casefold().split())
+    if not q:
+        return True
+    text = " ".join(name.casefold().split())
+    if q in text:
+        return True
+    words = text.split()
+    q_words = q.lstrip("#").split()
+    tag_list = tags.casefold().split()
+    if q.startswith("#") or len(q_words) == 1:
+        needle = q.lstrip("#")
+        if needle and any(t.startswith(needle) for t in tag_list):
+            return True
+        if q.startswith("#"):
+            return False
+    if len(q_words) > 1 and _prefixes_in_order(q_words, words):
+        return True
+    if len(q_words) == 1:
+        w = q_words[0]
+        if len(w) >= 2 and "".join(x[0] for x in words).startswith(w):
+            return True
+        if len(w) >= 4:
+            for word in words:
+                if difflib.SequenceMatcher(None, w, word[: len(w) + 1]).ratio() >= 0.75:
+                    return True
+    return False
+
+
+def _prefixes_in_order(q_words: list[str], words: list[str]) -> bool:
+    i = 0
+    for qw in q_words:
+        while i < len(words) and not words[i].startswith(qw):
+            i += 1
+        if i == len(words):
+            return False
+        i += 1
+    return True
+
+
+def trend_baseline(book: Book, as_of: date) -> dict[int, float]:
+    """Each account's health score ~TREND_DAYS ago, in one grouped query for the book."""
+    upto = as_of - timedelta(days=TREND_DAYS)
+    since = as_of - timedelta(days=TREND_MAX_AGE_DAYS)
+    latest = (
+        select(HealthSnapshot.account_id, func.max(HealthSnapshot.day).label("day"))
+        .where(HealthSnapshot.day <= upto)
+        .where(HealthSnapshot.day >= since)
+        .where(HealthSnapshot.score.is_not(None))
+        .group_by(HealthSnapshot.account_id)
+        .subquery()
+    )
+    query = select(HealthSnapshot.account_id, HealthSnapshot.score).join(
+        latest,
+        and_(
+            HealthSnapshot.account_id == latest.c.account_id,
+            HealthSnapshot.day == latest.c.day,
+        ),
+    )
+    with book.read() as s:
+        return {aid: score for aid, score in s.execute(query) if score is not None}
+
+
+class FilterInput(Input):
+    """The `/` filter: escape clears and hides it, down/enter go back to the table."""
+
+    BINDINGS = [
+        Binding("escape", "screen.close_filter", "Clear filter", show=True),
+        Binding("down", "screen.focus_table", "To the table", show=False),
+    ]
+
+
+class BookScreen(DataScreen):
+    """All accounts by tier, with health, touches, renewal and flags."""
+
+    CSS_PATH = "accounts.tcss"
+    AUTO_FOCUS = "#book-table"
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="book.open", tooltip="Open the account"),
+        Binding("slash", "filter", "Filter", id="book.filter", tooltip="Filter by name or tag"),
+        Binding("G", "band('green')", "Green", id="book.green", tooltip="Only green accounts"),
+        Binding("Y", "band('yellow')", "Yellow", id="book.yellow", tooltip="Only yellow"),
+        Binding("R", "band('red')", "Red", id="book.red", tooltip="Only red accounts"),
+        Binding("T", "tier", "Tier", id="book.tier", tooltip="Cycle through the tiers"),
+        Binding("s", "sort", "Sort", id="book.sort", tooltip="Sort by the next column"),
+        Binding(
+            "S", "reverse", "Reverse", id="book.reverse", tooltip="Reverse the order", show=False
+        ),
+        Binding("n", "add", "Add", id="book.add", tooltip="Add an account"),
+        Binding("escape", "escape", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: BookData | None = None
+        self.filters = Filters()
+        #: What each table row is: a tier name (group header) or an account.
+        self.row_items: list[str | AccountState] = []
+        self.shown: list[AccountState] = []
+        self._last_row = 0
+        self._select_name: str | None = None
+        self.narrow = False
+        #: Rendered cells per account row, kept until the data or the layout changes.
+        self._cell_cache: dict[str, list[Text | str]] = {}
+        self._render_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading the book…", id="book-status")
+        yield FilterInput(
+            placeholder="filter by name or #tag · escape clears", id="book-filter", compact=True
+        )
+        table: DataTable = DataTable(id="book-table", cursor_type="row", zebra_stripes=True)
+        self._add_columns(table)
+        yield table
+        yield Static("", id="book-empty")
+        yield Footer()
+
+    def _add_columns(self, table: DataTable) -> None:
+        for key, (title, width) in (NARROW if self.narrow else WIDE).items():
+            table.add_column(title, key=key, width=width)
+
+    def on_mount(self) -> None:
+        self.sub_title = "Book"
+        super().on_mount()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below NARROW_BELOW columns the table packs tighter so renewal and flags still fit."""
+        narrow = event.size.width < NARROW_BELOW
+        if narrow != self.narrow:
+            self.narrow = narrow
+            self._cell_cache.clear()
+            table = self.query_one("#book-table", DataTable)
+            table.clear(columns=True)
+            self._add_columns(table)
+            self.render_table()
+
+    # -- data ---------------------------------------------------------------------------
+    def load(self) -> BookData:
+        as_of = self.today
+        states = self.book.accounts(as_of)
+        return BookData(states, trend_baseline(self.book, as_of), as_of)
+
+    def show(self, data: BookData) -> None:
+        self.data = data
+        self._cell_cache.clear()
+        self.render_table()
+
+    # -- rendering (in memory, no database) ---------------------------------------------
+    def _passes(self, st: AccountState) -> bool:
+        f = self.filters
+        if f.band is not None and st.health.band != f.band:
+            return False
+        if f.tier is not None and st.account.tier != f.tier:
+            return False
+        return fuzzy_match(f.text, st.account.name, st.account.tags)
+
+    def _sorted(self, states: list[AccountState]) -> list[AccountState]:
+        """Sorted by the chosen column; unknown values and churned accounts go last."""
+        assert self.data is not None
+        value = self._sort_value(self.data.as_of)
+        by_name = sorted(states, key=lambda st: st.account.name.casefold())
+        active = [st for st in by_name if st.account.status != "churned"]
+        churned = [st for st in by_name if st.account.status == "churned"]
+        known = [st for st in active if value(st) is not None]
+        unknown = [st for st in active if value(st) is None]
+        known.sort(key=value, reverse=self.filters.descending)  # type: ignore[arg-type]
+        return known + unknown + churned
+
+    def _sort_value(self, as_of: date) -> Callable[[AccountState], object]:
+        key = self.filters.sort
+
+        def value(st: AccountState) -> object:
+            if key == "name":
+                return st.account.name.casefold()
+            if key == "mrr":
+                return st.mrr
+            if key == "health":
+                return st.health.score
+            if key == "last":
+                return math.inf if st.last_touch is None else (as_of - st.last_touch).days
+            if key == "next":
+                tp = st.next_touchpoint
+                return None if tp is None else effective_due(tp)
+            if key == "renewal":
+                return st.account.renewal
+            if key == "flags":
+                risks = sum(1 for f in st.flags if f.kind == "risk")
+                return (risks, len(st.flags))
+            return st.account.name.casefold()
+
+        return value
+
+    def render_table(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        table = self.query_one("#book-table", DataTable)
+        keep = self._select_key()
+        if keep is not None:
+            self._select_name = None  # found: the new account gets the cursor once
+        else:
+            keep = self._current_key(table)
+        visible = [st for st in data.states if self._passes(st)]
+        self.shown = visible
+        table.clear()
+        self.row_items = []
+        tiers = list(TIERS) + sorted({st.account.tier for st in data.states} - set(TIERS))
+        accent = self.app.theme_variables.get("accent", "cyan")
+        for tier in tiers:
+            members = [st for st in visible if st.account.tier == tier]
+            if not members:
+                continue
+            in_tier = sum(1 for st in data.states if st.account.tier == tier)
+            title = self._group_title(tier, len(members), in_tier)
+            mrr = sum(st.mrr for st in members)
+            table.add_row(
+                Text(title, style=f"bold {accent}"),
+                Text(money(mrr), style=f"bold {accent}", justify="right"),
+                *([""] * 5),
+                key=f"t:{tier}",
+            )
+            self.row_items.append(tier)
+            for st in self._sorted(members):
+                key = f"a:{st.account.id}"
+                cells = self._cell_cache.get(key)
+                if cells is None:
+                    cells = self._cell_cache[key] = self._cells(st, data)
+                table.add_row(*cells, key=key)
+                self.row_items.append(st)
+        self._update_status()
+        self._update_empty(table)
+        target = self._row_for_key(keep)
+        if target is None:
+            target = self._nearest_account(min(self._last_row, len(self.row_items) - 1), 1)
+            if target is None:
+                target = self._nearest_account(len(self.row_items) - 1, -1)
+        if target is not None:
+            self._last_row = target
+            table.move_cursor(row=target, animate=False)
+            if target == 1:
+                table.scroll_home(animate=False)
+
+    def _group_title(self, tier: str, shown: int, total: int) -> str:
+        """'ENTERPRISE · 9 accounts', or shorter forms when the column is too narrow."""
+        width = (NARROW if self.narrow else WIDE)["name"][1] or 24
+        count = f"{shown} of {total}" if shown != total else str(total)
+        noun = "account" if total == 1 else "accounts"
+        for title in (f"{tier.upper()} · {count} {noun}", f"{tier.upper()} · {count}"):
+            if len(title) <= width:
+                return title
+        short = f"{shown}/{total}" if shown != total else str(total)
+        return f"{tier.upper()} · {short}"
+
+    def _cells(self, st: AccountState, data: BookData) -> list[Text | str]:
+        acc = st.account
+        as_of = data.as_of
+        churned = acc.status == "churned"
+        dim = "dim" if churned else ""
+        name = Text(safe(acc.name), style="dim" if churned else "bold" if st.overdue else "")
+        if churned:
+            return [
+                name,
+                Text(money(st.mrr), style="dim", justify="right"),
+                Text("churned", style="dim italic"),
+                Text(self._touched(st.last_touch, as_of), style="dim"),
+                Text("–", style="dim"),
+                Text("–", style="dim", justify="right"),
+                Text("", style=dim),
+            ]
+        base = data.baseline.get(acc.id) if acc.id is not None else None
+        trend = None if base is None or st.health.score is None else st.health.score - base
+        cadence = self.bk.config.health.cadence_days.get(acc.tier)
+        stale = st.last_touch is None or (
+            cadence is not None and (as_of - st.last_touch).days > cadence
+        )
+        return [
+            name,
+            Text(money(st.mrr), justify="right"),
+            health_text(st.health.score, st.health.band, trend),
+            Text(self._touched(st.last_touch, as_of), style="yellow" if stale else ""),
+            self._next_text(st, as_of),
+            self._renewal_text(st, as_of),
+            self._flags_text(st),
+        ]
+
+    def _next_text(self, st: AccountState, as_of: date) -> Text:
+        tp = st.next_touchpoint
+        if tp is None:
+            return Text("none planned", style="dim")
+        n = (effective_due(tp) - as_of).days
+        out = Text(label(tp.kind))
+        out.append(" ")
+        if n < 0:
+            out.append(f"{-n}d late", style="bold red")
+        elif n == 0:
+            out.append("today", style="bold")
+        else:
+            out.append(f"{n}d", style="dim")
+        return out
+
+    def _renewal_text(self, st: AccountState, as_of: date) -> Text:
+        renewal = st.account.renewal
+        if renewal is None:
+            return Text("–", style="dim", justify="right")
+        n = (renewal - as_of).days
+        if n < 0:
+            return Text(f"{-n}d ago", style="dim", justify="right")
+        risk_days = self.bk.config.signals.renewal_risk_days
+        style = ""
+        if n <= risk_days:
+            style = "bold" if st.health.band == "green" else "bold red"
+        return Text(f"{n}d", style=style, justify="right")
+
+    def _touched(self, day: date | None, as_of: date) -> str:
+        text = days_ago(day, as_of)
+        return text.removesuffix(" ago") if self.narrow else text
+
+    def _flags_text(self, st: AccountState) -> Text:
+        out = Text()
+        if self.narrow:  # counts only: "!2" risks, "+1" opportunities
+            risks = sum(1 for f in st.flags if f.kind == "risk")
+            chances = len(st.flags) - risks
+            if risks:
+                out.append(f"!{risks}", style="bold red")
+            if chances:
+                out.append(" " if risks else "")
+                out.append(f"+{chances}", style="green")
+            return out
+        risks = [f for f in st.flags if f.kind == "risk"]
+        others = [f for f in st.flags if f.kind != "risk"]
+        for i, f in enumerate(risks + others):
+            if i:
+                out.append(" · ", style="dim")
+            short = FLAG_SHORT.get(f.code, f.label.split(" in ")[0])
+            out.append(safe(short), style="red" if f.kind == "risk" else "green")
+        return out
+
+    def _update_status(self) -> None:
+        data = self.data
+        if data is None:
+            return
+        f = self.filters
+        parts: list[Text] = []
+        if f.band:
+            parts.append(Text(f.band, style=BAND_STYLE[f.band]))
+        if f.tier:
+            parts.append(Text(f.tier, style="bold"))
+        if f.text.strip():
+            parts.append(Text(f'"{safe(f.text.strip())}"', style="bold"))
+        spec = SORT_BY_KEY[f.sort]
+        parts.append(Text(f"sorted by {spec.title} {'↓' if f.descending else '↑'}", style="dim"))
+        total = len(data.states)
+        shown = len(self.shown)
+        noun = "account" if total == 1 else "accounts"
+        parts.append(Text(f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"))
+        status = Text(" · ", style="dim").join(parts)
+        self.query_one("#book-status", Static).update(status)
+
+    def _update_empty(self, table: DataTable) -> None:
+        empty = self.query_one("#book-empty", Static)
+        assert self.data is not None
+        if self.shown:
+            empty.display = False
+            table.display = True
+            if not self.query_one("#book-filter", Input).has_focus:
+                table.focus()
+            return
+        table.display = False
+        empty.display = True
+        if not self.data.states:
+            empty.update(
+                f"Your book is empty. Press [b]{self._key('book.add', 'n')}[/b] to add an "
+                "account, or load the demo book with [b]bookkeeper demo[/b] in a shell."
+            )
+            return
+        f = self.filters
+        what: list[str] = []
+        how: list[Text] = []
+        if f.text.strip():
+            what.append(f'"{safe(f.text.strip())}"')
+            how.append(Text.assemble(("escape", "bold"), " in the filter to clear the text"))
+        if f.band:
+            what.append(f"band {f.band}")
+            key = self._key(f"book.{f.band}", f.band[0].upper())
+            how.append(Text.assemble((key, "bold"), " again to show every band"))
+        if f.tier:
+            what.append(f"tier {f.tier}")
+            key = self._key("book.tier", "T")
+            how.append(Text.assemble((key, "bold"), " to cycle back to all tiers"))
+        message = Text(f"No account matches {' · '.join(what)}. Press ")
+        message.append_text(Text("; ").join(how))
+        message.append(".")
+        empty.update(message)
+
+    def _key(self, binding_id: str, default: str) -> str:
+        key = self.bk.config.keys.get(binding_id, default).split(",")[0]
+        return self.app.get_key_display(Binding(key, ""))
+
+    # -- cursor -------------------------------------------------------------------------
+    def _current_key(self, table: DataTable) -> str | None:
+        row = table.cursor_row
+        if not self.row_items or row is None or not 0 <= row < len(self.row_items):
+            return None
+        item = self.row_items[row]
+        return f"t:{item}" if isinstance(item, str) else f"a:{item.account.id}"
+
+    def _select_key(self) -> str | None:
+        if self._select_name is None or self.data is None:
+            return None
+        for st in self.data.states:
+            if st.account.name == self._select_name:
+                return f"a:{st.account.id}"
+        return None
+
+    def _row_for_key(self, key: str | None) -> int | None:
+        if key is None or not key.startswith("a:"):
+            return None
+        for i, item in enumerate(self.row_items):
+            if not isinstance(item, str) and f"a:{item.account.id}" == key:
+                return i
+        return None
+
+    def _nearest_account(self, row: int, step: int) -> int | None:
+        i = row
+        while 0 <= i < len(self.row_items):
+            if not isinstance(self.row_items[i], str):
+                return i
+            i += step
+        return None
+
+    def current(self) -> AccountState | None:
+        table = self.query_one("#book-table", DataTable)
+        row = table.cursor_row
+        if not table.display or row is None or not 0 <= row < len(self.row_items):
+            return None
+        item = self.row_items[row]
+        return None if isinstance(item, str) else item
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Group headers are not stops: the cursor steps over them."""
+        table = event.data_table
+        row = table.cursor_row
+        if not 0 <= row < len(self.row_items):
+            return
+        if isinstance(self.row_items[row], str):
+            step = -1 if row < self._last_row else 1
+            target = self._nearest_account(row, step)
+            if target is None:
+                target = self._nearest_account(row, -step)
+            if target is not None and target != row:
+                self._last_row = target
+                table.move_cursor(row=target, animate=False)
+                if target == 1:
+                    table.scroll_home(animate=False)
+            return
+        self._last_row = row
+
+    # -- actions ------------------------------------------------------------------------
+    def action_open(self) -> None:
+        st = self.current()
+        if st is not None:
+            self.bk.open_account(st.account.name)
+            return
+        table = self.query_one("#book-table", DataTable)
+        if table.display and table.cursor_row is not None:
+            target = self._nearest_account(table.cursor_row, 1)
+            if target is not None:
+                table.move_cursor(row=target)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        key = str(event.column_key.value)
+        if key not in SORT_BY_KEY:
+            return
+        if self.filters.sort == key:
+            self.filters.descending = not self.filters.descending
+        else:
+            self.filters.sort = key
+            self.filters.descending = SORT_BY_KEY[key].descending
+        self.render_table()
+
+    def action_filter(self) -> None:
+        box = self.query_one("#book-filter", Input)
+        box.display = True
+        # Focus now, not after a refresh: keys typed right after `/` belong to the filter.
+        self.set_focus(box)
+
+    def on_key(self, event: events.Key) -> None:
+        """Open the filter here rather than in the app's binding pass: keys typed right
+        after `/` are already queued for the table, and they belong in the filter."""
+        box = self.query_one("#book-filter", Input)
+        if self.focused is box:
+            if event.is_printable and event.character:
+                event.stop()
+                event.prevent_default()
+                box.insert_text_at_cursor(event.character)
+            return
+        keys = self.bk.config.keys.get("book.filter", "slash").split(",")
+        if event.key in {k.strip() for k in keys}:
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
+
+    def action_close_filter(self) -> None:
+        box = self.query_one("#book-filter", Input)
+        box.value = ""
+        box.display = False
+        self.filters.text = ""
+        self.render_table()
+        self.query_one("#book-table", DataTable).focus()
+
+    def action_escape(self) -> None:
+        """Escape clears a filter still showing; otherwise it means what it means elsewhere."""
+        if self.query_one("#book-filter", Input).display:
+            self.action_close_filter()
+        else:
+            self.bk.action_back()
+
+    def action_focus_table(self) -> None:
+        table = self.query_one("#book-table", DataTable)
+        if table.display:
+            table.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id != "book-filter":
+            return
+        event.stop()
+        self.filters.text = event.value
+        if self._render_timer is not None:
+            self._render_timer.stop()
+            self._render_timer = None
+        if self.data is not None and len(self.data.states) > DEBOUNCE_ABOVE:
+            # A big book re-renders once the typing pauses, not on every key.
+            self._render_timer = self.set_timer(DEBOUNCE_SECONDS, self.render_table)
+        else:
+            self.render_table()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "book-filter":
+            return
+        event.stop()
+        if not event.value.strip():
+            self.action_close_filter()
+        else:
+            self.action_focus_table()
+
+    def action_band(self, band: str) -> None:
+        self.filters.band = None if self.filters.band == band else band
+        self.render_table()
+
+    def action_tier(self) -> None:
+        cycle: list[str | None] = [None, *TIERS]
+        i = cycle.index(self.filters.tier) if self.filters.tier in cycle else 0
+        self.filters.tier = cycle[(i + 1) % len(cycle)]
+        self.render_table()
+
+    def action_sort(self) -> None:
+        keys = [s.key for s in SORTS]
+        i = keys.index(self.filters.sort) if self.filters.sort in keys else -1
+        spec = SORTS[(i + 1) % len(SORTS)]
+        self.filters.sort = spec.key
+        self.filters.descending = spec.descending
+        self.render_table()
+
+    def action_reverse(self) -> None:
+        self.filters.descending = not self.filters.descending
+        self.render_table()
+
+    def action_add(self) -> None:
+        from bookkeeper_tui.screens.add_account import AddAccountScreen
+
+        self.app.push_screen(AddAccountScreen(), self._added)
+
+    def _added(self, name: str | None) -> None:
+        """Put the cursor on the new account, dropping filters that would hide it."""
+        if not name:
+            return
+        self._select_name = name
+        if self.filters.active:
+            self.filters.text = ""
+            self.filters.band = None
+            self.filters.tier = None
+            box = self.query_one("#book-filter", Input)
+            box.value = ""
+            box.display = False

@@ -1,0 +1,460 @@
+"""KPIs: is the book growing, keeping its customers, and being looked after?
+
+One card per KPI of docs/domain.md, each with its value, a verdict coloured against the
+benchmarks (``core.benchmarks.rate``) and a one-line definition, so a number never stands
+alone. ``9`` shows the last 90 days, ``y`` the last 12 months (the default) and ``c`` asks
+for any period (``6m``, ``30d``, ``2y``). KPIs are computed in a worker thread because a
+big book takes a moment; a loading indicator covers the cards meanwhile.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Footer, Header, Input, Sparkline, Static
+
+from bookkeeper_tui.core.benchmarks import rate
+from bookkeeper_tui.core.kpi import period_start
+from bookkeeper_tui.screens.base import DataScreen
+from bookkeeper_tui.store.book import BookError
+from bookkeeper_tui.widgets.render import money, pct
+
+DEFAULT_PERIOD = "12m"
+UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
+#: Card width the grid aims for; the number of columns follows the terminal width.
+CARD_WIDTH = 38
+BAR_COLOURS = (("green", "green"), ("yellow", "yellow"), ("red", "red"))
+#: Definitions short enough for a card's bottom border.
+SUBTITLES = {"nps": "% promoters - % detractors", "health": "accounts by health band"}
+
+
+def period_label(period: str) -> str:
+    """'12m' -> '12 months', '1w' -> '1 week'."""
+    p = period.strip().lower()
+    n, unit = int(p[:-1]), UNITS[p[-1]]
+    return f"{n} {unit}{'' if n == 1 else 's'}"
+
+
+def normalise_period(text: str, today: date) -> str:
+    """A period the user typed, checked and tidied ('6 M' -> '6m'); ValueError says why."""
+    p = "".join(text.split()).lower()
+    if not p:
+        raise ValueError("type a period: a number and a unit, e.g. 90d, 6m or 2y")
+    well_formed = p[:-1].isdigit() and p[-1:] in UNITS
+    try:
+        start = period_start(today, p)
+    except (ValueError, OverflowError):
+        if not well_formed:
+            raise ValueError(
+                f"'{text.strip()}' is not a period; type a number and a unit, e.g. 90d, 6m or 2y"
+            ) from None
+        raise ValueError(f"'{p}' reaches back too far; use a shorter period") from None
+    if start >= today:
+        raise ValueError("the period must be at least one day long, e.g. 30d")
+    return p
+
+
+def fmt_nps(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.0f}" if value else "0"
+
+
+def fmt_pct(value: float | None) -> str:
+    return pct(value, 1)
+
+
+@dataclass
+class KpiData:
+    period: str
+    kpi: dict | None = None
+    error: str | None = None
+
+
+class PeriodScreen(ModalScreen[str | None]):
+    """Ask for a custom period; escape changes nothing."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, today: date, current: str) -> None:
+        super().__init__()
+        self.today = today
+        self.current = current
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="period-dialog"):
+            yield Static(
+                "[b]Custom period[/b]  [dim]enter applies · escape cancels[/]",
+                classes="dialog-title",
+            )
+            yield Static(
+                "How far back from today? A number and a unit: 30d, 8w, 6m, 2y.",
+                classes="muted",
+            )
+            yield Input(value=self.current, placeholder="6m", id="period-input")
+            yield Static("", id="period-error", classes="error")
+
+    def on_mount(self) -> None:
+        self.query_one("#period-input", Input).focus()
+
+    @on(Input.Changed, "#period-input")
+    def _clear_error(self) -> None:
+        self.query_one("#period-error", Static).update("")
+
+    @on(Input.Submitted, "#period-input")
+    def _submit(self, event: Input.Submitted) -> None:
+        event.stop()
+        try:
+            period = normalise_period(event.value, self.today)
+        except ValueError as exc:
+            self.query_one("#period-error", Static).update(Text(str(exc), style="bold red"))
+            return
+        self.dismiss(period)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class KpiScreen(DataScreen):
+    """The book's KPIs for a period, each against its benchmark."""
+
+    CSS_PATH = "kpi.tcss"
+    BINDINGS = [
+        Binding("9", "period('90d')", "90 days", id="kpi.90d", tooltip="KPIs of the last 90 days"),
+        Binding(
+            "y", "period('12m')", "12 months", id="kpi.12m", tooltip="KPIs of the last 12 months"
+        ),
+        Binding("c", "custom", "Custom period", id="kpi.custom", tooltip="Any period: 6m, 30d"),
+    ]
+
+    CARDS = (
+        ("nrr", "Net revenue retention"),
+        ("grr", "Gross revenue retention"),
+        ("logo_churn", "Logo churn"),
+        ("movements", "MRR movements"),
+        ("expansion_share", "Expansion share"),
+        ("nps", "NPS"),
+        ("health", "Health distribution"),
+        ("qbr_completion", "QBR completion"),
+        ("on_time_rate", "Touchpoints on time"),
+        ("referral_rate", "Referral rate"),
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.period = DEFAULT_PERIOD
+        #: The KPIs shown and the period they are for (``period`` may already be newer).
+        self.kpi: dict | None = None
+        self.shown_period: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Computing KPIs…", id="kpi-status")
+        with VerticalScroll(id="kpi-body"), Grid(id="kpi-grid"):
+            for key, title in self.CARDS:
+                card = Static("", id=f"kpi-{key.replace('_', '-')}", classes="kpi-card")
+                card.border_title = title
+                card.border_subtitle = SUBTITLES.get(key, "")
+                yield card
+            trends = Horizontal(id="kpi-trends", classes="kpi-card")
+            trends.border_title = "Trends"
+            with trends:
+                with Vertical(classes="kpi-trend"):
+                    yield Static("% green over time", classes="trend-title")
+                    yield Sparkline([], id="kpi-green-spark")
+                    yield Static("", id="kpi-green-caption", classes="trend-caption")
+                with Vertical(classes="kpi-trend"):
+                    yield Static("MRR by month", classes="trend-title")
+                    yield Sparkline([], id="kpi-mrr-spark")
+                    yield Static("", id="kpi-mrr-caption", classes="trend-caption")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"KPIs · last {period_label(self.period)}"
+        # DataMixin.on_mount (subscribe, first load) runs after this one: Textual calls
+        # every on_mount along the MRO, so calling super() here would run it twice.
+
+    def on_resize(self) -> None:
+        self._fit_grid()
+
+    def _fit_grid(self) -> None:
+        columns = max(1, min(4, self.size.width // CARD_WIDTH))
+        self.query_one("#kpi-grid", Grid).styles.grid_size_columns = columns
+
+    # -- period -------------------------------------------------------------------------
+    def action_period(self, period: str) -> None:
+        if period != self.period or self.kpi is None:
+            self.period = period
+            self.reload()
+
+    def action_custom(self) -> None:
+        def chosen(period: str | None) -> None:
+            if period:
+                self.action_period(period)
+
+        self.app.push_screen(PeriodScreen(self.today, self.period), chosen)
+
+    # -- data ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        self.sub_title = f"KPIs · last {period_label(self.period)}"
+        self.query_one("#kpi-status", Static).update(
+            Text(f"Computing KPIs for the last {period_label(self.period)}…", style="dim")
+        )
+        self.query_one("#kpi-body").loading = True
+        super().reload()
+
+    def load(self) -> KpiData:
+        period = self.period
+        try:
+            return KpiData(period, kpi=self.book.kpi(self.today, period))
+        except BookError as exc:
+            return KpiData(period, error=exc.message)
+
+    def show(self, data: KpiData) -> None:
+        if data.period != self.period:
+            return  # an older request finished after a newer one started
+        self.query_one("#kpi-body").loading = False
+        if data.kpi is None:
+            self.notify(
+                f"Cannot compute KPIs for '{data.period}': {data.error}",
+                severity="error",
+            )
+            if self.kpi is not None and self.shown_period is not None:
+                self.period = self.shown_period
+                self._show_status(self.kpi)
+            return
+        k = data.kpi
+        self.kpi = k
+        self.shown_period = data.period
+        self._show_status(k)
+        for key, _ in self.CARDS:
+            card = self.query_one(f"#kpi-{key.replace('_', '-')}", Static)
+            card.update(getattr(self, f"_card_{key}")(k))
+        self._show_trends(k)
+
+    def _show_status(self, k: dict) -> None:
+        period = self.shown_period or self.period
+        self.sub_title = f"KPIs · last {period_label(period)}"
+        p = k["period"]
+        self.query_one("#kpi-status", Static).update(
+            Text.assemble(
+                ("Last " + period_label(period), "bold"),
+                f"  {p['start']} → {p['end']}",
+                (f"  ·  {k['cohort_size']} paying accounts at the start", "dim"),
+            )
+        )
+
+    # -- cards: value, verdict, definition -----------------------------------------------
+    @staticmethod
+    def _card(value: str, key: str, raw: float | None, *lines: Text | str) -> Text:
+        verdict, colour = rate(key, raw)
+        out = Text(value, style=f"bold {colour}" if raw is not None else "bold dim")
+        if verdict:
+            out.append(f"  {verdict}", style=colour)
+        for line in lines:
+            out.append("\n")
+            out.append_text(line if isinstance(line, Text) else Text(line, style="dim"))
+        return out
+
+    def _card_nrr(self, k: dict) -> Text:
+        if k["nrr"] is None:
+            return self._no_data("No revenue at the start of the period: add MRR to accounts.")
+        return self._card(
+            fmt_pct(k["nrr"]),
+            "nrr",
+            k["nrr"],
+            f"starting cohort's MRR now / then ({money(k['starting_mrr'])}); B2B median ≈ 106%",
+        )
+
+    def _card_grr(self, k: dict) -> Text:
+        if k["grr"] is None:
+            return self._no_data("No revenue at the start of the period: add MRR to accounts.")
+        return self._card(
+            fmt_pct(k["grr"]),
+            "grr",
+            k["grr"],
+            "like NRR without expansion: what you keep; ≥ 90% healthy",
+        )
+
+    def _card_logo_churn(self, k: dict) -> Text:
+        if k["logo_churn"] is None:
+            return self._no_data("No paying accounts at the start of the period.")
+        note = "" if self.shown_period in ("12m", "1y") else " (benchmark is annual)"
+        return self._card(
+            fmt_pct(k["logo_churn"]),
+            "logo_churn",
+            k["logo_churn"],
+            f"{k['churned_logos']} of {k['cohort_size']} starting accounts left{note}",
+        )
+
+    def _card_movements(self, k: dict) -> Text:
+        net = k["new_mrr"] + k["expansion_mrr"] - k["contraction_mrr"] - k["churned_mrr"]
+        out = Text.assemble(
+            ("new ", "dim"),
+            (f"+{money(k['new_mrr'])}", "green"),
+            ("  expansion ", "dim"),
+            (f"+{money(k['expansion_mrr'])}", "green"),
+            "\n",
+            ("contraction ", "dim"),
+            (f"-{money(k['contraction_mrr'])}", "red" if k["contraction_mrr"] else "dim"),
+            ("  churned ", "dim"),
+            (f"-{money(k['churned_mrr'])}", "red" if k["churned_mrr"] else "dim"),
+            "\n",
+            ("MRR ", "dim"),
+            f"{money(k['starting_mrr'])} → ",
+            (money(k["ending_mrr"]), "bold"),
+            (f"  net {'+' if net >= 0 else '-'}{money(abs(net))}", "green" if net >= 0 else "red"),
+        )
+        return out
+
+    def _card_expansion_share(self, k: dict) -> Text:
+        if k["expansion_share"] is None:
+            return self._no_data("No new or expansion MRR in this period.")
+        return self._card(
+            fmt_pct(k["expansion_share"]),
+            "expansion_share",
+            k["expansion_share"],
+            "expansion / (new + expansion): growth from customers you have",
+        )
+
+    def _card_nps(self, k: dict) -> Text:
+        if k["nps"] is None:
+            return self._no_data("No NPS answers in this period: log one with 'acme call nps 9'.")
+        account, user = k["account_nps"], k["user_nps"]
+        detail = Text.assemble(
+            ("account-level ", "dim"),
+            (fmt_nps(account), "bold"),
+            (" · user-level ", "dim"),
+            (fmt_nps(user), "bold"),
+        )
+        n = k["nps_responses"]
+        answers = Text(f"{n} answer{'' if n == 1 else 's'}", style="dim")
+        if account is not None and user is not None and abs(account - user) >= 10:
+            who = "buyers" if account > user else "end users"
+            answers.append(f" · {who} happier", style="yellow")
+        return self._card(fmt_nps(k["nps"]), "nps", k["nps"], detail, answers)
+
+    def _card_health(self, k: dict) -> Text | Group:
+        h = k["health"]
+        scored = k["accounts_scored"]
+        if not scored:
+            return self._no_data("No account has a health score yet: log usage or a call.")
+        return Group(
+            self._card(fmt_pct(h["green"]) + " green", "green", h["green"]),
+            HealthBar(h),
+            Text(f"{pct(h['yellow'])} yellow, {pct(h['red'])} red, {scored} scored", style="dim"),
+        )
+
+    def _card_qbr_completion(self, k: dict) -> Text:
+        if k["qbr_completion"] is None:
+            return self._no_data("No active enterprise accounts, so no QBRs are due.")
+        return self._card(
+            fmt_pct(k["qbr_completion"]),
+            "qbr_completion",
+            k["qbr_completion"],
+            "enterprise accounts with a QBR in the last quarter",
+        )
+
+    def _card_on_time_rate(self, k: dict) -> Text:
+        if k["on_time_rate"] is None:
+            return self._no_data("No touchpoints were due in this period.")
+        return self._card(
+            fmt_pct(k["on_time_rate"]),
+            "on_time_rate",
+            k["on_time_rate"],
+            "touchpoints due in the period done by their due date",
+        )
+
+    def _card_referral_rate(self, k: dict) -> Text:
+        if k["referral_rate"] is None:
+            return self._no_data(
+                "No new accounts with a known source in this period (import a 'source' column)."
+            )
+        return self._card(
+            fmt_pct(k["referral_rate"]),
+            "referral_rate",
+            k["referral_rate"],
+            "new accounts that came by referral (source known)",
+        )
+
+    @staticmethod
+    def _no_data(hint: str) -> Text:
+        return Text.assemble(("n/a", "bold dim"), "\n", (hint, "dim italic"))
+
+    # -- trends -------------------------------------------------------------------------
+    def _show_trends(self, k: dict) -> None:
+        green = [(p["date"], p["green"]) for p in k["green_trend"] if p["green"] is not None]
+        self.query_one("#kpi-green-spark", Sparkline).data = [g * 100 for _, g in green]
+        caption = self.query_one("#kpi-green-caption", Static)
+        if green:
+            caption.update(
+                Text(
+                    f"{pct(green[0][1])} → {pct(green[-1][1])} "
+                    f"(low {pct(min(g for _, g in green))}, high {pct(max(g for _, g in green))})"
+                    f"\n{green[0][0]} → {green[-1][0]}",
+                    style="dim",
+                )
+            )
+        else:
+            caption.update(
+                Text(
+                    "n/a: no health snapshots in this period (taken daily while the app runs).",
+                    style="dim italic",
+                )
+            )
+        months = k["mrr_by_month"]
+        self.query_one("#kpi-mrr-spark", Sparkline).data = [float(m["mrr"]) for m in months]
+        mrr_caption = self.query_one("#kpi-mrr-caption", Static)
+        if months:
+            mrr_caption.update(
+                Text(
+                    f"{money(months[0]['mrr'])} → {money(months[-1]['mrr'])} "
+                    f"(low {money(min(m['mrr'] for m in months))})"
+                    f"\n{months[0]['month']} → {months[-1]['month']}, {len(months)} months",
+                    style="dim",
+                )
+            )
+        else:
+            mrr_caption.update(Text("n/a: no revenue history in this period.", style="dim italic"))
+
+
+class HealthBar:
+    """A one-line bar split green / yellow / red by share, as wide as where it is drawn.
+
+    A Rich renderable rather than a fixed string, so the bar fits its card at any width
+    (and when a scrollbar appears) without the screen measuring anything.
+    """
+
+    def __init__(self, shares: dict[str, float]) -> None:
+        self.shares = shares
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield health_bar(self.shares, options.max_width)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, options.max_width)
+
+
+def health_bar(shares: dict[str, float], width: int) -> Text:
+    """The bar's text: segment widths follow the shares and add up to exactly *width*."""
+    total = sum(shares.get(band, 0.0) for band, _ in BAR_COLOURS)
+    if total <= 0 or width <= 0:
+        return Text("░" * max(width, 0), style="dim")
+    # Largest remainder: the three segments always fill the bar exactly.
+    raw = [(shares.get(band, 0.0) / total * width, colour) for band, colour in BAR_COLOURS]
+    cells = [(int(r), c) for r, c in raw]
+    used = sum(n for n, _ in cells)
+    order = sorted(range(len(raw)), key=lambda i: raw[i][0] - int(raw[i][0]), reverse=True)
+    for i in order[: width - used]:
+        cells[i] = (cells[i][0] + 1, cells[i][1])
+    out = Text()
+    for n, colour in cells:
+        out.append("█" * n, style=colour)
+    return out

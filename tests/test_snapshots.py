@@ -1,0 +1,122 @@
+"""SVG snapshots of every screen on the fixed demo book (seed 7, 2026-11-24), at 80x24 and 120x40.
+
+Deterministic: the clock is fixed, the book is built from a seed, the cursor does not
+blink, and no snapshot is taken while a notification is on screen. When a screen
+changes on purpose, review the diff (`pytest --snapshot-report`) before accepting it
+with `pytest tests/test_snapshots.py --snapshot-update`.
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input
+
+from tests.conftest import settle
+
+SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+
+
+async def _steady(pilot) -> None:
+    await settle(pilot)
+    for inp in pilot.app.screen.query(Input):
+        inp.cursor_blink = False
+    await settle(pilot)
+
+
+def _flow(name: str):
+    """Keys and actions that bring the app to the screen called *name*."""
+
+    async def today(pilot):
+        await _steady(pilot)
+
+    async def book(pilot):
+        await settle(pilot)
+        await pilot.press("b")
+        await _steady(pilot)
+
+    async def book_red(pilot):
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("R")
+        await _steady(pilot)
+
+    async def account(pilot):
+        await settle(pilot)
+        pilot.app.open_account("Initech")
+        await _steady(pilot)
+
+    async def kpi(pilot):
+        await settle(pilot)
+        await pilot.press("k")
+        await _steady(pilot)
+
+    async def quick_log(pilot):
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press(*'globex renewal with Priya mrr 4200 nps 9 "renewing" next qbr +3m')
+        await _steady(pilot)
+
+    async def quick_log_error(pilot):
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press(*"initech qbr nps 11")
+        await _steady(pilot)
+
+    async def help_(pilot):
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await _steady(pilot)
+
+    async def snooze(pilot):
+        await settle(pilot)
+        await pilot.press("s")
+        await _steady(pilot)
+
+    async def add_account(pilot):
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("n")
+        await _steady(pilot)
+
+    return {
+        "today": today,
+        "book": book,
+        "book-red": book_red,
+        "account": account,
+        "kpi": kpi,
+        "quick-log": quick_log,
+        "quick-log-error": quick_log_error,
+        "help": help_,
+        "snooze": snooze,
+        "add-account": add_account,
+    }[name]
+
+
+SCREENS = [
+    "today",
+    "book",
+    "book-red",
+    "account",
+    "kpi",
+    "quick-log",
+    "quick-log-error",
+    "help",
+    "snooze",
+    "add-account",
+]
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("screen", SCREENS)
+def test_screen_snapshots(screen, size, demo_book, make_app, snap_compare):
+    app = make_app(demo_book)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=_flow(screen))
+
+
+def test_welcome_snapshot(book, make_app, snap_compare):
+    app = make_app(book)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_steady)
