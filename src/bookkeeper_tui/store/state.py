@@ -229,18 +229,24 @@ def load_states(
     )
 
     history: dict[int, list[tuple[date, float]]] = defaultdict(list)
-    previous: dict[int, HealthSnapshot] = {}
-    for snap in session.execute(
-        select(HealthSnapshot)
+    previous: dict[int, tuple[str | None, str]] = {}
+    for aid, day, score, band, components in session.execute(
+        select(
+            HealthSnapshot.account_id,
+            HealthSnapshot.day,
+            HealthSnapshot.score,
+            HealthSnapshot.band,
+            HealthSnapshot.components,
+        )
         .where(_in(HealthSnapshot.account_id, ids))
         .where(HealthSnapshot.day > as_of - timedelta(days=config.signals.health_drop_days + 5))
         .where(HealthSnapshot.day <= as_of)
         .order_by(HealthSnapshot.day)
-    ).scalars():
-        if snap.score is not None:
-            history[snap.account_id].append((snap.day, snap.score))
-        if snap.day < as_of:
-            previous[snap.account_id] = snap
+    ):
+        if score is not None:
+            history[aid].append((day, score))
+        if day < as_of:
+            previous[aid] = (band, components)
 
     states: dict[int, AccountState] = {}
     for aid, acc in accounts.items():
@@ -297,8 +303,8 @@ def load_states(
             last_touch=last_touch.get(aid),
             next_touchpoint=min(tps, key=_effective_due) if tps else None,
             overdue=overdue,
-            previous_band=prev.band if prev else None,
-            previous_components=[tuple(x) for x in json.loads(prev.components)] if prev else None,
+            previous_band=prev[0] if prev else None,
+            previous_components=[tuple(x) for x in json.loads(prev[1])] if prev else None,
             churn_terms=notes_terms.get(aid, []),
         )
     return states
