@@ -227,3 +227,45 @@ async def test_narrow_terminal_still_works(demo_book, make_app):
         await pilot.press("l")
         await settle(pilot)
         assert app.screen.__class__.__name__ == "QuickLogScreen"
+
+
+async def test_command_palette_jumps_to_an_account(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"Initech")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "AccountScreen"
+        assert app.screen.account_name == "Initech"
+
+
+async def test_command_palette_offers_the_actions(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        for action in ("Today", "Book", "KPIs", "Quick log", "Add account", "Keys", "Theme"):
+            assert action in titles
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        await pilot.press(*"KPIs", "enter")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "KpiScreen"
+
+
+async def test_every_screen_renders_in_a_light_theme(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(100, 30)) as pilot:
+        app.theme = "textual-light"
+        await settle(pilot)
+        for key in ("b", "k", "t"):
+            await pilot.press(key)
+            await settle(pilot)
+        app.open_account("Acme Corp")
+        await settle(pilot)
+        assert app.screen.__class__.__name__ == "AccountScreen"
+        assert app.theme == "textual-light"
