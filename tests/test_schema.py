@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -57,3 +58,42 @@ def test_failed_step_leaves_the_book_at_the_previous_version(db_path, monkeypatc
 
 def test_every_version_up_to_current_has_a_step():
     assert all(v in schema.MIGRATIONS for v in range(2, schema.SCHEMA_VERSION + 1))
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _columns(path) -> dict[str, set[str]]:
+    with sqlite3.connect(path) as c:
+        tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        return {t: {r[1] for r in c.execute(f'PRAGMA table_info("{t}")')} for t in tables}
+
+
+def test_a_version_1_book_upgrades_with_its_data(tmp_path):
+    """A real book written by schema 1 (tests/fixtures/book_v1.sql) opens in this version."""
+    old = tmp_path / "v1.db"
+    with sqlite3.connect(old) as c:
+        c.executescript((FIXTURES / "book_v1.sql").read_text())
+    with sqlite3.connect(old) as c:
+        before = {
+            t: c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
+            for t in ("account", "contact", "interaction", "score", "mrr_level", "touchpoint")
+        }
+    b = Book.open(str(old))
+    try:
+        assert _version(old) == schema.SCHEMA_VERSION
+        with sqlite3.connect(old) as c:
+            after = {t: c.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in before}
+            sources = {r[0] for r in c.execute("SELECT source FROM mrr_level")}
+        assert after == before
+        assert sources == {"manual"}
+        shown = b.show("Acme Corp", date(2026, 6, 1))
+        assert shown["mrr"] == 999
+        assert any("too expensive" in e.get("summary", "") for e in shown["timeline"])
+        # Still writable after the upgrade.
+        b.log("acme call nps 8", date(2026, 6, 2))
+    finally:
+        b.close()
+    fresh = tmp_path / "fresh.db"
+    Book.open(str(fresh)).close()
+    assert _columns(old) == _columns(fresh)

@@ -342,3 +342,42 @@ def test_displayed_score_never_crosses_a_band():
     from bookkeeper_tui.widgets.render import score_str
 
     assert (score_str(59.9), score_str(74.99), score_str(75.0)) == ("59", "74", "75")
+
+
+def test_subscriptions_drive_mrr_and_refuse_typed_mrr(book):
+    from bookkeeper_tui.core.models import Subscription
+
+    book.add_account("Subco", "smb", date(2025, 1, 1))
+    with book.write() as s:
+        acc = book.find_account(s, "subco")
+        s.add(Subscription(account_id=acc.id, start=date(2025, 1, 1), end=None, mrr=500))
+        s.add(
+            Subscription(account_id=acc.id, start=date(2025, 6, 1), end=date(2026, 1, 1), mrr=300)
+        )
+        s.add(
+            Subscription(account_id=acc.id, start=date(2025, 2, 1), end=None, mrr=900, trial=True)
+        )
+        s.flush()
+        book.rederive_levels(s, [acc.id])
+    states = book.states(date(2025, 7, 1))
+    assert next(iter(states.values())).mrr == 800
+    assert next(iter(book.states(date(2026, 1, 1)).values())).mrr == 500
+    with pytest.raises(BookError, match="imported subscriptions"):
+        book.log("subco call mrr 100", TODAY)
+
+
+def test_imported_tickets_and_usage_events_feed_health(book):
+    from bookkeeper_tui.core.models import Ticket, UsageEvent
+
+    book.add_account("Evented", "smb", date(2025, 1, 1), mrr=100)
+    with book.write() as s:
+        acc = book.find_account(s, "evented")
+        for k in range(3):
+            s.add(Ticket(account_id=acc.id, opened=TODAY - timedelta(days=k + 1)))
+        for k in range(120):  # 1 a day for 120 days, then 2 a day in the last 30
+            day = TODAY - timedelta(days=k)
+            s.add(UsageEvent(account_id=acc.id, day=day, count=2 if k < 30 else 1))
+    h = book.show("evented", TODAY)["health"]
+    comps = {c["name"]: c["value"] for c in h["components"]}
+    assert comps["support"] == 40  # 3 tickets in 30 days
+    assert comps["usage"] == 100  # twice the baseline, capped

@@ -133,6 +133,52 @@ class MrrLevel(SQLModel, table=True):
     interaction_id: int | None = Field(
         default=None, foreign_key="interaction.id", ondelete="SET NULL"
     )
+    #: "manual" (typed or `bookkeeper add`) or "subscriptions" (derived from imported
+    #: subscriptions, rewritten whenever they change).
+    source: str = Field(default="manual", max_length=20)
+
+
+class Subscription(SQLModel, table=True):
+    """A billing subscription; an account's MRR on a day is the sum of its non-trial
+    subscriptions with start <= day < end (a blank end means still active)."""
+
+    __tablename__ = "subscription"
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
+    external_id: str | None = Field(default=None, max_length=100, unique=True)
+    start: date
+    end: date | None = None
+    mrr: float
+    trial: bool = False
+
+
+class Ticket(SQLModel, table=True):
+    """A support ticket: feeds the support component; its CSAT feeds the survey one."""
+
+    __tablename__ = "ticket"
+    __table_args__ = (Index("ix_ticket_account_opened", "account_id", "opened"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    external_id: str | None = Field(default=None, max_length=100, unique=True)
+    opened: date
+    closed: date | None = None
+    priority: str | None = Field(default=None, max_length=20)
+    csat: float | None = None
+
+
+class UsageEvent(SQLModel, table=True):
+    """Product usage counted on a day (e.g. feature uses), aggregated into the usage component."""
+
+    __tablename__ = "usage_event"
+    __table_args__ = (Index("ix_usage_account_day", "account_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    subscription_id: int | None = Field(
+        default=None, foreign_key="subscription.id", ondelete="SET NULL"
+    )
+    external_id: str | None = Field(default=None, max_length=100, unique=True)
+    day: date
+    count: float = 0
 
 
 class HealthSnapshot(SQLModel, table=True):

@@ -29,11 +29,13 @@ from bookkeeper_tui.core.models import (
     Meta,
     MrrLevel,
     Score,
+    Subscription,
     Touchpoint,
     name_key,
 )
 from bookkeeper_tui.core.playbook import PlannedTouchpoint, playbook_touchpoints
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
+from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.core.vocab import (
@@ -942,6 +944,16 @@ class Book:
                     created.append((p.kind, p.due, p.origin))
             # Revenue.
             mrr_before = mrr_after = None
+            if (
+                q.mrr is not None
+                and s.execute(
+                    select(Subscription.id).where(Subscription.account_id == acc.id).limit(1)
+                ).first()
+            ):
+                raise BookError(
+                    f"{acc.name}'s MRR comes from its imported subscriptions; import the "
+                    "billing change (bookkeeper import subscriptions FILE) instead of `mrr N`"
+                )
             if q.mrr is not None:
                 levels = list(
                     s.execute(
@@ -1075,6 +1087,39 @@ class Book:
                 band=snap[1] if snap else None,
                 previous_band=prev_band,
             )
+
+    def rederive_levels(self, s: Session, account_ids: Sequence[int]) -> None:
+        """Rewrite the MRR levels of accounts that have subscriptions from those subscriptions.
+
+        Their MRR is then exactly the subscription definition on every day; the account is
+        churned when its latest level is 0 (and active again when it comes back).
+        """
+        subs: dict[int, list[Sub]] = {aid: [] for aid in account_ids}
+        for aid, start, end, mrr, trial in s.execute(
+            select(
+                Subscription.account_id,
+                Subscription.start,
+                Subscription.end,
+                Subscription.mrr,
+                Subscription.trial,
+            ).where(Subscription.account_id.in_(list(account_ids)))
+        ):
+            subs[aid].append(Sub(start, end, mrr, bool(trial)))
+        with_subs = [aid for aid, items in subs.items() if items]
+        if not with_subs:
+            return
+        s.execute(delete(MrrLevel).where(MrrLevel.account_id.in_(with_subs)))
+        rows = []
+        for aid in with_subs:
+            levels = levels_from_subscriptions(subs[aid])
+            rows += [
+                {"account_id": aid, "effective": d, "mrr": v, "source": "subscriptions"}
+                for d, v in levels
+            ]
+            status = "churned" if levels and levels[-1][1] == 0 else "active"
+            s.execute(update(Account).where(Account.id == aid).values(status=status))
+        if rows:
+            s.execute(insert(MrrLevel), rows)
 
     @staticmethod
     def _match_contact(s: Session, acc: Account, key: str) -> Contact | None:

@@ -19,17 +19,87 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import inspect, text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    inspect,
+    text,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from bookkeeper_tui.core import models  # noqa: F401  (registers the tables)
 from bookkeeper_tui.store.engine import StoreError
 
-#: version -> the step that brings a book from version-1 to version.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
 
-SCHEMA_VERSION = 1
+def _v2_subscriptions_tickets_usage(conn: Connection) -> None:
+    """Version 2: subscriptions, tickets and usage events (CSV import); MRR level source.
+
+    Written with its own table definitions, not the current models, so the step stays
+    what it was when later versions change the models.
+    """
+    md = MetaData()
+    Table(
+        "subscription",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column(
+            "account_id",
+            Integer,
+            ForeignKey("account.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("external_id", String(100), unique=True),
+        Column("start", Date, nullable=False),
+        Column("end", Date),
+        Column("mrr", Float, nullable=False),
+        Column("trial", Boolean, nullable=False),
+    )
+    Table(
+        "ticket",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("account_id", Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+        Column("external_id", String(100), unique=True),
+        Column("opened", Date, nullable=False),
+        Column("closed", Date),
+        Column("priority", String(20)),
+        Column("csat", Float),
+        Index("ix_ticket_account_opened", "account_id", "opened"),
+    )
+    Table(
+        "usage_event",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("account_id", Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+        Column("subscription_id", Integer, ForeignKey("subscription.id", ondelete="SET NULL")),
+        Column("external_id", String(100), unique=True),
+        Column("day", Date, nullable=False),
+        Column("count", Float, nullable=False),
+        Index("ix_usage_account_day", "account_id", "day"),
+    )
+    Table("account", md, Column("id", Integer, primary_key=True))
+    md.create_all(conn, tables=[md.tables[n] for n in ("subscription", "ticket", "usage_event")])
+    conn.execute(
+        text("ALTER TABLE mrr_level ADD COLUMN source VARCHAR(20) NOT NULL DEFAULT 'manual'")
+    )
+
+
+#: version -> the step that brings a book from version-1 to version.
+MIGRATIONS: dict[int, Callable[[Connection], None]] = {
+    2: _v2_subscriptions_tickets_usage,
+}
+
+SCHEMA_VERSION = 2
 
 
 def current_version(conn: Connection) -> int | None:

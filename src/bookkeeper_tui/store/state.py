@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from bookkeeper_tui.config import Config
@@ -26,9 +26,12 @@ from bookkeeper_tui.core.models import (
     Interaction,
     MrrLevel,
     Score,
+    Ticket,
     Touchpoint,
+    UsageEvent,
 )
 from bookkeeper_tui.core.nps import AccountNps, NpsResponse, account_nps_detail
+from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
 from bookkeeper_tui.core.signals import Flag, FlagFacts, account_flags, churn_terms
 from bookkeeper_tui.core.vocab import TWO_WAY_KINDS
 
@@ -146,6 +149,21 @@ def load_states(
             if term not in notes_terms[aid]:
                 notes_terms[aid].append(term)
 
+    # Tickets imported from a help desk count like ticket interactions.
+    for aid, day in session.execute(
+        select(Ticket.account_id, Ticket.opened)
+        .where(_in(Ticket.account_id, ids))
+        .where(Ticket.opened > recent)
+        .where(Ticket.opened <= as_of)
+    ):
+        tickets[aid].append(day)
+    tracked.update(
+        session.execute(
+            select(Ticket.account_id).where(_in(Ticket.account_id, ids)).distinct()
+        ).scalars()
+    )
+    event_usage = _usage_from_events(session, ids, as_of)
+
     usage: dict[int, list[tuple[date, float]]] = defaultdict(list)
     ticket_counts: dict[int, list[tuple[date, float]]] = defaultdict(list)
     surveys: dict[int, list[tuple[date, str, float]]] = defaultdict(list)
@@ -169,6 +187,9 @@ def load_states(
                 nps_points[aid].append((day, value))
         elif kind == "health":
             overrides[aid] = (day, value)
+    for aid, value in event_usage.items():
+        # Usage events (imported) speak for today; they win over older usage signals.
+        usage[aid].append((as_of, value))
 
     # NPS responses with roles (latest per contact) for the account-vs-user gap.
     responses: dict[int, list[NpsResponse]] = defaultdict(list)
@@ -308,6 +329,30 @@ def load_states(
             churn_terms=notes_terms.get(aid, []),
         )
     return states
+
+
+def _usage_from_events(session: Session, ids: list[int] | None, as_of: date) -> dict[int, float]:
+    """Each account's usage score from usage events (core.revenue.usage_score), one query."""
+    recent_from = as_of - timedelta(days=USAGE_RECENT_DAYS)
+    base_from = recent_from - timedelta(days=USAGE_RECENT_DAYS * USAGE_BASELINE_WINDOWS)
+    day, count = UsageEvent.day, UsageEvent.count
+    rows = session.execute(
+        select(
+            UsageEvent.account_id,
+            func.sum(case((day > recent_from, count), else_=0)),
+            func.sum(case(((day > base_from) & (day <= recent_from), count), else_=0)),
+            func.sum(case((day <= recent_from, 1), else_=0)),
+        )
+        .where(_in(UsageEvent.account_id, ids))
+        .where(day <= as_of)
+        .group_by(UsageEvent.account_id)
+    ).all()
+    out: dict[int, float] = {}
+    for aid, recent, baseline, earlier in rows:
+        score = usage_score(float(recent or 0), float(baseline or 0), bool(earlier))
+        if score is not None:
+            out[aid] = score
+    return out
 
 
 def _effective_due(tp: Touchpoint | OpenTouchpoint) -> date:
