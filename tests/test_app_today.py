@@ -248,7 +248,16 @@ async def test_command_palette_offers_the_actions(demo_book, make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         titles = [c.title for c in app.get_system_commands(app.screen)]
-        for action in ("Today", "Book", "KPIs", "Quick log", "Add account", "Keys", "Theme"):
+        for action in (
+            "Today",
+            "Book",
+            "KPIs",
+            "Quick log",
+            "Add account",
+            "Import CSV",
+            "Help: all keys",
+            "Theme",
+        ):
             assert action in titles
         await pilot.press("ctrl+p")
         await settle(pilot)
@@ -269,3 +278,36 @@ async def test_every_screen_renders_in_a_light_theme(demo_book, make_app):
         await settle(pilot)
         assert app.screen.__class__.__name__ == "AccountScreen"
         assert app.theme == "textual-light"
+
+
+async def test_writes_from_another_process_show_up(demo_book, make_app):
+    """A `bookkeeper log` from a script appears in the open app without a restart."""
+    from bookkeeper_tui.store.book import Book
+
+    app = make_app(demo_book, poll_seconds=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        row = app.screen.rows[0]
+        other = Book.open(demo_book.location)  # a second connection, as another process has
+        try:
+            other.log(f'{row.account} call "from a script"', TODAY, touchpoint_id=row.touchpoint_id)
+        finally:
+            other.close()
+        for _ in range(40):
+            await pilot.pause(0.1)
+            await settle(pilot)
+            if row.touchpoint_id not in [r.touchpoint_id for r in app.screen.rows]:
+                break
+        assert row.touchpoint_id not in [r.touchpoint_id for r in app.screen.rows]
+
+
+async def test_quick_log_on_an_empty_book_says_what_to_do(book, make_app):
+    app = make_app(book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("escape")  # the welcome screen stays
+        assert app.screen.__class__.__name__ == "WelcomeScreen"
+        app.action_quick_log()
+        await settle(pilot)
+        preview = str(app.screen.query_one("#quick-log-preview", Static).render())
+        assert "no accounts yet" in preview

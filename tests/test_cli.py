@@ -247,3 +247,12 @@ def test_a_file_that_is_not_a_book_is_a_clear_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "not a Bookkeeper book" in err and "Traceback" not in err
     assert junk.read_bytes() == before
+
+
+def test_any_command_keeps_a_daily_backup(cli, db_path):
+    from datetime import date
+
+    assert cli("add", "Acme", "--tier", "smb", "--start", "2026-01-01").code == 0
+    assert cli("today").code == 0
+    daily = db_path.parent / "backups" / "daily"
+    assert [p.name for p in daily.iterdir()] == [f"book-{date.today().isoformat()}.db"]

@@ -44,8 +44,10 @@ def test_end_is_exclusive_and_no_subscriptions_means_zero():
 subs_strategy = st.lists(
     st.builds(
         lambda s, length, mrr, trial: Sub(
-            D + timedelta(days=s), None if length is None else D + timedelta(days=s + length),
-            mrr, trial,
+            D + timedelta(days=s),
+            None if length is None else D + timedelta(days=s + length),
+            mrr,
+            trial,
         ),
         st.integers(0, 400),
         st.one_of(st.none(), st.integers(0, 300)),

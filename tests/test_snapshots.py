@@ -55,7 +55,7 @@ def _flow(name: str):
         await settle(pilot)
         await pilot.press("l")
         await settle(pilot)
-        await pilot.press(*'globex renewal with Priya mrr 4200 nps 9 "renewing" next qbr +3m')
+        await pilot.press(*'globex renewal with Priya mrr 19000 nps 9 "renewing" next qbr +3m')
         await _steady(pilot)
 
     async def quick_log_error(pilot):

@@ -73,11 +73,16 @@ class BookkeeperApp(App[None]):
         book: Book,
         config: Config = DEFAULT,
         today: Callable[[], date] | None = None,
+        poll_seconds: float = 3.0,
+        daily_backup: bool = True,
     ) -> None:
         super().__init__()
         self.book = book
         self.config = config
         self._today = today or date.today
+        self._poll_seconds = poll_seconds
+        self.daily_backup = daily_backup
+        self._data_version: int | None = None
         self.book_changed: Signal[str] = Signal(self, "book_changed")
         self.set_keymap(config.keys)
 
@@ -95,10 +100,45 @@ class BookkeeperApp(App[None]):
     DEFAULT_MODE = "today"
 
     def on_mount(self) -> None:
+        if self.config.theme:
+            if self.config.theme in self.available_themes:
+                self.theme = self.config.theme
+            else:
+                self.notify(
+                    f"Unknown theme '{self.config.theme}' in config.toml; "
+                    f"choose one of: {', '.join(sorted(self.available_themes))}",
+                    severity="warning",
+                )
         self.run_worker(self._first_run_check, thread=True, group="startup")
+        if self.daily_backup:
+            self.run_worker(self._daily_backup, thread=True, group="backup")
+        if self._poll_seconds > 0:
+            self.set_interval(self._poll_seconds, self._poll_changes)
+
+    def _daily_backup(self) -> None:
+        from pathlib import Path
+
+        from bookkeeper_tui.io.backup import daily_backup
+        from bookkeeper_tui.store.engine import is_url
+
+        if not is_url(self.book.location):
+            daily_backup(Path(self.book.location), self.today)
+
+    def _poll_changes(self) -> None:
+        self.run_worker(self._check_changes, thread=True, group="poll", exclusive=True)
+
+    def _check_changes(self) -> None:
+        """Show what other processes wrote (a script, a second terminal) within seconds."""
+        version = self.book.data_version()
+        if version is None:
+            return
+        if self._data_version is not None and version != self._data_version:
+            self.call_from_thread(self.notify_changed, "external")
+        self._data_version = version
 
     def _first_run_check(self) -> None:
         self.book.sync(self.today)
+        self._data_version = self.book.data_version()  # the baseline for _check_changes
         empty = self.book.is_empty()
         self.call_from_thread(self._after_sync, empty)
 
@@ -154,8 +194,18 @@ class BookkeeperApp(App[None]):
         )
         yield SystemCommand("Quick log", "Log a call in one line (l)", self.action_quick_log)
         yield SystemCommand("Add account", "Create an account with a form", self.action_add_account)
-        yield SystemCommand("Keys", "Every key of every screen (?)", self.action_help)
+        yield SystemCommand(
+            "Import CSV",
+            "Bring in accounts, subscriptions, tickets, ... from a CSV file",
+            self.action_import,
+        )
+        yield SystemCommand("Help: all keys", "Every key of every screen (?)", self.action_help)
         yield from super().get_system_commands(screen)
+
+    def action_import(self) -> None:
+        from bookkeeper_tui.screens.import_screen import ImportScreen
+
+        self.push_screen(ImportScreen())
 
     def action_add_account(self) -> None:
         from bookkeeper_tui.screens.add_account import AddAccountScreen

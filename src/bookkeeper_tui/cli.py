@@ -120,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--as-of", type=_iso)
     k.add_argument("--period", default="12m", help="12m (default), 90d, 2w, 1y, ...")
     k.add_argument("--json", action="store_true")
+    # Files in and out (bookkeeper_tui.io): parsers registered by their own modules.
+    from bookkeeper_tui.io import export_cli, import_cli
+
+    import_cli.add_parsers(sub, common)
+    export_cli.add_parsers(sub, common)
     return p
 
 
@@ -180,10 +185,24 @@ def _config():
     return load_config()
 
 
-def _open(args):
+def _open(args, daily_backup: bool = True):
     from bookkeeper_tui.store.book import Book
 
-    return Book.open(args.db, _config())
+    book = Book.open(args.db, _config())
+    if daily_backup:
+        _daily_backup(book)
+    return book
+
+
+def _daily_backup(book) -> None:
+    """The automatic rolling backup (one a day, the last 7 kept): cheap after the first."""
+    from pathlib import Path
+
+    from bookkeeper_tui.io.backup import daily_backup
+    from bookkeeper_tui.store.engine import is_url
+
+    if not is_url(book.location):
+        daily_backup(Path(book.location), date.today())
 
 
 def _today(args) -> date:
@@ -205,12 +224,16 @@ def _dispatch(args) -> int:
     cmd = args.command
     if cmd is None:
         return _cmd_open(args)
+    handler = getattr(args, "handler", None)
+    if handler is not None:  # commands registered by bookkeeper_tui.io modules
+        return handler(args)
     return globals()[f"_cmd_{cmd}"](args)
 
 
 def _cmd_open(args) -> int:
-    """``bookkeeper`` alone opens the terminal app on the book."""
-    book = _open(args)
+    """``bookkeeper`` alone opens the terminal app on the book (its daily backup runs in a
+    worker once the first screen is up)."""
+    book = _open(args, daily_backup=False)
     try:
         from bookkeeper_tui.app import run_app
 

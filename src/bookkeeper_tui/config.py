@@ -187,6 +187,8 @@ class Config:
     )
     #: Who "me" is when a book is shared (team mode); None means everyone.
     me: str | None = None
+    #: A Textual theme name, e.g. "textual-light", "nord", "gruvbox" (None: the default).
+    theme: str | None = None
     #: Key bindings by binding id (Textual key names: "question_mark", "slash", "ctrl+l").
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
 

@@ -73,7 +73,7 @@ class DataMixin:
         self.app.log.error(f"{type(self).__name__} failed to load: {exc!r}")  # type: ignore[attr-defined]
         self.app.notify(  # type: ignore[attr-defined]
             f"Could not show this screen: {type(exc).__name__}: {exc}. Your data is unchanged; "
-            "press escape and try again, or run `bookkeeper check`.",
+            "press escape and try again (daily backups are in backups/daily beside the book).",
             severity="error",
             timeout=10,
         )

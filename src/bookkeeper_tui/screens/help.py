@@ -36,7 +36,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="dialog", id="help"):
             yield Static(
-                "[b]Keys[/b]  [dim]escape closes · remap any key in config.toml [keys][/]",
+                "[b]Keys[/b]  [dim]escape closes · remap any key in config.toml \\[keys][/]",
                 classes="dialog-title",
             )
             yield Static(self._table("Everywhere", self.app.BINDINGS))

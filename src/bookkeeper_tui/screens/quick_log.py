@@ -61,6 +61,7 @@ class QuickLogScreen(DataModal):
         self.prefill = prefill
         self.touchpoint_id = touchpoint_id
         self.names: list[str] = []
+        self.loaded = False
         self.briefs: dict[str, dict] = {}
         self.saving = False
         self.suggester = AccountSuggester()
@@ -93,6 +94,7 @@ class QuickLogScreen(DataModal):
         return self.book.account_names()
 
     def show(self, names: list[str]) -> None:
+        self.loaded = True
         self.names = names
         self.suggester.names = names
         self._update(self.query_one(Input).value)
@@ -121,7 +123,15 @@ class QuickLogScreen(DataModal):
         preview = self.query_one("#quick-log-preview", Static)
         cands = self.query_one("#quick-log-candidates", Static)
         if not self.names:
-            preview.update(Text("Loading accounts…", style="dim"))
+            preview.update(
+                Text(
+                    "Your book has no accounts yet: press escape, then add one "
+                    "(ctrl+p → Add account) or import a CSV (ctrl+p → Import CSV).",
+                    style="yellow",
+                )
+                if self.loaded
+                else Text("Loading accounts…", style="dim")
+            )
             return
         if not line.strip():
             error.update("")

@@ -17,6 +17,9 @@ class WelcomeScreen(Screen[None]):
     BINDINGS = [
         Binding("d", "demo", "Load demo book"),
         Binding("n", "add", "Add an account"),
+        Binding("i", "import_csv", "Import a CSV"),
+        # Leaving the welcome screen would only show an empty Today: escape stays here.
+        Binding("escape", "stay", show=False),
     ]
 
     def compose(self) -> ComposeResult:
@@ -27,12 +30,12 @@ class WelcomeScreen(Screen[None]):
                 "Your book is empty. Bookkeeper plans your touchpoints from a customer-success "
                 "playbook, scores each account's health and tracks NRR, GRR and NPS.\n\n"
                 "Start with the demo book to look around (40 believable accounts; it replaces "
-                "nothing, the book is empty), or add your first real account.\n\n"
-                "[dim]CSV import of your CRM and billing exports arrives in the next release; "
-                "meanwhile `bookkeeper add` adds accounts from a script.[/]"
+                "nothing, the book is empty), import your CRM or billing export, or add your "
+                "first account by hand."
             )
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Load the demo book (d)", id="welcome-demo", variant="primary")
+                yield Button("Import a CSV (i)", id="welcome-import")
                 yield Button("Add an account (n)", id="welcome-add")
             yield LoadingIndicator(id="welcome-loading")
             yield Static("", id="welcome-status", classes="muted")
@@ -46,6 +49,8 @@ class WelcomeScreen(Screen[None]):
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "welcome-demo":
             self.action_demo()
+        elif event.button.id == "welcome-import":
+            self.action_import_csv()
         else:
             self.action_add()
 
@@ -70,6 +75,18 @@ class WelcomeScreen(Screen[None]):
         )
         self.dismiss(None)
         self.app.notify_changed("demo")  # type: ignore[attr-defined]
+
+    def action_stay(self) -> None:
+        self.app.notify("Load the demo book (d), import a CSV (i) or add an account (n).")
+
+    def action_import_csv(self) -> None:
+        from bookkeeper_tui.screens.import_screen import ImportScreen
+
+        self.app.push_screen(ImportScreen(), lambda _=None: self._after_import())
+
+    def _after_import(self) -> None:
+        if not self.app.book.is_empty():  # type: ignore[attr-defined]
+            self.dismiss(None)
 
     def action_add(self) -> None:
         from bookkeeper_tui.screens.add_account import AddAccountScreen

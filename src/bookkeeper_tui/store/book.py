@@ -54,6 +54,8 @@ from bookkeeper_tui.store.state import AccountState, effective_due, load_states
 PLAYBOOK_LOOKBACK_DAYS = 30
 #: A logged interaction completes a matching open touchpoint due up to this far ahead.
 COMPLETE_AHEAD_DAYS = 30
+#: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
+COMPLETE_SAME_KIND_AHEAD_DAYS = 60
 
 
 class BookError(ValueError):
@@ -164,6 +166,7 @@ class Book:
         self.location = location
         self.config = config
         self._write_engine = engine.execution_options(immediate=True)
+        self._watch = None  # a private SQLite connection for data_version()
 
     @classmethod
     def open(cls, db: str | None = None, config: Config = DEFAULT) -> Book:
@@ -188,7 +191,22 @@ class Book:
         return cls(engine, location, config)
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         self.engine.dispose()
+
+    def data_version(self) -> int | None:
+        """A number that changes when any other connection commits (SQLite only).
+
+        The open app polls it to show what a script or a second terminal wrote.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return None
+        if self._watch is None:
+            import sqlite3
+
+            self._watch = sqlite3.connect(self.location, check_same_thread=False)
+        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     # -- sessions ---------------------------------------------------------------------
     @contextmanager
@@ -996,11 +1014,17 @@ class Book:
                 done_ids.add(target.id)
             else:
                 horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
+                same_horizon = q.when + timedelta(days=COMPLETE_SAME_KIND_AHEAD_DAYS)
                 kinds = COMPLETES.get(q.kind, frozenset())
                 # Same kind first (a renewal call completes the renewal, not the CES
                 # check), then the most overdue.
                 candidates = sorted(
-                    (t for t in open_tps if t.kind in kinds and t.due <= horizon),
+                    (
+                        t
+                        for t in open_tps
+                        if t.kind in kinds
+                        and t.due <= (same_horizon if t.kind == q.kind else horizon)
+                    ),
                     key=lambda t: (t.kind != q.kind, t.due, t.id),
                 )
                 match = candidates[0] if candidates else None
@@ -1110,16 +1134,20 @@ class Book:
             return
         s.execute(delete(MrrLevel).where(MrrLevel.account_id.in_(with_subs)))
         rows = []
+        churned: list[int] = []
+        active: list[int] = []
         for aid in with_subs:
             levels = levels_from_subscriptions(subs[aid])
             rows += [
                 {"account_id": aid, "effective": d, "mrr": v, "source": "subscriptions"}
                 for d, v in levels
             ]
-            status = "churned" if levels and levels[-1][1] == 0 else "active"
-            s.execute(update(Account).where(Account.id == aid).values(status=status))
+            (churned if levels and levels[-1][1] == 0 else active).append(aid)
+        for status, ids in (("churned", churned), ("active", active)):
+            if ids:
+                s.execute(update(Account).where(Account.id.in_(ids)).values(status=status))
         if rows:
-            s.execute(insert(MrrLevel), rows)
+            s.execute(insert(MrrLevel.__table__), rows)
 
     @staticmethod
     def _match_contact(s: Session, acc: Account, key: str) -> Contact | None:

@@ -1,0 +1,171 @@
+"""`bookkeeper import KIND FILE`: the command line of the CSV importer (docs/import.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+#: Files with at least this many rows get a progress bar (when stderr is a terminal).
+PROGRESS_MIN_ROWS = 2000
+
+NOUNS = {
+    "accounts": ("account", "accounts"),
+    "contacts": ("contact", "contacts"),
+    "subscriptions": ("subscription", "subscriptions"),
+    "interactions": ("interaction", "interactions"),
+    "scores": ("score", "scores"),
+    "tickets": ("ticket", "tickets"),
+    "usage": ("usage row", "usage rows"),
+}
+
+
+def add_parsers(sub, common) -> None:
+    p = sub.add_parser(
+        "import", parents=[common], help="import a CSV file (accounts, subscriptions, ...)"
+    )
+    p.add_argument(
+        "kind",
+        choices=[
+            "accounts",
+            "contacts",
+            "subscriptions",
+            "interactions",
+            "scores",
+            "tickets",
+            "usage",
+        ],
+    )
+    p.add_argument("file")
+    p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
+    p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
+    p.add_argument("--dry-run", action="store_true")
+    p.add_argument("--skip-invalid", action="store_true")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=run)
+
+
+def _noun(kind: str, n: int) -> str:
+    one, many = NOUNS[kind]
+    return f"{n:,} {one if n == 1 else many}"
+
+
+@contextmanager
+def _progress_bar(enabled: bool):
+    """A rich progress bar on stderr, shown once a large file's size is known."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("importing"),
+        BarColumn(),
+        TextColumn("{task.completed:,}/{task.total:,} rows"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    state: dict[str, int] = {}
+
+    def update(done: int, total: int) -> None:
+        if total < PROGRESS_MIN_ROWS:
+            return
+        if "task" not in state:
+            bar.start()
+            state["task"] = bar.add_task("import", total=total)
+        bar.update(state["task"], completed=done, total=total)
+
+    try:
+        yield update
+    finally:
+        if "task" in state:
+            bar.stop()
+
+
+def run(args: argparse.Namespace) -> int:
+    from bookkeeper_tui.cli import EXIT_OK, EXIT_USAGE, _dump, _open
+    from bookkeeper_tui.io.importer import MAX_REPORTED, import_file, parse_pairs
+    from bookkeeper_tui.store.book import BookError
+
+    mapping = parse_pairs(args.map, "--map", "FIELD=COLUMN")
+    constants = parse_pairs(args.set, "--set", "FIELD=VALUE")
+    path = Path(args.file).expanduser()
+    if not path.exists():
+        # Before opening the book, so a typo in the path does not create an empty book.
+        raise BookError(f"{path} does not exist; check the path")
+    book = _open(args)
+    try:
+        with _progress_bar(sys.stderr.isatty()) as progress:
+            report = import_file(
+                book,
+                args.kind,
+                path,
+                mapping,
+                constants,
+                dry_run=args.dry_run,
+                skip_invalid=args.skip_invalid,
+                today=date.today(),
+                progress=progress,
+            )
+    finally:
+        book.close()
+    failed = bool(report.rejected) and not args.skip_invalid
+    if args.json:
+        _dump(report.as_json())
+    else:
+        _print_report(report, args, MAX_REPORTED)
+    return EXIT_USAGE if failed else EXIT_OK
+
+
+def _print_report(report, args, limit: int) -> None:
+    name = Path(args.file).name
+    kind = report.kind
+    bad = report.rejected_rows
+    secs = f"({report.seconds:.1f} s)"
+    if report.rejected:
+        lines = [f"  {e}" for e in report.rejected[:limit]]
+        if len(report.rejected) > limit:
+            lines.append(f"  and {len(report.rejected) - limit:,} more")
+    else:
+        lines = []
+    if bad and not args.skip_invalid:
+        valid = report.rows - bad
+        print(
+            f"bookkeeper: {bad:,} of {_noun(kind, report.rows)} in {name} "
+            f"{'is' if bad == 1 else 'are'} invalid; nothing was imported. Fix "
+            f"{'it' if bad == 1 else 'them'} and import again, or add --skip-invalid to "
+            f"import the {valid:,} valid {'row' if valid == 1 else 'rows'}:",
+            file=sys.stderr,
+        )
+        print("\n".join(lines), file=sys.stderr)
+        return
+    counts = (
+        f"{report.created:,} created, {report.updated:,} updated, {report.unchanged:,} unchanged"
+    )
+    if report.dry_run:
+        print(
+            f"Dry run: would import {_noun(kind, report.rows - bad)} from {name}: "
+            f"would create {report.created:,}, update {report.updated:,}, leave "
+            f"{report.unchanged:,} unchanged; nothing was written {secs}."
+        )
+        used = [f"{f} <- {c}" for f, c in report.mapping.items() if c is not None]
+        used += [f"{f} = '{v}' (--set)" for f, v in report.constants.items()]
+        print(f"Columns: {', '.join(used)}.")
+        if report.unused_columns:
+            print(f"Not imported: {', '.join(report.unused_columns)}.")
+        if bad:
+            print(f"{bad:,} invalid {'row' if bad == 1 else 'rows'} would be skipped:")
+            print("\n".join(lines))
+        return
+    print(f"Imported {_noun(kind, report.rows - bad)} from {name}: {counts} {secs}.")
+    if bad:
+        print(
+            f"Skipped {bad:,} invalid {'row' if bad == 1 else 'rows'}; "
+            f"{'it is' if bad == 1 else 'they are'} in {report.rejects_path} with the reason "
+            "for each:",
+        )
+        print("\n".join(lines))
