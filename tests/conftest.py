@@ -104,7 +104,12 @@ async def settle(pilot, rounds: int = 30) -> None:
 
     for _ in range(rounds):
         await pilot.pause()
-        pending = [w for w in pilot.app.workers if not w.is_finished]
+        # A DirectoryTree keeps one loader worker alive for its whole life: not ours to await.
+        pending = [
+            w
+            for w in pilot.app.workers
+            if not w.is_finished and type(w.node).__name__ not in ("DirectoryTree", "CsvTree")
+        ]
         if not pending:
             break
         for w in pending:

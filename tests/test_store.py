@@ -381,3 +381,11 @@ def test_imported_tickets_and_usage_events_feed_health(book):
     comps = {c["name"]: c["value"] for c in h["components"]}
     assert comps["support"] == 40  # 3 tickets in 30 days
     assert comps["usage"] == 100  # twice the baseline, capped
+
+
+def test_a_report_in_the_past_plans_nothing(acme):
+    before = counts(acme)["Touchpoint"]
+    assert acme.sync(TODAY - timedelta(days=400)) is False
+    acme.kpi(TODAY - timedelta(days=400), "12m")
+    assert counts(acme)["Touchpoint"] == before
+    assert all(r.due >= TODAY - timedelta(days=60) for r in acme.today(TODAY))

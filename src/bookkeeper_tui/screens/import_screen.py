@@ -54,8 +54,8 @@ class ImportScreen(Screen[None]):
     CSS_PATH = "import_screen.tcss"
     BINDINGS = [
         Binding("escape", "app.back", "Back"),
-        Binding("ctrl+r", "run_import(False)", "Import"),
-        Binding("ctrl+d", "run_import(True)", "Dry run"),
+        Binding("ctrl+r", "run_import(False)", "Import", priority=True),
+        Binding("ctrl+d", "run_import(True)", "Dry run", priority=True),
     ]
 
     def __init__(self, start: Path | None = None) -> None:
@@ -118,7 +118,12 @@ class ImportScreen(Screen[None]):
 
     def _choose(self, path: Path) -> None:
         self.path = path
-        self._load_preview(None)
+        guess = guess_kind(path.name)
+        select = self.query_one("#import-kind", Select)
+        if guess and select.value != guess:
+            select.value = guess  # its Changed event loads the preview
+        else:
+            self._load_preview(None)
 
     @property
     def kind(self) -> str:
@@ -163,7 +168,13 @@ class ImportScreen(Screen[None]):
             rows.append(
                 Horizontal(
                     Label(f"{star}{field.name}", classes="map-field"),
-                    Select(options, value=current, allow_blank=False, id=f"map-{field.name}"),
+                    Select(
+                        options,
+                        value=current,
+                        allow_blank=False,
+                        id=f"map-{field.name}",
+                        compact=True,
+                    ),
                     classes="map-row",
                 )
             )
@@ -257,7 +268,36 @@ class ImportScreen(Screen[None]):
             )
 
     def _summary(self, text: Text) -> None:
-        self.query_one("#import-summary", Static).update(text)
+        summary = self.query_one("#import-summary", Static)
+        summary.update(text)
+        self.call_after_refresh(summary.scroll_visible)
+
+
+#: File-name words that suggest what a file holds (the user can still change it).
+KIND_HINTS = (
+    ("subscription", "subscriptions"),
+    ("billing", "subscriptions"),
+    ("ticket", "tickets"),
+    ("support", "tickets"),
+    ("usage", "usage"),
+    ("contact", "contacts"),
+    ("people", "contacts"),
+    ("churn", "interactions"),
+    ("interaction", "interactions"),
+    ("activit", "interactions"),
+    ("note", "interactions"),
+    ("score", "scores"),
+    ("nps", "scores"),
+    ("survey", "scores"),
+    ("account", "accounts"),
+    ("compan", "accounts"),
+    ("customer", "accounts"),
+)
+
+
+def guess_kind(filename: str) -> str | None:
+    name = filename.casefold()
+    return next((kind for hint, kind in KIND_HINTS if hint in name), None)
 
 
 def summary_text(report) -> Text:

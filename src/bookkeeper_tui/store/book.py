@@ -342,7 +342,9 @@ class Book:
         with self.write() as s:
             if account_ids is None and not force:
                 mark = s.get(Meta, "synced_on")
-                if mark is not None and mark.value == as_of.isoformat():
+                # Never plan backwards: a report `--as-of` last year must not create
+                # last year's touchpoints as open (they would haunt Today as overdue).
+                if mark is not None and mark.value >= as_of.isoformat():
                     return False
             self._sync_playbook(s, as_of, account_ids)
             self._sync_health(s, as_of, account_ids)
