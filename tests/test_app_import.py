@@ -7,7 +7,11 @@ from textual.widgets import Input, Select, Static
 from bookkeeper_tui.screens.import_screen import guess_kind
 from tests.conftest import settle
 
-GOOD = "account_id,company,signup_date,mrr\nA-1,Acme Corp,2025-01-10,1200\nA-2,Initech,2025-03-01,300\n"
+GOOD = (
+    "account_id,company,signup_date,mrr\n"
+    "A-1,Acme Corp,2025-01-10,1200\n"
+    "A-2,Initech,2025-03-01,300\n"
+)
 BAD = "company,signup_date\nAcme Corp,03/04/2025\n,2025-01-01\n"
 
 
