@@ -786,9 +786,21 @@ def test_usage_becomes_usage_events(seeded, tmp_path):
     assert "usage" in comps
 
 
-def test_sync_plans_touchpoints_for_imported_accounts(book, tmp_path):
+def test_the_next_sync_plans_touchpoints_for_imported_accounts(book, tmp_path):
+    book.add_account("Old", "smb", TODAY)
+    book.sync(TODAY)  # the day is already planned...
     imp(book, "accounts", put(tmp_path, f"name,start\nFresh,{TODAY.isoformat()}\n"))
+    assert not any(row.account == "Fresh" for row in book.today(TODAY, ahead_days=10))
+    assert book.sync(TODAY) is True  # ...but the imported account is stale: re-planned
     assert any(row.account == "Fresh" for row in book.today(TODAY, ahead_days=10))
+    assert book.sync(TODAY) is False  # and only once
+
+
+def test_cli_views_after_an_import_show_the_plan(cli, tmp_path):
+    path = put(tmp_path, f"name,start\nFresh,{TODAY.isoformat()}\n")
+    assert cli("import", "accounts", str(path)).code == 0
+    rows = cli("today", "--json", "--ahead", "10", "--as-of", TODAY.isoformat()).json()
+    assert any(r["account"] == "Fresh" for r in rows)
 
 
 def test_progress_is_reported(book, tmp_path):

@@ -1609,9 +1609,9 @@ def import_file(
     Invalid rows make the whole import write nothing (``written=False``, every problem in
     ``rejected``) unless *skip_invalid*, which writes the valid rows and the rejected ones,
     with their reasons, to ``<file>.rejects.csv`` beside the input (or *rejects_to*).
-    *dry_run* plans and reports without writing anything. After a successful import the
-    touched accounts' touchpoints and health are brought up to *today* (``Book.sync``,
-    its own transaction; its time is ``sync_seconds``, included in ``seconds``).
+    *dry_run* plans and reports without writing anything. A successful import marks the
+    touched accounts stale: the next ``Book.sync`` (the next view or command) brings their
+    touchpoints and health up to date, once for a series of imports.
     """
     t0 = time.perf_counter()
     _check_kind(kind)
@@ -1655,6 +1655,9 @@ def import_file(
                 if not invalid() or skip_invalid:
                     planner.write([r for r in rows if r.action is not None and not r.errors])
                     touched = planner.touched
+                    # Touchpoints and health of these accounts are re-planned by the next
+                    # Book.sync (the next view or command), once for a series of imports.
+                    book.mark_stale(s, touched)
                     written = True
         except IntegrityError as exc:
             raise BookError(
@@ -1671,11 +1674,7 @@ def import_file(
         if r.action is None and not r.errors:  # pragma: no cover - defensive
             r.errors.append(RowError(r.line, None, "could not be matched or created"))
     errors = [e for r in rows for e in r.errors]
-    sync_seconds = 0.0
-    if written and touched:
-        t1 = time.perf_counter()
-        book.sync(today, account_ids=sorted(touched))
-        sync_seconds = time.perf_counter() - t1
+    sync_seconds = 0.0  # planning is deferred to the next Book.sync (mark_stale above)
     counts = defaultdict(int)
     for r in rows:
         if r.action is not None and not r.errors:

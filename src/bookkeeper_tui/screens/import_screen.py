@@ -261,11 +261,17 @@ class ImportScreen(Screen[None]):
             return
         self._summary(summary_text(report))
         if report.written:
-            self.app.notify_changed("import")  # type: ignore[attr-defined]
             self.app.notify(
                 f"Imported {report.rows} {report.kind}: {report.created} new, "
                 f"{report.updated} updated."
             )
+            self._replan()
+
+    @work(thread=True, group="replan", exit_on_error=False)
+    def _replan(self) -> None:
+        """Plan touchpoints and health for what the import touched, then refresh screens."""
+        self.app.book.sync(self.app.today)  # type: ignore[attr-defined]
+        self.app.call_from_thread(self.app.notify_changed, "import")  # type: ignore[attr-defined]
 
     def _summary(self, text: Text) -> None:
         summary = self.query_one("#import-summary", Static)

@@ -340,17 +340,38 @@ class Book:
         accounts a write touched. Returns True when it did any work.
         """
         with self.write() as s:
+            stale_meta = s.get(Meta, "stale_accounts")
+            stale = json.loads(stale_meta.value) if stale_meta is not None else []
             if account_ids is None and not force:
                 mark = s.get(Meta, "synced_on")
                 # Never plan backwards: a report `--as-of` last year must not create
                 # last year's touchpoints as open (they would haunt Today as overdue).
                 if mark is not None and mark.value >= as_of.isoformat():
-                    return False
+                    if not stale:
+                        return False
+                    # Accounts an import touched: re-plan them on the last synced day.
+                    day = date.fromisoformat(mark.value)
+                    self._sync_playbook(s, day, stale)
+                    self._sync_health(s, day, stale)
+                    s.delete(stale_meta)
+                    return True
             self._sync_playbook(s, as_of, account_ids)
             self._sync_health(s, as_of, account_ids)
             if account_ids is None:
                 s.merge(Meta(key="synced_on", value=as_of.isoformat()))
+                if stale_meta is not None:
+                    s.delete(stale_meta)
         return True
+
+    def mark_stale(self, s: Session, account_ids) -> None:
+        """Remember accounts whose plan and health must be recomputed by the next sync."""
+        ids = {int(i) for i in account_ids}
+        if not ids:
+            return
+        meta = s.get(Meta, "stale_accounts")
+        if meta is not None:
+            ids |= set(json.loads(meta.value))
+        s.merge(Meta(key="stale_accounts", value=json.dumps(sorted(ids))))
 
     def _insert_planned(
         self, s: Session, account_id: int, planned: Sequence[PlannedTouchpoint]
