@@ -12,24 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import TextIO
 
+from bookkeeper_tui.io.fields import KINDS
+
 EXIT_OK = 0
 
 
 def add_parsers(sub, common) -> None:
     p = sub.add_parser("export", parents=[common], help="export a kind as CSV/JSON, or ics")
-    p.add_argument(
-        "kind",
-        choices=[
-            "accounts",
-            "contacts",
-            "subscriptions",
-            "interactions",
-            "scores",
-            "tickets",
-            "usage",
-            "ics",
-        ],
-    )
+    p.add_argument("kind", choices=[*KINDS, "ics"])
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("-o", "--output", metavar="FILE")
     p.set_defaults(handler=run_export)

@@ -8,6 +8,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from bookkeeper_tui.io.fields import KINDS
+
 #: Files with at least this many rows get a progress bar (when stderr is a terminal).
 PROGRESS_MIN_ROWS = 2000
 
@@ -26,18 +28,7 @@ def add_parsers(sub, common) -> None:
     p = sub.add_parser(
         "import", parents=[common], help="import a CSV file (accounts, subscriptions, ...)"
     )
-    p.add_argument(
-        "kind",
-        choices=[
-            "accounts",
-            "contacts",
-            "subscriptions",
-            "interactions",
-            "scores",
-            "tickets",
-            "usage",
-        ],
-    )
+    p.add_argument("kind", choices=list(KINDS))
     p.add_argument("file")
     p.add_argument("--map", action="append", default=[], metavar="FIELD=COLUMN")
     p.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE")
