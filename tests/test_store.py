@@ -389,3 +389,23 @@ def test_a_report_in_the_past_plans_nothing(acme):
     acme.kpi(TODAY - timedelta(days=400), "12m")
     assert counts(acme)["Touchpoint"] == before
     assert all(r.due >= TODAY - timedelta(days=60) for r in acme.today(TODAY))
+
+
+def test_kpi_aggregates_equal_the_pure_rules(demo_book):
+    """The KPI panel counts in SQL and reads snapshots; the numbers equal the pure rules."""
+    from bookkeeper_tui.core import kpi as kpis
+
+    k = demo_book.kpi(TODAY, "12m")
+    start = date.fromisoformat(k["period"]["start"])
+    with demo_book.read() as s:
+        outcomes = [
+            kpis.TouchpointOutcome(due, status, done)
+            for due, status, done in s.execute(
+                select(Touchpoint.due, Touchpoint.status, Touchpoint.completed_on)
+            )
+        ]
+    assert k["on_time_rate"] == round(kpis.on_time_rate(outcomes, start, TODAY), 4)
+    states = demo_book.states(TODAY)
+    bands = [st.health.band for st in states.values() if st.account.status == "active"]
+    expected = kpis.health_distribution(b for b in bands if b)
+    assert k["health"] == {key: round(v, 4) for key, v in expected.items()}
