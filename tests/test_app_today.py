@@ -311,3 +311,21 @@ async def test_quick_log_on_an_empty_book_says_what_to_do(book, make_app):
         await settle(pilot)
         preview = str(app.screen.query_one("#quick-log-preview", Static).render())
         assert "no accounts yet" in preview
+
+
+async def test_each_data_screen_subscribes_once(demo_book, make_app):
+    """A screen subscribed twice would load twice after every save."""
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        for key in ("b", "k", "t"):
+            await pilot.press(key)
+            await settle(pilot)
+        app.open_account("Acme Corp")
+        await settle(pilot)
+        app.action_add_account()
+        await settle(pilot)
+        subs = app.book_changed._subscriptions
+        counts = {type(node).__name__: len(cbs) for node, cbs in subs.items()}
+        assert counts and all(n == 1 for n in counts.values()), counts
+        assert {"TodayScreen", "BookScreen", "KpiScreen", "AccountScreen"} <= set(counts)

@@ -258,8 +258,9 @@ class BookScreen(DataScreen):
             table.add_column(title, key=key, width=width)
 
     def on_mount(self) -> None:
+        # DataMixin.on_mount (subscribe + first load) runs on its own: Textual calls the
+        # handler of every class in the MRO.
         self.sub_title = "Book"
-        super().on_mount()
 
     def on_resize(self, event: events.Resize) -> None:
         """Below NARROW_BELOW columns the table packs tighter so renewal and flags still fit."""

@@ -126,7 +126,7 @@ class AddAccountScreen(DataModal):
         self._tier_hint()
         self.query_one("#form-error", Static).display = False
         self.query_one("#name", Input).focus()
-        super().on_mount()
+        # DataMixin.on_mount runs on its own (Textual calls every class's handler).
 
     # -- data: the names already taken, for the live duplicate check ---------------------
     def load(self) -> list[str]:
