@@ -205,6 +205,17 @@ def _daily_backup(book) -> None:
         daily_backup(Path(book.location), date.today())
 
 
+def _synced(args, work):
+    """Open the book, bring it up to the command's day, run *work(book, day)*, close."""
+    book = _open(args)
+    day = _today(args)
+    try:
+        book.sync(day)
+        return work(book, day)
+    finally:
+        book.close()
+
+
 def _today(args) -> date:
     return getattr(args, "as_of", None) or date.today()
 
@@ -353,13 +364,8 @@ def _show_today(book, args) -> int:
 
 
 def _cmd_accounts(args) -> int:
-    book = _open(args)
     as_of = _today(args)
-    try:
-        book.sync(as_of)
-        states = book.accounts(as_of, tier=args.tier, band=args.health)
-    finally:
-        book.close()
+    states = _synced(args, lambda book, day: book.accounts(day, tier=args.tier, band=args.health))
     if args.json:
         _dump([_account_json(st) for st in states])
         return EXIT_OK
@@ -412,13 +418,7 @@ def _account_json(st) -> dict:
 
 
 def _cmd_show(args) -> int:
-    book = _open(args)
-    as_of = _today(args)
-    try:
-        book.sync(as_of)
-        data = book.show(" ".join(args.account), as_of)
-    finally:
-        book.close()
+    data = _synced(args, lambda book, as_of: book.show(" ".join(args.account), as_of))
     if args.json:
         _dump(data)
         return EXIT_OK
@@ -490,13 +490,7 @@ def _print_account(d: dict) -> None:
 
 
 def _cmd_log(args) -> int:
-    book = _open(args)
-    today = _today(args)
-    try:
-        book.sync(today)
-        res = book.log(" ".join(args.line), today)
-    finally:
-        book.close()
+    res = _synced(args, lambda book, today: book.log(" ".join(args.line), today))
     if args.json:
         _dump(res.as_json())
         return EXIT_OK
@@ -523,13 +517,7 @@ def _cmd_log(args) -> int:
 
 
 def _cmd_kpi(args) -> int:
-    book = _open(args)
-    as_of = _today(args)
-    try:
-        book.sync(as_of)
-        k = book.kpi(as_of, args.period)
-    finally:
-        book.close()
+    k = _synced(args, lambda book, as_of: book.kpi(as_of, args.period))
     if args.json:
         _dump(k)
         return EXIT_OK

@@ -709,6 +709,10 @@ class _Planner:
 
     kind = ""
 
+    def reject(self, row: _Row, field: str, reason: str) -> None:
+        """Record why *row* cannot be imported, on the column that feeds *field*."""
+        row.errors.append(RowError(row.line, _column(self.spec, field), reason))
+
     def __init__(self, book: Book, session: Session, today: date):
         self.book = book
         self.session = session
@@ -870,12 +874,10 @@ class _AccountPlanner(_Planner):
 
     def _check_renewal(self, row: _Row, rec: dict) -> bool:
         if rec["renewal"] is not None and rec["renewal"] < rec["start"]:
-            row.errors.append(
-                RowError(
-                    row.line,
-                    _column(self.spec, "renewal"),
-                    f"the renewal date {rec['renewal']} is before the start date {rec['start']}",
-                )
+            self.reject(
+                row,
+                "renewal",
+                f"the renewal date {rec['renewal']} is before the start date {rec['start']}",
             )
             return False
         return True
@@ -1036,12 +1038,8 @@ class _ContactPlanner(_Planner):
             v = row.values
             key = (aid, name_key(v["name"]))
             if key in seen:
-                row.errors.append(
-                    RowError(
-                        row.line,
-                        _column(self.spec, "name"),
-                        f"the same contact as line {seen[key]}; keep one row per contact",
-                    )
+                self.reject(
+                    row, "name", f"the same contact as line {seen[key]}; keep one row per contact"
                 )
                 continue
             seen[key] = row.line
@@ -1276,12 +1274,10 @@ class _SubscriptionPlanner(_RecordPlanner):
         if "end" in v:
             want["end"] = v["end"]
             if v["end"] is not None and v["end"] < v["start"]:
-                row.errors.append(
-                    RowError(
-                        row.line,
-                        _column(self.spec, "end"),
-                        f"the subscription ends ({v['end']}) before it starts ({v['start']})",
-                    )
+                self.reject(
+                    row,
+                    "end",
+                    f"the subscription ends ({v['end']}) before it starts ({v['start']})",
                 )
                 return None
         if "trial" in v:
@@ -1387,21 +1383,11 @@ class _ScorePlanner(_RecordPlanner):
         kind, value = v["kind"], v["value"]
         low, high = SCORE_RANGES[kind]
         if not low <= value <= high:
-            row.errors.append(
-                RowError(
-                    row.line,
-                    _column(self.spec, "value"),
-                    f"{value:g} is out of range for {kind} ({low:g}-{high:g})",
-                )
-            )
+            self.reject(row, "value", f"{value:g} is out of range for {kind} ({low:g}-{high:g})")
             return None
         if kind in ("nps", "csat", "ces") and value != int(value):
-            row.errors.append(
-                RowError(
-                    row.line,
-                    _column(self.spec, "value"),
-                    f"{value:g} is not a whole number; {kind} answers are whole numbers",
-                )
+            self.reject(
+                row, "value", f"{value:g} is not a whole number; {kind} answers are whole numbers"
             )
             return None
         want: dict[str, Any] = {"account_id": aid, "day": v["date"], "kind": kind, "value": value}
@@ -1443,13 +1429,7 @@ class _TicketPlanner(_RecordPlanner):
         if "csat" in v:
             csat = v["csat"]
             if csat is not None and not 1 <= csat <= 5:
-                row.errors.append(
-                    RowError(
-                        row.line,
-                        _column(self.spec, "csat"),
-                        f"CSAT {csat:g} is out of range (1-5)",
-                    )
-                )
+                self.reject(row, "csat", f"CSAT {csat:g} is out of range (1-5)")
                 return None
             want["csat"] = csat
         if v.get("external_id") is not None:
@@ -1551,13 +1531,7 @@ class _UsagePlanner(_RecordPlanner):
                 return None
             sid, sub_aid = found
             if aid is not None and aid != sub_aid:
-                row.errors.append(
-                    RowError(
-                        row.line,
-                        _column(self.spec, "account"),
-                        f"subscription '{sub_ref}' belongs to another account",
-                    )
-                )
+                self.reject(row, "account", f"subscription '{sub_ref}' belongs to another account")
                 return None
             want["subscription_id"] = sid
             aid = sub_aid
