@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,15 +25,50 @@ Levels = Sequence[tuple[date, float]]
 _PERIOD = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.IGNORECASE)
 
 
-def _sorted_levels(levels: Levels) -> list[tuple[date, float]]:
+def _sorted_levels(levels: Levels) -> Sequence[tuple[date, float]]:
     # A stable sort on the date alone: two levels on the same day keep their input order, so
-    # the one entered last (a same-day correction) is the one that applies.
-    return sorted(levels, key=lambda level: level[0])
+    # the one entered last (a same-day correction) is the one that applies. Levels already
+    # in order (as the store reads them) are used as they are: the callers only read them,
+    # and a book's worth of copies would be garbage for the collector to walk.
+    if not isinstance(levels, list | tuple):
+        return sorted(levels, key=_level_day)
+    for i in range(1, len(levels)):
+        if levels[i][0] < levels[i - 1][0]:
+            return sorted(levels, key=_level_day)
+    return levels
+
+
+def _level_day(level: tuple[date, float]) -> date:
+    return level[0]
 
 
 def _mrr_on_sorted(ordered: list[tuple[date, float]], day: date) -> float:
-    i = bisect_right(ordered, day, key=lambda level: level[0])
+    i = bisect_right(ordered, day, key=_level_day)
     return float(ordered[i - 1][1]) if i else 0.0
+
+
+def _mrr_on_days(ordered: list[tuple[date, float]], days: Sequence[date]) -> list[float]:
+    """``[_mrr_on_sorted(ordered, d) for d in days]`` for ascending *days*, in one pass.
+
+    The KPI panel asks this for every account of the book at a dozen month ends, so the
+    common cases (no level, one level) skip the search entirely.
+    """
+    n = len(ordered)
+    if n == 0:
+        return [0.0] * len(days)
+    if n == 1:
+        effective, mrr = ordered[0]
+        value = float(mrr)
+        if effective <= days[0]:
+            return [value] * len(days)
+        return [value if effective <= d else 0.0 for d in days]
+    out: list[float] = []
+    i = 0
+    for d in days:
+        while i < n and ordered[i][0] <= d:
+            i += 1
+        out.append(float(ordered[i - 1][1]) if i else 0.0)
+    return out
 
 
 def mrr_on(levels: Levels, day: date) -> float:
@@ -115,13 +150,23 @@ def revenue_kpis(history: Mapping[Hashable, Levels], start: date, end: date) -> 
     (never a customer, or churned before) counts as new MRR.
     """
     _check_period(start, end)
+    pairs = []
+    for levels in history.values():
+        ordered = _sorted_levels(levels)
+        if ordered and ordered[-1][0] <= start:
+            value = float(ordered[-1][1])  # no change since before the period
+            pairs.append((value, value))
+        else:
+            pairs.append(tuple(_mrr_on_days(ordered, (start, end))))
+    return _revenue(pairs, start, end)
+
+
+def _revenue(pairs: Iterable[tuple[float, float]], start: date, end: date) -> RevenueKpis:
+    """revenue_kpis from each account's (MRR at start, MRR at end), in account order."""
     cohort_size = retained = 0
     starting = cohort_ending = floor_sum = 0.0
     expansion = contraction = churned = new = 0.0
-    for levels in history.values():
-        ordered = _sorted_levels(levels)
-        at_start = _mrr_on_sorted(ordered, start)
-        at_end = _mrr_on_sorted(ordered, end)
+    for at_start, at_end in pairs:
         if at_start <= 0:
             new += at_end
             continue
@@ -184,10 +229,71 @@ def mrr_movements_by_month(
     """
     _check_period(start, end)
     accounts = [_sorted_levels(levels) for levels in history.values()]
-    previous_point = start
-    previous = [_mrr_on_sorted(levels, start) for levels in accounts]
+    points = _month_points(start, end)
+    column, _, changes = _scan(accounts, start, end, points)
+    return _movements(accounts, column, changes, start, points)
+
+
+def revenue_and_movements(
+    history: Mapping[Hashable, Levels], start: date, end: date
+) -> tuple[RevenueKpis, list[dict[str, float | str]]]:
+    """``(revenue_kpis(...), mrr_movements_by_month(...))`` with one pass over the levels."""
+    _check_period(start, end)
+    accounts = [_sorted_levels(levels) for levels in history.values()]
+    points = _month_points(start, end)
+    at_start, at_end, changes = _scan(accounts, start, end, points)
+    revenue = _revenue(zip(at_start, at_end, strict=True), start, end)
+    return revenue, _movements(accounts, at_start, changes, start, points)
+
+
+def _scan(
+    accounts: list[Sequence[tuple[date, float]]], start: date, end: date, points: list[date]
+) -> tuple[list[float], list[float], list[list]]:
+    """Each account's MRR at *start* and at *end*, and its changes at the month ends.
+
+    An account's MRR moves only at its levels' dates, so each level inside the period is a
+    change at the first month end on or after it (several levels in one month make one
+    change). Most accounts have no level inside the period and cost one comparison. The
+    changes are listed per month, in account order, as flat ``index, before, after`` runs.
+    """
+    at_start: list[float] = []
+    at_end: list[float] = []
+    # Flat (index, before, after, index, before, after, ...) lists: no tuple per change.
+    changes: list[list] = [[] for _ in points]
+    for index, levels in enumerate(accounts):
+        n = len(levels)
+        if n and levels[-1][0] <= start:
+            value = float(levels[-1][1])  # nothing changes after start
+            at_start.append(value)
+            at_end.append(value)
+            continue
+        i = bisect_right(levels, start, key=_level_day) if n else 0
+        value = float(levels[i - 1][1]) if i else 0.0
+        at_start.append(value)
+        while i < n and levels[i][0] <= end:
+            m = bisect_left(points, levels[i][0])
+            point = points[m]
+            while i < n and levels[i][0] <= point:
+                i += 1
+            after = float(levels[i - 1][1])
+            if after != value:
+                changes[m] += (index, value, after)
+            value = after
+        at_end.append(value)
+    return at_start, at_end, changes
+
+
+def _movements(
+    accounts: list[Sequence[tuple[date, float]]],
+    at_start: list[float],
+    changes: list[list],
+    start: date,
+    points: list[date],
+) -> list[dict[str, float | str]]:
+    column = list(at_start)  # every account's MRR at the previous point
     rows: list[dict[str, float | str]] = []
-    for point in _month_points(start, end):
+    previous_point = start
+    for point, moved in zip(points, changes, strict=True):
         row: dict[str, float | str] = {
             "month": f"{point.year:04d}-{point.month:02d}",
             "new": 0.0,
@@ -196,14 +302,16 @@ def mrr_movements_by_month(
             "churned": 0.0,
             "reactivation": 0.0,
         }
-        current = [_mrr_on_sorted(levels, point) for levels in accounts]
-        for levels, before, after in zip(accounts, previous, current, strict=True):
-            kind, amount = _classify(levels, previous_point, before, after)
+        # In account order, so every sum adds up in the same order as a full scan.
+        for k in range(0, len(moved), 3):
+            index, before, after = moved[k], moved[k + 1], moved[k + 2]
+            column[index] = after
+            kind, amount = _classify(accounts[index], previous_point, before, after)
             if kind:
                 row[kind] = float(row[kind]) + amount
-        row["mrr"] = sum(current)
+        row["mrr"] = sum(column)
         rows.append(row)
-        previous_point, previous = point, current
+        previous_point = point
     return rows
 
 

@@ -8,9 +8,11 @@ the two is itself a signal. Pure functions, dates passed in.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 #: Promoters answer 9-10, detractors 0-6 (the standard NPS bands).
 PROMOTER_MIN = 9
@@ -47,12 +49,22 @@ def nps_of(values: Iterable[int], weights: Iterable[float] | None = None) -> flo
     "as many promoters as detractors" are different things on the KPI panel.
     """
     values = list(values)
+    checked = _plain_answers(values)
+    if weights is None and checked:
+        # Every weight is 1.0, so the weighted sums are exact counts.
+        counts = Counter(values)
+        return nps_from_sums(
+            float(sum(n for v, n in counts.items() if v >= PROMOTER_MIN)),
+            float(sum(n for v, n in counts.items() if v <= DETRACTOR_MAX)),
+            float(len(values)),
+        )
     weights = [1.0] * len(values) if weights is None else [float(w) for w in weights]
     if len(weights) != len(values):
         raise ValueError(f"got {len(values)} NPS answers but {len(weights)} weights")
     promoters = detractors = total = 0.0
     for value, weight in zip(values, weights, strict=True):
-        _check_value(value)
+        if not checked:
+            _check_value(value)
         if weight < 0:
             raise ValueError(f"an NPS weight must not be negative, got {weight!r}")
         total += weight
@@ -60,10 +72,22 @@ def nps_of(values: Iterable[int], weights: Iterable[float] | None = None) -> flo
             promoters += weight
         elif value <= DETRACTOR_MAX:
             detractors += weight
+    return nps_from_sums(promoters, detractors, total)
+
+
+def nps_from_sums(promoters: float, detractors: float, total: float) -> float | None:
+    """nps_of's last step, from the (weighted) promoter, detractor and total sums."""
     if total <= 0:
         return None
     # Divide before scaling and clamp: float rounding must never show -100.00000000000001.
     return max(-100.0, min(100.0, 100.0 * ((promoters - detractors) / total)))
+
+
+def _plain_answers(values: list) -> bool:
+    """True when every value is an int from 0 to 10 (what _check_value accepts, fast)."""
+    if not values:
+        return True
+    return set(map(type, values)) == {int} and min(values) >= 0 and max(values) <= 10
 
 
 def _in_window(responses: Iterable[NpsResponse], start: date, end: date) -> list[NpsResponse]:
@@ -120,6 +144,129 @@ def account_nps(
     """NPS over each contact's latest answer, weighted by role (config.NpsConfig.role_weights)."""
     latest = latest_per_contact(responses, start, end)
     return nps_of((r.value for r in latest), (role_weight(r.role, role_weights) for r in latest))
+
+
+class PeriodNps(NamedTuple):
+    """The three NPS numbers of the KPI panel, and how many answers were read."""
+
+    portfolio: float | None
+    account: float | None
+    user: float | None
+    answers: int
+
+
+def period_nps(
+    answers: Iterable[tuple[Hashable, Hashable | None, str, date, int]],
+    start: date,
+    end: date,
+    role_weights: Mapping[str, float],
+) -> PeriodNps:
+    """``portfolio_nps``, ``account_nps`` and ``user_nps`` of the same answers, in one pass.
+
+    Each answer is the fields of an :class:`NpsResponse` as a plain tuple
+    ``(account, contact, role, on, value)``, and *answers* may be a generator: the KPI
+    panel streams tens of thousands of them from the database without keeping them. The
+    numbers are exactly those of the three functions called one by one.
+    """
+    # The answers in the window, by position, as parallel lists (no object per answer).
+    values: list[int] = []
+    roles: list[str] = []
+    days: list[date] = []
+    # latest_per_contact: (account, contact) -> position of the latest answer; an anonymous
+    # answer stands alone under its position (an int never equals a tuple key). Same-day
+    # answers: the later one wins.
+    latest: dict[Hashable, int] = {}
+    count = 0
+    for account, contact, role, on, value in answers:
+        count += 1
+        if not start <= on <= end:
+            continue
+        position = len(values)
+        values.append(value)
+        roles.append(role)
+        days.append(on)
+        key: Hashable = (account, contact) if contact is not None else position
+        kept = latest.get(key)
+        if kept is None or on >= days[kept]:
+            latest[key] = position
+    kept_positions = sorted(latest.values())  # input order of the kept answers
+    kept_values = [values[p] for p in kept_positions]
+    portfolio = nps_of(kept_values)
+    weight_of: dict[str, float] = {}
+    weights: list[float] = []
+    for p in kept_positions:
+        role = roles[p]
+        weight = weight_of.get(role)
+        if weight is None:
+            weight = weight_of[role] = role_weight(role, role_weights)
+        weights.append(weight)
+    account_nps_value = nps_of(kept_values, weights)
+    return PeriodNps(portfolio, account_nps_value, nps_of(values), count)
+
+
+#: Integer sums of floats are exact below this (2**53): any order gives the same float.
+_EXACT = 2**53
+
+
+@dataclass(frozen=True)
+class RoleCounts:
+    """Counts of a period's NPS answers from contacts of one role (for period_nps_from_counts).
+
+    ``answers``/``promoters``/``detractors`` count every answer in the period; the
+    ``latest_*`` ones count each contact's latest answer (anonymous answers each count).
+    """
+
+    role: str
+    answers: int
+    promoters: int
+    detractors: int
+    latest: int
+    latest_promoters: int
+    latest_detractors: int
+
+
+def period_nps_from_counts(
+    counts: Iterable[RoleCounts], role_weights: Mapping[str, float]
+) -> PeriodNps | None:
+    """:func:`period_nps` from per-role counts (a database can count them), or None.
+
+    None when the counts cannot give exactly the same floats as :func:`period_nps` over
+    the answers themselves: a role weight that is not a whole number (its weighted sum
+    would depend on the order of the answers), negative (nps_of refuses it) or sums too
+    large to be exact. The caller then reads the answers. Invalid answers are the
+    caller's to rule out (they make nps_of raise).
+    """
+    counts = list(counts)
+    answers = sum(c.answers for c in counts)
+    weighted = weighted_promoters = weighted_detractors = 0
+    for c in counts:
+        if not c.latest:
+            continue
+        weight = role_weight(c.role, role_weights)
+        if not (weight >= 0 and weight.is_integer()):
+            return None
+        w = int(weight)
+        weighted += w * c.latest
+        weighted_promoters += w * c.latest_promoters
+        weighted_detractors += w * c.latest_detractors
+    if max(weighted, answers) >= _EXACT:
+        return None
+    return PeriodNps(
+        portfolio=nps_from_sums(
+            float(sum(c.latest_promoters for c in counts)),
+            float(sum(c.latest_detractors for c in counts)),
+            float(sum(c.latest for c in counts)),
+        ),
+        account=nps_from_sums(
+            float(weighted_promoters), float(weighted_detractors), float(weighted)
+        ),
+        user=nps_from_sums(
+            float(sum(c.promoters for c in counts)),
+            float(sum(c.detractors for c in counts)),
+            float(answers),
+        ),
+        answers=answers,
+    )
 
 
 @dataclass(frozen=True)

@@ -67,9 +67,15 @@ def churn_spans(text: str, words: Sequence[str]) -> list[tuple[int, int, str]]:
     longest wins, so "too expensive" is not also reported as "expensive"; on equal length the
     earlier one wins. The term is returned as configured, for the highlight legend.
     """
-    any_term, patterns = _compiled(tuple(words))
+    return list(_spans(text, tuple(words)))
+
+
+@lru_cache(maxsize=16_384)
+def _spans(text: str, words: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
+    """churn_spans, remembered: the book view and every save rescan the same notes."""
+    any_term, patterns = _compiled(words)
     if any_term is None or any_term.search(text) is None:
-        return []
+        return ()
     candidates: list[tuple[int, int, str]] = []
     for pattern, term in patterns:
         candidates.extend((m.start(), m.end(), term) for m in pattern.finditer(text))
@@ -79,13 +85,13 @@ def churn_spans(text: str, words: Sequence[str]) -> list[tuple[int, int, str]]:
         if all(end <= s or start >= e for s, e, _ in chosen):
             chosen.append((start, end, term))
     chosen.sort(key=lambda c: c[0])
-    return chosen
+    return tuple(chosen)
 
 
 def churn_terms(text: str, words: Sequence[str]) -> list[str]:
     """The churn terms found in *text*, each once, in order of first appearance."""
     out: list[str] = []
-    for _, _, term in churn_spans(text, words):
+    for _, _, term in _spans(text, tuple(words)):
         if term not in out:
             out.append(term)
     return out

@@ -12,9 +12,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
+from operator import itemgetter
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, text, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from bookkeeper_tui.config import DEFAULT, Config
@@ -46,8 +50,10 @@ from bookkeeper_tui.core.vocab import (
     TIERS,
 )
 from bookkeeper_tui.store.engine import StoreError, make_engine
+from bookkeeper_tui.store.queries import fetch_today
+from bookkeeper_tui.store.rows import TodayRow
 from bookkeeper_tui.store.schema import ensure_schema
-from bookkeeper_tui.store.state import AccountState, effective_due, load_states
+from bookkeeper_tui.store.state import AccountState, effective_due, load_states, stream
 
 #: Playbook touchpoints older than this are not created when first noticed
 #: (an imported five-year-old account does not get a year of overdue onboarding).
@@ -80,35 +86,6 @@ def parse_iso(value: str, what: str) -> date:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise BookError(f"{what} '{value}' is not a date; write it as YYYY-MM-DD") from None
-
-
-@dataclass
-class TodayRow:
-    touchpoint_id: int
-    account_id: int
-    account: str
-    kind: str
-    due: date
-    days_overdue: int
-    tier: str
-    health: float | None
-    band: str | None
-    note: str
-    origin: str
-
-    def as_json(self) -> dict:
-        return {
-            "id": self.touchpoint_id,
-            "account": self.account,
-            "kind": self.kind,
-            "due": self.due.isoformat(),
-            "days_overdue": self.days_overdue,
-            "tier": self.tier,
-            "health": self.health,
-            "band": self.band,
-            "origin": self.origin,
-            "note": self.note,
-        }
 
 
 @dataclass
@@ -518,60 +495,10 @@ class Book:
 
     def today(self, as_of: date, ahead_days: int = 0) -> list[TodayRow]:
         """Open touchpoints due by *as_of* (+ *ahead_days*), most urgent first."""
-        limit = as_of + timedelta(days=ahead_days)
         with self.read() as s:
-            tps = list(
-                s.execute(
-                    select(Touchpoint, Account.name, Account.tier)
-                    .join(Account, Account.id == Touchpoint.account_id)
-                    .where(Account.status == "active")
-                    .where(Touchpoint.status.in_(("open", "snoozed")))
-                    .where(Touchpoint.due <= limit)
-                ).all()
+            return fetch_today(
+                lambda sql, params: stream(s.execute(text(sql), params)), as_of, ahead_days
             )
-            tps = [(tp, n, t) for tp, n, t in tps if effective_due(tp) <= limit]
-            ids = sorted({tp.account_id for tp, _, _ in tps})
-            snaps = {}
-            if ids:
-                for aid, score, band in s.execute(
-                    select(HealthSnapshot.account_id, HealthSnapshot.score, HealthSnapshot.band)
-                    .where(HealthSnapshot.account_id.in_(ids))
-                    .where(HealthSnapshot.day <= as_of)
-                    .order_by(HealthSnapshot.day)
-                ):
-                    snaps[aid] = (score, band)
-        band_rank = {"red": 0, "yellow": 1, "green": 2, None: 3}
-        tier_rank = {t: i for i, t in enumerate(TIERS)}
-        rows = []
-        for tp, name, tier in tps:
-            due = effective_due(tp)
-            score, band = snaps.get(tp.account_id, (None, None))
-            rows.append(
-                TodayRow(
-                    touchpoint_id=tp.id,
-                    account_id=tp.account_id,
-                    account=name,
-                    kind=tp.kind,
-                    due=due,
-                    days_overdue=(as_of - due).days,
-                    tier=tier,
-                    health=score,
-                    band=band,
-                    note=tp.note,
-                    origin=tp.origin,
-                )
-            )
-        rows.sort(
-            key=lambda r: (
-                -max(r.days_overdue, 0),
-                r.due,
-                band_rank.get(r.band, 3),
-                tier_rank.get(r.tier, 9),
-                r.account.casefold(),
-                r.touchpoint_id,
-            )
-        )
-        return rows
 
     def accounts(
         self, as_of: date, tier: str | None = None, band: str | None = None
@@ -749,41 +676,48 @@ class Book:
             start = kpis.period_start(as_of, period)
         except ValueError as exc:
             raise BookError(str(exc)) from None
-        with self.read() as s:
-            history: dict[int, list[tuple[date, float]]] = {}
-            for aid, eff, mrr in s.execute(
-                select(MrrLevel.account_id, MrrLevel.effective, MrrLevel.mrr).order_by(
-                    MrrLevel.account_id, MrrLevel.effective
+        with self.read() as session:
+            # Plain column queries: run them on the connection (no ORM entities to load).
+            s = session.connection()
+            # Each account's levels as a tuple of (date, mrr) pairs: tuples of plain values
+            # leave the garbage collector's books at once, where ten thousand lists would
+            # make every KPI refresh pay for a full collection.
+            history: dict[int, tuple[tuple[date, float], ...]] = {
+                aid: tuple((eff, mrr) for _, eff, mrr in levels)
+                for aid, levels in groupby(
+                    stream(
+                        s.execute(
+                            select(MrrLevel.account_id, MrrLevel.effective, MrrLevel.mrr).order_by(
+                                MrrLevel.account_id, MrrLevel.effective
+                            )
+                        )
+                    ),
+                    key=itemgetter(0),
                 )
-            ):
-                history.setdefault(aid, []).append((eff, mrr))
-            responses = [
-                npsm.NpsResponse(aid, cid, role or "other", day, int(value))
-                for aid, cid, role, day, value in s.execute(
-                    select(Score.account_id, Score.contact_id, Contact.role, Score.day, Score.value)
-                    .join(Contact, Contact.id == Score.contact_id, isouter=True)
-                    .where(Score.kind == "nps")
-                    .where(Score.day >= start)
-                    .where(Score.day <= as_of)
-                    .order_by(Score.day, Score.id)
-                )
-            ]
-            enterprise = list(
-                s.execute(
-                    select(Account.id)
-                    .where(Account.tier == "enterprise")
-                    .where(Account.status == "active")
-                    .where(Account.start <= as_of)
-                ).scalars()
+            }
+            nps = self._period_nps(s, start, as_of)
+            enterprise_ids = (
+                select(Account.id)
+                .where(Account.tier == "enterprise")
+                .where(Account.status == "active")
+                .where(Account.start <= as_of)
             )
-            qbrs: dict[int, list[date]] = {}
-            for aid, day in s.execute(
-                select(Interaction.account_id, Interaction.day)
-                .where(Interaction.kind == "qbr")
-                .where(Interaction.day > as_of - timedelta(days=120))
-                .where(Interaction.day <= as_of)
-            ):
-                qbrs.setdefault(aid, []).append(day)
+            enterprise = list(s.execute(enterprise_ids).scalars().all())
+            # Only the enterprise accounts' QBRs count (kpis.qbr_completion), read through
+            # the (account_id, day) index rather than by scanning every interaction; and
+            # only each one's latest: none is after as_of, so "any QBR since" is "the
+            # latest one since".
+            qbrs: dict[int, tuple[date]] = {
+                aid: (day,)
+                for aid, day in s.execute(
+                    select(Interaction.account_id, func.max(Interaction.day))
+                    .where(Interaction.account_id.in_(enterprise_ids))
+                    .where(Interaction.kind == "qbr")
+                    .where(Interaction.day > as_of - timedelta(days=120))
+                    .where(Interaction.day <= as_of)
+                    .group_by(Interaction.account_id)
+                ).all()
+            }
             # kpis.on_time_rate's rule, counted by the database (100k+ touchpoints).
             due_n, on_time_n = s.execute(
                 select(
@@ -812,7 +746,9 @@ class Book:
                     select(Account.source)
                     .where(Account.start >= start)
                     .where(Account.start <= as_of)
-                ).scalars()
+                )
+                .scalars()
+                .all()
             )
             bands = self._latest_bands(s, as_of)
             trend = [
@@ -831,7 +767,7 @@ class Book:
                     .order_by(HealthSnapshot.day)
                 )
             ]
-        rev = kpis.revenue_kpis(history, start, as_of)
+        rev, mrr_by_month = kpis.revenue_and_movements(history, start, as_of)
         dist = kpis.health_distribution(bands)
         return {
             "period": {"start": start.isoformat(), "end": as_of.isoformat()},
@@ -848,12 +784,10 @@ class Book:
             "churned_mrr": round(rev.churned_mrr, 2),
             "new_mrr": round(rev.new_mrr, 2),
             "expansion_share": _r(rev.expansion_share),
-            "nps": _r(npsm.portfolio_nps(responses, start, as_of), 1),
-            "account_nps": _r(
-                npsm.account_nps(responses, start, as_of, self.config.nps.role_weights), 1
-            ),
-            "user_nps": _r(npsm.user_nps(responses, start, as_of), 1),
-            "nps_responses": len(responses),
+            "nps": _r(nps.portfolio, 1),
+            "account_nps": _r(nps.account, 1),
+            "user_nps": _r(nps.user, 1),
+            "nps_responses": nps.answers,
             "health": {k: _r(v) for k, v in dist.items()},
             "accounts_scored": len(bands),
             "qbr_completion": _r(kpis.qbr_completion(enterprise, qbrs, as_of)),
@@ -862,7 +796,7 @@ class Book:
             "green_trend": [
                 {"date": d.isoformat(), "green": _r(g / t if t else None)} for d, g, t in trend
             ],
-            "mrr_by_month": kpis.mrr_movements_by_month(history, start, as_of),
+            "mrr_by_month": mrr_by_month,
         }
 
     def account_brief(self, name: str, as_of: date) -> dict:
@@ -894,27 +828,120 @@ class Book:
             "contacts": contacts,
         }
 
+    def _period_nps(self, s: Connection, start: date, as_of: date) -> npsm.PeriodNps:
+        """Portfolio, account and user NPS of [start, as_of], as npsm.period_nps gives them.
+
+        The database counts the answers per role (every answer, and each contact's latest
+        one: latest day, then latest id, like the ordered list read one by one) unless an
+        answer is not a valid NPS value or the role weights would make the counts differ
+        in the last bit (npsm.period_nps_from_counts); then the answers are read.
+        """
+        role = case((Contact.role.is_(None) | (Contact.role == ""), "other"), else_=Contact.role)
+        rank = func.row_number().over(
+            partition_by=(Score.account_id, Score.contact_id),
+            order_by=(Score.day.desc(), Score.id.desc()),
+        )
+        answers = (
+            select(
+                Score.value.label("value"),
+                Score.contact_id.label("contact_id"),
+                role.label("role"),
+                rank.label("rank"),
+            )
+            .join(Contact, Contact.id == Score.contact_id, isouter=True)
+            .where(Score.kind == "nps")
+            .where(Score.day >= start)
+            .where(Score.day <= as_of)
+            .subquery()
+        )
+        a = answers.c
+        latest = (a.rank == 1) | a.contact_id.is_(None)
+        # The answer is int(value) (as read one by one): valid when -1 < value < 11.
+        promoter = a.value >= npsm.PROMOTER_MIN
+        detractor = a.value < npsm.DETRACTOR_MAX + 1
+        invalid = (a.value <= -1) | (a.value >= 11)
+
+        def count(condition):
+            return func.sum(case((condition, 1), else_=0))
+
+        rows = s.execute(
+            select(
+                a.role,
+                func.count(),
+                count(promoter),
+                count(detractor),
+                count(invalid),
+                count(latest),
+                count(latest & promoter),
+                count(latest & detractor),
+            ).group_by(a.role)
+        ).all()
+        if not any(bad for _, _, _, _, bad, _, _, _ in rows):
+            counted = npsm.period_nps_from_counts(
+                [
+                    npsm.RoleCounts(
+                        role=r,
+                        answers=n,
+                        promoters=p,
+                        detractors=d,
+                        latest=k,
+                        latest_promoters=kp,
+                        latest_detractors=kd,
+                    )
+                    for r, n, p, d, _, k, kp, kd in rows
+                ],
+                self.config.nps.role_weights,
+            )
+            if counted is not None:
+                return counted
+        return npsm.period_nps(
+            (
+                (aid, cid, role or "other", day, int(value))
+                for aid, cid, role, day, value in stream(
+                    s.execute(
+                        select(
+                            Score.account_id,
+                            Score.contact_id,
+                            Contact.role,
+                            Score.day,
+                            Score.value,
+                        )
+                        .join(Contact, Contact.id == Score.contact_id, isouter=True)
+                        .where(Score.kind == "nps")
+                        .where(Score.day >= start)
+                        .where(Score.day <= as_of)
+                        .order_by(Score.day, Score.id)
+                    )
+                )
+            ),
+            start,
+            as_of,
+            self.config.nps.role_weights,
+        )
+
     @staticmethod
-    def _latest_bands(s: Session, as_of: date) -> list[str]:
+    def _latest_bands(s: Connection, as_of: date) -> list[str]:
         """Each active account's band from its latest health snapshot on or before *as_of*.
 
         The daily sync (and every write) snapshots health, so the KPI panel reads these
         instead of recomputing every account's health.
         """
-        latest = (
-            select(HealthSnapshot.account_id, func.max(HealthSnapshot.day).label("day"))
-            .where(HealthSnapshot.day <= as_of)
-            .group_by(HealthSnapshot.account_id)
-            .subquery()
+        # Per active account, its latest snapshot's id through the unique (account_id, day)
+        # index, then that row: only the latest days' rows are read, not every snapshot.
+        h2 = aliased(HealthSnapshot)
+        latest_id = (
+            select(h2.id)
+            .where(h2.account_id == Account.id)
+            .where(h2.day <= as_of)
+            .order_by(h2.day.desc())
+            .limit(1)
+            .correlate(Account)
+            .scalar_subquery()
         )
         rows = s.execute(
             select(HealthSnapshot.band, func.count())
-            .join(
-                latest,
-                (HealthSnapshot.account_id == latest.c.account_id)
-                & (HealthSnapshot.day == latest.c.day),
-            )
-            .join(Account, Account.id == HealthSnapshot.account_id)
+            .select_from(Account)
+            .join(HealthSnapshot, HealthSnapshot.id == latest_id)
             .where(Account.status == "active")
             .where(HealthSnapshot.band.is_not(None))
             .group_by(HealthSnapshot.band)
@@ -1175,6 +1202,8 @@ class Book:
                 health=snap[0] if snap else None,
                 band=snap[1] if snap else None,
                 previous_band=prev_band,
+                # The app drops these from Today at once (not part of the --json shape).
+                extra={"completed_ids": sorted(done_ids)},
             )
 
     def rederive_levels(self, s: Session, account_ids: Sequence[int]) -> None:

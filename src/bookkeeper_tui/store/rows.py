@@ -1,0 +1,35 @@
+"""Plain rows the screens show (light: no SQLAlchemy, importable at start-up)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(slots=True)
+class TodayRow:
+    touchpoint_id: int
+    account_id: int
+    account: str
+    kind: str
+    due: date
+    days_overdue: int
+    tier: str
+    health: float | None
+    band: str | None
+    note: str
+    origin: str
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.touchpoint_id,
+            "account": self.account,
+            "kind": self.kind,
+            "due": self.due.isoformat(),
+            "days_overdue": self.days_overdue,
+            "tier": self.tier,
+            "health": self.health,
+            "band": self.band,
+            "origin": self.origin,
+            "note": self.note,
+        }
