@@ -413,9 +413,9 @@ def send_key(app, key: str) -> None:
 
 
 def table_of(app, selector: str):
-    from textual.widgets import DataTable
+    from bookkeeper_tui.widgets.vtable import VTable
 
-    return app.screen.query_one(selector, DataTable)
+    return app.screen.query_one(selector, VTable)
 
 
 def screen_named(app, name: str) -> bool:
@@ -480,8 +480,7 @@ async def bench_quicklog(pilot, run: Run, repeat: int) -> None:
         await to_today(pilot)
         await settle(pilot)
         table = table_of(app, "#today-table")
-        row = table.cursor_row or 0
-        tp_key = table.coordinate_to_cell_key((row, 0)).row_key.value
+        tp_key = table.row_key(table.cursor_row)
         await pilot.press("enter")
         await wait_until(
             pilot,
@@ -493,8 +492,8 @@ async def bench_quicklog(pilot, run: Run, repeat: int) -> None:
         def logged(key=tp_key) -> bool:
             if not screen_named(app, "TodayScreen"):
                 return False
-            rows = table_of(app, "#today-table").rows  # RowKey compares equal to its str
-            return bool(rows) and key not in rows
+            table = table_of(app, "#today-table")
+            return table.row_count > 0 and table.index_of(key) is None
 
         t0 = time.perf_counter()
         send_key(app, "enter")

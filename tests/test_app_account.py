@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable, Sparkline, Static
+from textual.widgets import Sparkline, Static
 
 from bookkeeper_tui.screens.account import AccountScreen
 from bookkeeper_tui.widgets.render import money, score_str
+from bookkeeper_tui.widgets.vtable import VTable
 from tests.conftest import TODAY, settle
 
 
@@ -68,7 +69,7 @@ async def test_timeline_has_every_entry_newest_first(demo_book, make_app):
     app = make_app(demo_book)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_account(app, pilot, "Acme Corp")
-        table = app.screen.query_one("#account-timeline", DataTable)
+        table = app.screen.query_one("#account-timeline", VTable)
         assert table.row_count == len(expected) > 0
         dates = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
         assert dates == [e["date"] for e in expected]
@@ -81,8 +82,9 @@ async def test_churn_language_is_highlighted_red(demo_book, make_app):
     app = make_app(demo_book)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_account(app, pilot, "Initech")
-        table = app.screen.query_one("#account-timeline", DataTable)
-        cell = next(c for c in table.get_column("text") if "evaluating an alternative" in c.plain)
+        table = app.screen.query_one("#account-timeline", VTable)
+        cells = (table.get_row_at(i)[2] for i in range(table.row_count))
+        cell = next(c for c in cells if "evaluating an alternative" in c.plain)
         red = {
             cell.plain[span.start : span.end]
             for span in cell.spans
@@ -183,7 +185,7 @@ async def test_logging_reloads_the_open_account(demo_book, make_app):
     app = make_app(demo_book)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_account(app, pilot, "Acme Corp")
-        table = screen.query_one("#account-timeline", DataTable)
+        table = screen.query_one("#account-timeline", VTable)
         before = table.row_count
         demo_book.log('acme call "quick sync about budget"', TODAY)
         app.notify_changed()
@@ -219,7 +221,7 @@ async def test_two_thousand_entries_are_rows_not_widgets(book, make_app):
     app = make_app(book)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_account(app, pilot, "Big Co")
-        table = screen.query_one("#account-timeline", DataTable)
+        table = screen.query_one("#account-timeline", VTable)
         assert table.row_count == expected > 2000
         assert len(list(screen.walk_children())) < 100
         await pilot.press("ctrl+end")

@@ -10,17 +10,18 @@ from collections import Counter
 
 import pytest
 from sqlalchemy import event
-from textual.widgets import DataTable, Input, Select, Static
+from textual.widgets import Input, Select, Static
 
 from bookkeeper_tui.screens.accounts import BookScreen, fuzzy_match, trend_baseline
 from bookkeeper_tui.screens.add_account import AddAccountScreen
+from bookkeeper_tui.widgets.vtable import VTable
 from tests.conftest import TODAY, settle
 
 SIZE = (120, 40)
 
 
-def table_of(app) -> DataTable:
-    return app.screen.query_one("#book-table", DataTable)
+def table_of(app) -> VTable:
+    return app.screen.query_one("#book-table", VTable)
 
 
 def account_rows(app) -> list[str]:
@@ -30,7 +31,7 @@ def account_rows(app) -> list[str]:
     table = table_of(app)
     names = []
     for i in range(table.row_count):
-        key = table.coordinate_to_cell_key((i, 0)).row_key.value
+        key = table.row_key(i)
         if key.startswith("a:"):
             names.append(table.get_row_at(i)[0].plain)
     return names
@@ -40,7 +41,7 @@ def header_rows(app) -> list[str]:
     table = table_of(app)
     out = []
     for i in range(table.row_count):
-        key = table.coordinate_to_cell_key((i, 0)).row_key.value
+        key = table.row_key(i)
         if key.startswith("t:"):
             out.append(table.get_row_at(i)[0].plain)
     return out
@@ -52,7 +53,7 @@ def groups(app) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     current: list[str] = []
     for i in range(table.row_count):
-        key = table.coordinate_to_cell_key((i, 0)).row_key.value
+        key = table.row_key(i)
         if key.startswith("t:"):
             current = out.setdefault(key[2:], [])
         else:
@@ -463,7 +464,7 @@ async def test_empty_book_says_how_to_start(book, make_app):
         screen = app.screen
         assert isinstance(screen, BookScreen)
         empty = screen.query_one("#book-empty", Static)
-        assert empty.display and not screen.query_one("#book-table", DataTable).display
+        assert empty.display and not screen.query_one("#book-table", VTable).display
         text = str(empty.render())
         assert "empty" in text and "n" in text and "bookkeeper demo" in text
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from sqlalchemy import func, select
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from bookkeeper_tui.core.models import Interaction, Score, Touchpoint
 from bookkeeper_tui.store.book import Book
+from bookkeeper_tui.widgets.vtable import VTable
 from tests.conftest import TODAY, settle
 
 
@@ -24,7 +25,7 @@ def touchpoint(book: Book, tid: int) -> Touchpoint:
 
 async def open_today(pilot):
     await settle(pilot)
-    return pilot.app.screen.query_one("#today-table", DataTable)
+    return pilot.app.screen.query_one("#today-table", VTable)
 
 
 async def test_today_lists_overdue_first(demo_book, make_app):
@@ -216,7 +217,7 @@ async def test_first_run_offers_the_demo_book(book, make_app):
         await settle(pilot)
         assert len(book.account_names()) == 40
         assert app.screen.__class__.__name__ == "TodayScreen"
-        assert app.screen.query_one("#today-table", DataTable).row_count > 0
+        assert app.screen.query_one("#today-table", VTable).row_count > 0
 
 
 async def test_narrow_terminal_still_works(demo_book, make_app):

@@ -8,9 +8,12 @@ on the UI thread: they load in thread workers and render the result. After any w
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -19,7 +22,14 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from bookkeeper_tui.config import DEFAULT, Config
-from bookkeeper_tui.store.book import Book
+
+if TYPE_CHECKING:
+    from bookkeeper_tui.store.book import Book
+    from bookkeeper_tui.store.rows import TodayRow
+
+
+#: Seconds between the first screen showing its data and the start of background work.
+BACKGROUND_DELAY_S = 0.3
 
 
 class AccountsProvider(Provider):
@@ -28,7 +38,7 @@ class AccountsProvider(Provider):
     async def startup(self) -> None:
         app = self.app
         assert isinstance(app, BookkeeperApp)
-        worker = app.run_worker(app.book.account_names, thread=True)
+        worker = app.run_worker(lambda: app.book.account_names(), thread=True)
         self._names: list[str] = await worker.wait()
 
     async def discover(self) -> Hits:
@@ -70,21 +80,110 @@ class BookkeeperApp(App[None]):
 
     def __init__(
         self,
-        book: Book,
+        book: Book | None,
         config: Config = DEFAULT,
         today: Callable[[], date] | None = None,
         poll_seconds: float = 3.0,
         daily_backup: bool = True,
+        *,
+        location: str | None = None,
+        first_today: list[TodayRow] | None = None,
     ) -> None:
+        """*book* is the open book; or None with *location*, and the app opens it in the
+        background after the first screen is up (*first_today* are Today's rows, read at
+        launch by :class:`bookkeeper_tui.store.fast.TodayPrefetch`)."""
         super().__init__()
-        self.book = book
+        if book is None and location is None:
+            raise ValueError("BookkeeperApp needs a book or its location")
+        self._book: Book | None = book
+        self._location = location if book is None else book.location
+        self._book_ready = threading.Event()
+        self._book_error: BaseException | None = None
+        self._book_lock = threading.Lock()
+        self._opening = False
+        if book is not None:
+            self._book_ready.set()
+        #: Set when the first screen has shown its data; background start-up work
+        #: (opening the full book, sync, backup) waits for it so it never delays that.
+        self.first_paint = threading.Event()
+        self._background_started = False
+        self._first_today = first_today
         self.config = config
         self._today = today or date.today
         self._poll_seconds = poll_seconds
         self.daily_backup = daily_backup
         self._data_version: int | None = None
         self.book_changed: Signal[str] = Signal(self, "book_changed")
+        #: Touchpoint ids just completed, snoozed or skipped: Today drops them at once,
+        #: before the reload that book_changed starts has finished.
+        self.touchpoints_closed: Signal[set[int]] = Signal(self, "touchpoints_closed")
         self.set_keymap(config.keys)
+
+    # -- the book, opened in the background when the app started from a prefetch ---------
+    @property
+    def book(self) -> Book:
+        """The open book. Blocks (in a worker; on the UI thread only in the first moments
+        after launch) until the background open has finished."""
+        if self._book is None:
+            self.ensure_book()
+            self._book_ready.wait()
+            if self._book is None:
+                raise self._book_error or RuntimeError("the book could not be opened")
+        return self._book
+
+    @book.setter
+    def book(self, book: Book) -> None:
+        self._book = book
+        self._book_ready.set()
+
+    @property
+    def book_open(self) -> bool:
+        return self._book is not None
+
+    def ensure_book(self) -> None:
+        """Start opening the book in a thread, once."""
+        with self._book_lock:
+            if self._opening or self._book is not None:
+                return
+            self._opening = True
+        threading.Thread(target=self._open_book, name="open-book", daemon=True).start()
+
+    def _open_book(self) -> None:
+        try:
+            from bookkeeper_tui.store.book import Book
+
+            self._book = Book.open(self._location, self.config)
+        except BaseException as exc:  # StoreError and the like: shown, then quit
+            self._book_error = exc
+            self._book_ready.set()
+            with contextlib.suppress(RuntimeError):  # the app may be gone already
+                self.call_from_thread(self._open_failed, exc)
+            return
+        self._book_ready.set()
+
+    def _open_failed(self, exc: BaseException) -> None:
+        self.exit(return_code=1, message=f"bookkeeper: {exc}")
+
+    def take_first_today(self) -> list[TodayRow] | None:
+        """Today's prefetched rows, once (later loads query the book)."""
+        rows, self._first_today = self._first_today, None
+        return rows
+
+    def first_data_shown(self) -> None:
+        """The first screen has its data: start the background work a moment later, so
+        that its imports (SQLAlchemy) do not compete with writing that first frame."""
+        if not self._background_started:
+            self._background_started = True
+            self.set_timer(BACKGROUND_DELAY_S, self._start_background)
+
+    def _start_background(self) -> None:
+        self.first_paint.set()
+        if self._book is None:
+            self.ensure_book()
+
+    def close_book(self) -> None:
+        if self._book is not None:
+            self._book.close()
 
     # -- the clock, in one place -------------------------------------------------------
     @property
@@ -109,6 +208,9 @@ class BookkeeperApp(App[None]):
                     f"choose one of: {', '.join(sorted(self.available_themes))}",
                     severity="warning",
                 )
+        if self._book is None:
+            # Whatever screen comes first, open the book at the latest a moment from now.
+            self.set_timer(1.0, self._start_background)
         self.run_worker(self._first_run_check, thread=True, group="startup")
         if self.daily_backup:
             self.run_worker(self._daily_backup, thread=True, group="backup")
@@ -119,12 +221,15 @@ class BookkeeperApp(App[None]):
         from pathlib import Path
 
         from bookkeeper_tui.io.backup import daily_backup
-        from bookkeeper_tui.store.engine import is_url
+        from bookkeeper_tui.store.location import is_url
 
+        self.first_paint.wait(5.0)
         if not is_url(self.book.location):
             daily_backup(Path(self.book.location), self.today)
 
     def _poll_changes(self) -> None:
+        if not self.book_open:
+            return
         self.run_worker(self._check_changes, thread=True, group="poll", exclusive=True)
 
     def _check_changes(self) -> None:
@@ -137,17 +242,20 @@ class BookkeeperApp(App[None]):
         self._data_version = version
 
     def _first_run_check(self) -> None:
-        self.book.sync(self.today)
-        self._data_version = self.book.data_version()  # the baseline for _check_changes
-        empty = self.book.is_empty()
-        self.call_from_thread(self._after_sync, empty)
+        if self._book is None:
+            self.first_paint.wait(5.0)
+        book = self.book
+        changed = book.sync(self.today)
+        self._data_version = book.data_version()  # the baseline for _check_changes
+        empty = book.is_empty()
+        self.call_from_thread(self._after_sync, empty, changed)
 
-    def _after_sync(self, empty: bool) -> None:
+    def _after_sync(self, empty: bool, changed: bool = True) -> None:
         if empty:
             from bookkeeper_tui.screens.welcome import WelcomeScreen
 
             self.push_screen(WelcomeScreen())
-        else:
+        elif changed:
             self.book_changed.publish("sync")
 
     def action_goto(self, where: str) -> None:
@@ -222,3 +330,13 @@ def _screen(module: str, name: str) -> Screen:
 
 def run_app(book: Book, config: Config) -> None:
     BookkeeperApp(book, config).run()
+
+
+def run_prefetched(location: str, config: Config, first_today: list[TodayRow]) -> int:
+    """Run the app on Today's prefetched rows; the book opens in the background."""
+    app = BookkeeperApp(None, config, location=location, first_today=first_today)
+    try:
+        app.run()
+    finally:
+        app.close_book()
+    return app.return_code or 0

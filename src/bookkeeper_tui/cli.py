@@ -243,7 +243,26 @@ def _dispatch(args) -> int:
 
 def _cmd_open(args) -> int:
     """``bookkeeper`` alone opens the terminal app on the book (its daily backup runs in a
-    worker once the first screen is up)."""
+    worker once the first screen is up).
+
+    Start-up is what a user feels twenty times a day, so Today's rows are read straight
+    from the SQLite file in a thread while the app is imported; the full book (SQLAlchemy)
+    opens in the background once they are on screen. When the file cannot answer alone
+    (a new day to plan, a fresh book, a URL, ...) the book is opened first, as before.
+    """
+    from bookkeeper_tui.store.location import resolve_db
+
+    location = resolve_db(args.db)
+    config = _config()
+    if not os.environ.get("BOOKKEEPER_NO_PREFETCH"):
+        from bookkeeper_tui.store.fast import TODAY_AHEAD_DAYS, TodayPrefetch
+
+        prefetch = TodayPrefetch(location, date.today(), ahead_days=TODAY_AHEAD_DAYS)
+        from bookkeeper_tui.app import run_prefetched
+
+        rows = prefetch.result(timeout=5.0)
+        if rows is not None:
+            return run_prefetched(location, config, rows)
     book = _open(args, daily_backup=False)
     try:
         from bookkeeper_tui.app import run_app

@@ -3,7 +3,8 @@
 The left column explains the health score (each component, its value and weight, what is
 missing, what moved since the last snapshot), the flags, the contacts and the open
 touchpoints. The right side shows health and NPS over time and the timeline, newest first,
-with churn language highlighted. The timeline is a single ``DataTable`` (rows, not widgets),
+with churn language highlighted. The timeline is a single ``VTable`` (rows, not widgets,
+rendered only as they scroll into view),
 so an account with thousands of entries opens as fast as one with ten; the highlighted row's
 full text is shown under it. ``enter`` logs a call for this account, ``escape`` goes back.
 """
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import DataTable, Footer, Header, Sparkline, Static
+from textual.widgets import Header, Sparkline, Static
 
 from bookkeeper_tui.core.health import band_of
 from bookkeeper_tui.core.models import Account, HealthSnapshot
@@ -34,6 +35,7 @@ from bookkeeper_tui.widgets.render import (
     safe,
     score_str,
 )
+from bookkeeper_tui.widgets.vtable import Column, VTable
 
 #: Health components as a person reads them (core.health.COMPONENTS).
 COMPONENT_LABEL = {
@@ -220,9 +222,13 @@ class AccountScreen(DataScreen):
                         yield Sparkline([], id="account-nps-spark")
                         yield Static("", id="account-nps-caption", classes="trend-caption")
                 yield Static("", id="account-nps-gap")
-                yield DataTable(id="account-timeline", cursor_type="row", zebra_stripes=True)
+                yield VTable(
+                    self._timeline_columns(False, MIN_TEXT_WIDTH),
+                    self._timeline_row,
+                    _entry_key,
+                    id="account-timeline",
+                )
                 yield Static("", id="account-entry")
-        yield Footer()
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width, self.app.size.height)
@@ -491,33 +497,40 @@ class AccountScreen(DataScreen):
             return True, text - WHO_WIDTH - 2
         return False, max(MIN_TEXT_WIDTH, text)
 
-    def _show_timeline(self, timeline: list[dict]) -> None:
-        table = self.query_one("#account-timeline", DataTable)
-        keep = table.cursor_row
-        words = self.bk.config.churn_words
-        with_who, text_width = self._timeline_layout()
-        self._timeline_shape = (with_who, text_width)
-        table.clear(columns=True)
-        table.add_column("date", key="date", width=DATE_WIDTH)
-        table.add_column("what", key="kind", width=KIND_WIDTH)
-        table.add_column("details", key="text", width=text_width)
+    @staticmethod
+    def _timeline_columns(with_who: bool, text_width: int) -> list[Column]:
+        cols = [
+            Column("date", "date", DATE_WIDTH),
+            Column("kind", "what", KIND_WIDTH),
+            Column("text", "details", text_width, flex=True),
+        ]
         if with_who:
-            table.add_column("who", key="contact", width=WHO_WIDTH)
-        rows = []
-        for e in timeline:
-            row = [Text(e["date"], style="dim"), entry_kind(e), entry_text(e, words)]
-            if with_who:
-                row.append(Text(safe(e.get("contact")) or "", style="italic"))
-            rows.append(row)
-        table.add_rows(rows)
+            cols.append(Column("contact", "who", WHO_WIDTH))
+        return cols
+
+    def _timeline_row(self, e: dict) -> list[Text]:
+        row = [
+            Text(e["date"], style="dim"),
+            entry_kind(e),
+            entry_text(e, self.bk.config.churn_words),
+        ]
+        if self._timeline_shape is not None and self._timeline_shape[0]:
+            row.append(Text(safe(e.get("contact")) or "", style="italic"))
+        return row
+
+    def _show_timeline(self, timeline: list[dict]) -> None:
+        table = self.query_one("#account-timeline", VTable)
+        shape = self._timeline_layout()
+        if shape != self._timeline_shape:
+            self._timeline_shape = shape
+            table.set_columns(self._timeline_columns(*shape))
+        table.set_rows(timeline)
         entry = self.query_one("#account-entry", Static)
         entry.set_class(not timeline, "-empty")
         if timeline:
             table.display = True
-            if keep:
-                table.move_cursor(row=min(keep, len(timeline) - 1))
             self._show_entry(table.cursor_row)
-            if not isinstance(self.focused, DataTable):
+            if not isinstance(self.focused, VTable):
                 table.focus()
         else:
             table.display = False
@@ -563,11 +576,11 @@ class AccountScreen(DataScreen):
             out.append(", ".join(safe(t) for t in e["churn_terms"]), style="red")
         entry.update(out, layout=False)
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_vtable_highlighted(self, event: VTable.Highlighted) -> None:
         event.stop()
-        self._show_entry(event.cursor_row)
+        self._show_entry(event.index)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_vtable_selected(self, event: VTable.Selected) -> None:
         event.stop()
         self.action_log()
 
@@ -578,3 +591,7 @@ class AccountScreen(DataScreen):
             self.notify("There is no such account to log for.", severity="warning")
             return
         self.bk.action_quick_log(prefill=f"{self.account_name} ")
+
+
+def _entry_key(e: dict) -> str:
+    return f"{e['type']}:{e['date']}:{id(e)}"

@@ -3,7 +3,9 @@
 The book is loaded once per change (a thread worker: account states plus the health
 trend, computed with one grouped query over the snapshots). Typing in the filter, the
 band and tier keys and sorting only re-render the loaded list, so they never touch the
-database and stay instant on a book of thousands.
+database. They stay instant on a book of 10,000: each account's search key is prepared
+once per load, each sort order once per load, and the table (:class:`VTable`) renders only
+the rows on screen.
 
 Churned accounts stay in their tier group, last and dimmed: they still count towards the
 group's size and are what a CSM looks at when asking "who did we lose?".
@@ -14,7 +16,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -23,14 +25,21 @@ from sqlalchemy import and_, func, select
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from bookkeeper_tui.core.models import HealthSnapshot
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.state import AccountState, effective_due
-from bookkeeper_tui.widgets.render import days_ago, health_text, label, money, safe
+from bookkeeper_tui.widgets.render import (
+    days_ago,
+    health_text,
+    label,
+    money,
+    money_short,
+    safe,
+)
+from bookkeeper_tui.widgets.vtable import Column, VTable
 
 if TYPE_CHECKING:
     from bookkeeper_tui.store.book import Book
@@ -75,9 +84,6 @@ NARROW: dict[str, tuple[str, int | None]] = {
     "flags": ("flags", 5),
 }
 NARROW_BELOW = 100
-#: Books larger than this re-render the filter after a short pause in the typing.
-DEBOUNCE_ABOVE = 500
-DEBOUNCE_SECONDS = 0.12
 
 
 @dataclass(frozen=True)
@@ -110,6 +116,24 @@ class BookData:
     #: account id -> health score about TREND_DAYS ago
     baseline: dict[int, float]
     as_of: date
+    #: account id -> its folded name and tags (built in the worker, not on keystrokes)
+    keys: dict[int, SearchKey] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.keys:
+            self.keys = {
+                st.account.id: SearchKey.of(st.account.name, st.account.tags)  # type: ignore[misc]
+                for st in self.states
+            }
+
+
+@dataclass(frozen=True)
+class Group:
+    """A tier's heading row: its title (with counts) and the MRR of the rows shown."""
+
+    tier: str
+    title: str
+    mrr: float
 
 
 @dataclass
@@ -127,40 +151,80 @@ class Filters:
         return bool(self.text.strip() or self.band or self.tier)
 
 
-def fuzzy_match(query: str, name: str, tags: str = "") -> bool:
-    """Does *query* find this account? Casefolded and forgiving, but not vague.
+@dataclass(frozen=True)
+class SearchKey:
+    """An account's name and tags, folded once per load for the filter."""
+
+    text: str
+    words: tuple[str, ...]
+    initials: str
+    tags: tuple[str, ...]
+
+    @classmethod
+    def of(cls, name: str, tags: str = "") -> SearchKey:
+        text = " ".join(name.casefold().split())
+        words = tuple(text.split())
+        return cls(text, words, "".join(w[0] for w in words), tuple(tags.casefold().split()))
+
+
+class Matcher:
+    """Does a query find an account? Casefolded and forgiving, but not vague.
 
     Matches a substring of the name ("corp"), word prefixes in order ("bl me" -> Black
     Mesa), initials ("wf" -> Wonka Foods), a one-letter slip in a word ("acem" -> Acme)
     and tags ("#api" or "api"). A bare subsequence is not enough: "acme" would find
     "bl-ack me-sa", which is noise, not help.
+
+    Built once per keystroke and asked once per account: the slip test (difflib) is
+    memoised per distinct word, and a book's names share few distinct words.
     """
-    q = " ".join(query.casefold().split())
-    if not q:
-        return True
-    text = " ".join(name.casefold().split())
-    if q in text:
-        return True
-    words = text.split()
-    q_words = q.lstrip("#").split()
-    tag_list = tags.casefold().split()
-    if q.startswith("#") or len(q_words) == 1:
-        needle = q.lstrip("#")
-        if needle and any(t.startswith(needle) for t in tag_list):
+
+    def __init__(self, query: str) -> None:
+        self.q = " ".join(query.casefold().split())
+        self.tag_only = self.q.startswith("#")
+        self.q_words = self.q.lstrip("#").split()
+        self.needle = self.q.lstrip("#")
+        self.single = self.q_words[0] if len(self.q_words) == 1 else None
+        self._slips: dict[str, bool] = {}
+
+    @property
+    def everything(self) -> bool:
+        return not self.q
+
+    def _slip(self, word: str) -> bool:
+        got = self._slips.get(word)
+        if got is None:
+            w = self.single or ""
+            got = self._slips[word] = (
+                difflib.SequenceMatcher(None, w, word[: len(w) + 1]).ratio() >= 0.75
+            )
+        return got
+
+    def __call__(self, key: SearchKey) -> bool:
+        q = self.q
+        if not q:
             return True
-        if q.startswith("#"):
-            return False
-    if len(q_words) > 1 and _prefixes_in_order(q_words, words):
-        return True
-    if len(q_words) == 1:
-        w = q_words[0]
-        if len(w) >= 2 and "".join(x[0] for x in words).startswith(w):
+        if q in key.text:
+            return True
+        if self.tag_only or self.single is not None:
+            needle = self.needle
+            if needle and any(t.startswith(needle) for t in key.tags):
+                return True
+            if self.tag_only:
+                return False
+        if self.single is None:
+            return len(self.q_words) > 1 and _prefixes_in_order(self.q_words, key.words)
+        w = self.single
+        if len(w) >= 2 and key.initials.startswith(w):
             return True
         if len(w) >= 4:
-            for word in words:
-                if difflib.SequenceMatcher(None, w, word[: len(w) + 1]).ratio() >= 0.75:
-                    return True
-    return False
+            return any(self._slip(word) for word in key.words)
+        return False
+
+
+def fuzzy_match(query: str, name: str, tags: str = "") -> bool:
+    """One account against one query (see :class:`Matcher`)."""
+    return Matcher(query)(SearchKey.of(name, tags))
 
 
 def _prefixes_in_order(q_words: list[str], words: list[str]) -> bool:
@@ -231,15 +295,16 @@ class BookScreen(DataScreen):
         super().__init__()
         self.data: BookData | None = None
         self.filters = Filters()
-        #: What each table row is: a tier name (group header) or an account.
-        self.row_items: list[str | AccountState] = []
+        #: What each table row is: a tier heading or an account.
+        self.row_items: list[Group | AccountState] = []
         self.shown: list[AccountState] = []
         self._last_row = 0
         self._select_name: str | None = None
         self.narrow = False
         #: Rendered cells per account row, kept until the data or the layout changes.
-        self._cell_cache: dict[str, list[Text | str]] = {}
-        self._render_timer: Timer | None = None
+        self._cell_cache: dict[int, list[Text | str]] = {}
+        #: (sort key, descending) -> each tier's accounts in that order, for this data.
+        self._orders: dict[tuple[str, bool], dict[str, list[AccountState]]] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -247,15 +312,20 @@ class BookScreen(DataScreen):
         yield FilterInput(
             placeholder="filter by name or #tag · escape clears", id="book-filter", compact=True
         )
-        table: DataTable = DataTable(id="book-table", cursor_type="row", zebra_stripes=True)
-        self._add_columns(table)
-        yield table
+        yield VTable(self._columns(), self._render_item, _item_key, id="book-table")
         yield Static("", id="book-empty")
-        yield Footer()
 
-    def _add_columns(self, table: DataTable) -> None:
-        for key, (title, width) in (NARROW if self.narrow else WIDE).items():
-            table.add_column(title, key=key, width=width)
+    def _columns(self) -> list[Column]:
+        return [
+            Column(
+                key,
+                title,
+                width or len(title),
+                flex=width is None,
+                justify="right" if key in ("mrr", "renewal") else "left",
+            )
+            for key, (title, width) in (NARROW if self.narrow else WIDE).items()
+        ]
 
     def on_mount(self) -> None:
         # DataMixin.on_mount (subscribe + first load) runs on its own: Textual calls the
@@ -268,9 +338,7 @@ class BookScreen(DataScreen):
         if narrow != self.narrow:
             self.narrow = narrow
             self._cell_cache.clear()
-            table = self.query_one("#book-table", DataTable)
-            table.clear(columns=True)
-            self._add_columns(table)
+            self.query_one("#book-table", VTable).set_columns(self._columns())
             self.render_table()
 
     # -- data ---------------------------------------------------------------------------
@@ -282,16 +350,21 @@ class BookScreen(DataScreen):
     def show(self, data: BookData) -> None:
         self.data = data
         self._cell_cache.clear()
+        self._orders.clear()
         self.render_table()
 
     # -- rendering (in memory, no database) ---------------------------------------------
-    def _passes(self, st: AccountState) -> bool:
-        f = self.filters
-        if f.band is not None and st.health.band != f.band:
-            return False
-        if f.tier is not None and st.account.tier != f.tier:
-            return False
-        return fuzzy_match(f.text, st.account.name, st.account.tags)
+    def _ordered(self) -> dict[str, list[AccountState]]:
+        """Each tier's accounts in the chosen order, sorted once per data and order."""
+        assert self.data is not None
+        spec = (self.filters.sort, self.filters.descending)
+        got = self._orders.get(spec)
+        if got is None:
+            by_tier: dict[str, list[AccountState]] = {}
+            for st in self.data.states:
+                by_tier.setdefault(st.account.tier, []).append(st)
+            got = self._orders[spec] = {t: self._sorted(m) for t, m in by_tier.items()}
+        return got
 
     def _sorted(self, states: list[AccountState]) -> list[AccountState]:
         """Sorted by the chosen column; unknown values and churned accounts go last."""
@@ -333,51 +406,70 @@ class BookScreen(DataScreen):
         data = self.data
         if data is None:
             return
-        table = self.query_one("#book-table", DataTable)
+        table = self.query_one("#book-table", VTable)
         keep = self._select_key()
         if keep is not None:
             self._select_name = None  # found: the new account gets the cursor once
         else:
-            keep = self._current_key(table)
-        visible = [st for st in data.states if self._passes(st)]
-        self.shown = visible
-        table.clear()
-        self.row_items = []
-        tiers = list(TIERS) + sorted({st.account.tier for st in data.states} - set(TIERS))
-        accent = self.app.theme_variables.get("accent", "cyan")
+            keep = self._current_key()
+        f = self.filters
+        match = Matcher(f.text)
+        keys = data.keys
+        band = f.band
+        ordered = self._ordered()
+        items: list[Group | AccountState] = []
+        shown: list[AccountState] = []
+        tiers = list(TIERS) + sorted(set(ordered) - set(TIERS))
         for tier in tiers:
-            members = [st for st in visible if st.account.tier == tier]
+            if f.tier is not None and tier != f.tier:
+                continue
+            every = ordered.get(tier, [])
+            members = [
+                st
+                for st in every
+                if (band is None or st.health.band == band)
+                and (match.everything or match(keys[st.account.id]))  # type: ignore[index]
+            ]
             if not members:
                 continue
-            in_tier = sum(1 for st in data.states if st.account.tier == tier)
-            title = self._group_title(tier, len(members), in_tier)
-            mrr = sum(st.mrr for st in members)
-            table.add_row(
-                Text(title, style=f"bold {accent}"),
-                Text(money(mrr), style=f"bold {accent}", justify="right"),
-                *([""] * 5),
-                key=f"t:{tier}",
-            )
-            self.row_items.append(tier)
-            for st in self._sorted(members):
-                key = f"a:{st.account.id}"
-                cells = self._cell_cache.get(key)
-                if cells is None:
-                    cells = self._cell_cache[key] = self._cells(st, data)
-                table.add_row(*cells, key=key)
-                self.row_items.append(st)
+            title = self._group_title(tier, len(members), len(every))
+            items.append(Group(tier, title, sum(st.mrr for st in members)))
+            items.extend(members)
+            shown.extend(members)
+        self.row_items = items
+        self.shown = shown
         self._update_status()
         self._update_empty(table)
-        target = self._row_for_key(keep)
+        index = {(_item_key(it)): i for i, it in enumerate(items)} if keep else {}
+        target = index.get(keep) if keep and keep.startswith("a:") else None
         if target is None:
-            target = self._nearest_account(min(self._last_row, len(self.row_items) - 1), 1)
+            target = self._nearest_account(min(self._last_row, len(items) - 1), 1)
             if target is None:
-                target = self._nearest_account(len(self.row_items) - 1, -1)
+                target = self._nearest_account(len(items) - 1, -1)
+        self._last_row = target or 0
+        table.set_rows(items)
         if target is not None:
-            self._last_row = target
-            table.move_cursor(row=target, animate=False)
+            table.move_cursor(row=target)
             if target == 1:
-                table.scroll_home(animate=False)
+                table.scroll_home(animate=False, immediate=True)
+
+    def _width(self, column: str) -> int:
+        return (NARROW if self.narrow else WIDE)[column][1] or 8
+
+    def _render_item(self, item: Group | AccountState) -> list[Text | str]:
+        if isinstance(item, Group):
+            accent = self.app.theme_variables.get("accent", "cyan")
+            return [
+                Text(item.title, style=f"bold {accent}"),
+                Text(money_short(item.mrr, self._width("mrr")), style=f"bold {accent}"),
+                *([""] * 5),
+            ]
+        assert self.data is not None
+        aid = item.account.id or 0
+        cells = self._cell_cache.get(aid)
+        if cells is None:
+            cells = self._cell_cache[aid] = self._cells(item, self.data)
+        return cells
 
     def _group_title(self, tier: str, shown: int, total: int) -> str:
         """'ENTERPRISE · 9 accounts', or shorter forms when the column is too narrow."""
@@ -495,7 +587,7 @@ class BookScreen(DataScreen):
         status = Text(" · ", style="dim").join(parts)
         self.query_one("#book-status", Static).update(status)
 
-    def _update_empty(self, table: DataTable) -> None:
+    def _update_empty(self, table: VTable) -> None:
         empty = self.query_one("#book-empty", Static)
         assert self.data is not None
         if self.shown:
@@ -536,12 +628,10 @@ class BookScreen(DataScreen):
         return self.app.get_key_display(Binding(key, ""))
 
     # -- cursor -------------------------------------------------------------------------
-    def _current_key(self, table: DataTable) -> str | None:
-        row = table.cursor_row
-        if not self.row_items or row is None or not 0 <= row < len(self.row_items):
-            return None
-        item = self.row_items[row]
-        return f"t:{item}" if isinstance(item, str) else f"a:{item.account.id}"
+    def _current_key(self) -> str | None:
+        table = self.query_one("#book-table", VTable)
+        item = table.current
+        return None if item is None else _item_key(item)
 
     def _select_key(self) -> str | None:
         if self._select_name is None or self.data is None:
@@ -551,46 +641,37 @@ class BookScreen(DataScreen):
                 return f"a:{st.account.id}"
         return None
 
-    def _row_for_key(self, key: str | None) -> int | None:
-        if key is None or not key.startswith("a:"):
-            return None
-        for i, item in enumerate(self.row_items):
-            if not isinstance(item, str) and f"a:{item.account.id}" == key:
-                return i
-        return None
-
     def _nearest_account(self, row: int, step: int) -> int | None:
         i = row
         while 0 <= i < len(self.row_items):
-            if not isinstance(self.row_items[i], str):
+            if not isinstance(self.row_items[i], Group):
                 return i
             i += step
         return None
 
     def current(self) -> AccountState | None:
-        table = self.query_one("#book-table", DataTable)
-        row = table.cursor_row
-        if not table.display or row is None or not 0 <= row < len(self.row_items):
+        table = self.query_one("#book-table", VTable)
+        if not table.display:
             return None
-        item = self.row_items[row]
-        return None if isinstance(item, str) else item
+        item = table.current
+        return None if item is None or isinstance(item, Group) else item
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_vtable_highlighted(self, event: VTable.Highlighted) -> None:
         """Group headers are not stops: the cursor steps over them."""
-        table = event.data_table
-        row = table.cursor_row
-        if not 0 <= row < len(self.row_items):
+        table = event.table
+        row = event.index
+        if row != table.cursor_row or not 0 <= row < len(self.row_items):
             return
-        if isinstance(self.row_items[row], str):
+        if isinstance(self.row_items[row], Group):
             step = -1 if row < self._last_row else 1
             target = self._nearest_account(row, step)
             if target is None:
                 target = self._nearest_account(row, -step)
             if target is not None and target != row:
                 self._last_row = target
-                table.move_cursor(row=target, animate=False)
+                table.move_cursor(row=target)
                 if target == 1:
-                    table.scroll_home(animate=False)
+                    table.scroll_home(animate=False, immediate=True)
             return
         self._last_row = row
 
@@ -600,19 +681,19 @@ class BookScreen(DataScreen):
         if st is not None:
             self.bk.open_account(st.account.name)
             return
-        table = self.query_one("#book-table", DataTable)
-        if table.display and table.cursor_row is not None:
+        table = self.query_one("#book-table", VTable)
+        if table.display:
             target = self._nearest_account(table.cursor_row, 1)
             if target is not None:
                 table.move_cursor(row=target)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_vtable_selected(self, event: VTable.Selected) -> None:
         event.stop()
         self.action_open()
 
-    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+    def on_vtable_header_selected(self, event: VTable.HeaderSelected) -> None:
         event.stop()
-        key = str(event.column_key.value)
+        key = event.column_key
         if key not in SORT_BY_KEY:
             return
         if self.filters.sort == key:
@@ -646,11 +727,11 @@ class BookScreen(DataScreen):
 
     def action_close_filter(self) -> None:
         box = self.query_one("#book-filter", Input)
+        self.filters.text = ""  # before the value: the Changed it posts is then a no-op
         box.value = ""
         box.display = False
-        self.filters.text = ""
         self.render_table()
-        self.query_one("#book-table", DataTable).focus()
+        self.query_one("#book-table", VTable).focus()
 
     def action_escape(self) -> None:
         """Escape clears a filter still showing; otherwise it means what it means elsewhere."""
@@ -660,7 +741,7 @@ class BookScreen(DataScreen):
             self.bk.action_back()
 
     def action_focus_table(self) -> None:
-        table = self.query_one("#book-table", DataTable)
+        table = self.query_one("#book-table", VTable)
         if table.display:
             table.focus()
 
@@ -668,15 +749,10 @@ class BookScreen(DataScreen):
         if event.input.id != "book-filter":
             return
         event.stop()
+        if event.value == self.filters.text:
+            return
         self.filters.text = event.value
-        if self._render_timer is not None:
-            self._render_timer.stop()
-            self._render_timer = None
-        if self.data is not None and len(self.data.states) > DEBOUNCE_ABOVE:
-            # A big book re-renders once the typing pauses, not on every key.
-            self._render_timer = self.set_timer(DEBOUNCE_SECONDS, self.render_table)
-        else:
-            self.render_table()
+        self.render_table()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "book-filter":
@@ -726,3 +802,7 @@ class BookScreen(DataScreen):
             box = self.query_one("#book-filter", Input)
             box.value = ""
             box.display = False
+
+
+def _item_key(item: Group | AccountState) -> str:
+    return f"t:{item.tier}" if isinstance(item, Group) else f"a:{item.account.id}"

@@ -23,6 +23,12 @@ class DataMixin:
     """Load/show plumbing shared by full screens and modal screens."""
 
     _stale = False
+    #: Mount a Footer after the first frame instead of composing one. Composing the
+    #: Footer's keys costs 50-70 ms, as much as the rest of a screen: deferring it lets
+    #: the data show first (start-up, opening an account, the Book, the KPIs).
+    DEFERRED_FOOTER = False
+    #: Set by a screen that showed its first data already (Today from the launch prefetch).
+    _preloaded = False
 
     @property
     def bk(self) -> BookkeeperApp:
@@ -38,7 +44,21 @@ class DataMixin:
 
     def on_mount(self) -> None:
         self.bk.book_changed.subscribe(self, self._on_book_changed)  # type: ignore[arg-type]
-        self.reload()
+        if self.DEFERRED_FOOTER:
+            self.call_after_refresh(self._mount_footer)  # type: ignore[attr-defined]
+        if not self._preloaded:
+            self.reload()
+
+    def _mount_footer(self) -> None:
+        from textual.widgets import Footer
+
+        if not self.query(Footer):  # type: ignore[attr-defined]
+            self.mount(Footer())  # type: ignore[attr-defined]
+
+    def on_unmount(self) -> None:
+        # A closed screen must not stay alive through its subscription until the next
+        # publish (Signal prunes detached subscribers only then).
+        self.bk.book_changed.unsubscribe(self)  # type: ignore[arg-type]
 
     def on_screen_resume(self) -> None:
         if self._stale:
@@ -87,6 +107,8 @@ class DataMixin:
 
 class DataScreen(DataMixin, Screen):
     """A full screen showing data from the book."""
+
+    DEFERRED_FOOTER = True
 
 
 class DataModal(DataMixin, ModalScreen):

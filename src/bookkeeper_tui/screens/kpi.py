@@ -20,7 +20,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Input, Sparkline, Static
+from textual.timer import Timer
+from textual.widgets import Header, Input, Sparkline, Static
 
 from bookkeeper_tui.core.benchmarks import rate
 from bookkeeper_tui.core.kpi import period_start
@@ -122,6 +123,10 @@ class PeriodScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
+#: Seconds a computation may take before the loading spinner shows.
+SPINNER_AFTER_S = 0.3
+
+
 class KpiScreen(DataScreen):
     """The book's KPIs for a period, each against its benchmark."""
 
@@ -153,6 +158,7 @@ class KpiScreen(DataScreen):
         #: The KPIs shown and the period they are for (``period`` may already be newer).
         self.kpi: dict | None = None
         self.shown_period: str | None = None
+        self._spinner: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -174,7 +180,6 @@ class KpiScreen(DataScreen):
                     yield Static("MRR by month", classes="trend-title")
                     yield Sparkline([], id="kpi-mrr-spark")
                     yield Static("", id="kpi-mrr-caption", classes="trend-caption")
-        yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = f"KPIs · last {period_label(self.period)}"
@@ -207,8 +212,24 @@ class KpiScreen(DataScreen):
         self.query_one("#kpi-status", Static).update(
             Text(f"Computing KPIs for the last {period_label(self.period)}…", style="dim")
         )
-        self.query_one("#kpi-body").loading = True
+        # The spinner only for a slow computation: a quick one would just flicker.
+        if self._spinner is None:
+            self._spinner = self.set_timer(SPINNER_AFTER_S, self._show_spinner)
         super().reload()
+
+    def _failed(self, exc: Exception) -> None:
+        self._hide_spinner()
+        super()._failed(exc)
+
+    def _show_spinner(self) -> None:
+        self._spinner = None
+        self.query_one("#kpi-body").loading = True
+
+    def _hide_spinner(self) -> None:
+        if self._spinner is not None:
+            self._spinner.stop()
+            self._spinner = None
+        self.query_one("#kpi-body").loading = False
 
     def load(self) -> KpiData:
         period = self.period
@@ -220,7 +241,7 @@ class KpiScreen(DataScreen):
     def show(self, data: KpiData) -> None:
         if data.period != self.period:
             return  # an older request finished after a newer one started
-        self.query_one("#kpi-body").loading = False
+        self._hide_spinner()
         if data.kpi is None:
             self.notify(
                 f"Cannot compute KPIs for '{data.period}': {data.error}",

@@ -285,7 +285,11 @@ class QuickLogScreen(DataModal):
         if res.next:
             parts.append(f"next {label(res.next[0])} {res.next[1]:%d %b}")
         self.app.notify(" · ".join(parts), title="Logged")
+        closed = {self.touchpoint_id} if self.touchpoint_id is not None else set()
+        closed |= set(res.extra.get("completed_ids", ()))
         self.dismiss(res)
+        if closed:
+            self.bk.touchpoints_closed.publish(closed)
         self.bk.notify_changed("log")
 
     def action_cancel(self) -> None:

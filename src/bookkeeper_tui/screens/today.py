@@ -8,15 +8,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Header, Static
 
 from bookkeeper_tui.screens.base import DataScreen
-from bookkeeper_tui.store.book import TodayRow
+from bookkeeper_tui.store.fast import TODAY_AHEAD_DAYS
 from bookkeeper_tui.widgets.render import due_text, health_text, label, safe
+from bookkeeper_tui.widgets.vtable import Column, VTable
+
+if TYPE_CHECKING:
+    from bookkeeper_tui.store.rows import TodayRow
 
 #: The interaction a touchpoint is usually done with (what `enter` pre-fills).
 INTERACTION_FOR = {
@@ -38,7 +43,36 @@ INTERACTION_FOR = {
     "onboarding": "onboarding",
 }
 
-WEEK = 7
+WEEK = TODAY_AHEAD_DAYS
+
+#: The account column fits the longest name on the list, within these bounds.
+ACCOUNT_WIDTH = (12, 32)
+
+
+def columns(account_width: int = 20) -> list[Column]:
+    return [
+        Column("when", "when", 12),
+        Column("account", "account", account_width),
+        Column("kind", "touchpoint", 17),
+        Column("tier", "tier", 10),
+        Column("health", "health", 9),
+        Column("why", "why", 10, flex=True),
+    ]
+
+
+def render_row(r: TodayRow) -> list:
+    return [
+        due_text(r.days_overdue),
+        Text(safe(r.account), style="bold" if r.days_overdue >= 0 else ""),
+        label(r.kind),
+        r.tier,
+        health_text(r.health, r.band),
+        Text(safe(r.note), style="dim"),
+    ]
+
+
+def row_key(r: TodayRow) -> str:
+    return str(r.touchpoint_id)
 
 
 @dataclass
@@ -61,45 +95,46 @@ class TodayScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[TodayRow] = []
+        self.as_of: date | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading your day…", id="today-summary")
-        table: DataTable = DataTable(id="today-table", cursor_type="row", zebra_stripes=True)
-        table.add_column("when", key="when", width=12)
-        table.add_column("account", key="account")
-        table.add_column("touchpoint", key="kind", width=17)
-        table.add_column("tier", key="tier", width=10)
-        table.add_column("health", key="health", width=9)
-        table.add_column("why", key="why")
-        yield table
+        yield VTable(columns(), render_row, row_key, id="today-table")
         yield Static("", id="today-empty")
-        yield Footer()
 
     def on_mount(self) -> None:
         # DataMixin.on_mount (subscribe + first load) runs too: Textual calls the
         # handler of every class in the MRO.
         self.sub_title = "Today"
+        self.bk.touchpoints_closed.subscribe(self, self.forget)
+        rows = self.bk.take_first_today()  # read at launch, before the book was open
+        if rows is not None:
+            self._preloaded = True  # no worker round trip for the first screen
+            self.show(TodayData(rows, self.today))
+
+    def on_unmount(self) -> None:
+        self.bk.touchpoints_closed.unsubscribe(self)
 
     def load(self) -> TodayData:
         as_of = self.today
         return TodayData(self.book.today(as_of, ahead_days=WEEK), as_of)
 
     def show(self, data: TodayData) -> None:
-        self.rows = data.rows
-        table = self.query_one("#today-table", DataTable)
-        keep = table.cursor_row
-        table.clear()
-        for r in data.rows:
-            table.add_row(
-                due_text(r.days_overdue),
-                Text(safe(r.account), style="bold" if r.days_overdue >= 0 else ""),
-                label(r.kind),
-                r.tier,
-                health_text(r.health, r.band),
-                Text(safe(r.note), style="dim"),
-                key=str(r.touchpoint_id),
-            )
+        self.as_of = data.as_of
+        self._show_rows(data.rows)
+        self.call_after_refresh(self.bk.first_data_shown)
+
+    def _show_rows(self, rows: list[TodayRow]) -> None:
+        self.rows = rows
+        table = self.query_one("#today-table", VTable)
+        keep = table.row_key(table.cursor_row) if table.current is not None else None
+        longest = max((len(r.account) for r in rows), default=0)
+        width = min(max(longest, ACCOUNT_WIDTH[0]), ACCOUNT_WIDTH[1])
+        if table.columns[1].width != width:
+            table.set_columns(columns(width))
+        table.set_rows(rows, keep_key=keep)
+        data = TodayData(rows, self.as_of)
         overdue = sum(1 for r in data.rows if r.days_overdue > 0)
         due = sum(1 for r in data.rows if r.days_overdue == 0)
         week = len(data.rows) - overdue - due
@@ -117,8 +152,6 @@ class TodayScreen(DataScreen):
         if data.rows:
             empty.display = False
             table.display = True
-            if keep is not None and data.rows:
-                table.move_cursor(row=min(keep, len(data.rows) - 1))
             table.focus()
         else:
             table.display = False
@@ -130,12 +163,16 @@ class TodayScreen(DataScreen):
 
     # -- row actions --------------------------------------------------------------------
     def _current(self) -> TodayRow | None:
-        table = self.query_one("#today-table", DataTable)
-        if not self.rows or table.cursor_row is None or not table.display:
+        table = self.query_one("#today-table", VTable)
+        if not table.display:
             return None
-        if 0 <= table.cursor_row < len(self.rows):
-            return self.rows[table.cursor_row]
-        return None
+        return table.current
+
+    def forget(self, touchpoint_ids: set[int]) -> None:
+        """Drop touchpoints that were just completed, snoozed or skipped at once (the reload
+        that follows the save brings whatever else changed)."""
+        if any(r.touchpoint_id in touchpoint_ids for r in self.rows):
+            self._show_rows([r for r in self.rows if r.touchpoint_id not in touchpoint_ids])
 
     def action_log_row(self) -> None:
         row = self._current()
@@ -145,7 +182,7 @@ class TodayScreen(DataScreen):
         kind = INTERACTION_FOR.get(row.kind, "call")
         self.bk.action_quick_log(prefill=f"{row.account} {kind} ", touchpoint_id=row.touchpoint_id)
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_vtable_selected(self, event: VTable.Selected) -> None:
         event.stop()
         self.action_log_row()
 

@@ -17,27 +17,15 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import create_engine
 
+from bookkeeper_tui.store.location import default_db_path, is_url, resolve_db
+
 BUSY_TIMEOUT_MS = 10_000
+
+__all__ = ["StoreError", "default_db_path", "is_url", "make_engine", "resolve_db"]
 
 
 class StoreError(RuntimeError):
     """The book cannot be opened or written; the message says why and what to do."""
-
-
-def default_db_path() -> Path:
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("bookkeeper", appauthor=False)) / "book.db"
-
-
-def resolve_db(db: str | None) -> str:
-    """The book's location: ``--db`` first, then ``BOOKKEEPER_DB``, then the default."""
-    value = db or os.environ.get("BOOKKEEPER_DB") or str(default_db_path())
-    return value
-
-
-def is_url(value: str) -> bool:
-    return "://" in value
 
 
 def _prepare_sqlite_file(path: Path) -> None:

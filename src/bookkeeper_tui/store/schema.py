@@ -38,6 +38,7 @@ from sqlmodel import SQLModel
 
 from bookkeeper_tui.core import models  # noqa: F401  (registers the tables)
 from bookkeeper_tui.store.engine import StoreError
+from bookkeeper_tui.store.version import SCHEMA_VERSION
 
 
 def _v2_subscriptions_tickets_usage(conn: Connection) -> None:
@@ -99,7 +100,9 @@ MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_subscriptions_tickets_usage,
 }
 
-SCHEMA_VERSION = 2
+#: Kept in store/version.py, which start-up reads without importing SQLAlchemy.
+if max(MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - a developer's slip
+    raise RuntimeError("store/version.py and MIGRATIONS disagree: bump both together")
 
 
 def current_version(conn: Connection) -> int | None:

@@ -43,6 +43,19 @@ def money(value: float | None) -> str:
     return f"{value:,.0f}"
 
 
+def money_short(value: float, width: int) -> str:
+    """Money in at most *width* characters: 15,684,310 becomes 15.7M (a group total)."""
+    full = money(value)
+    if len(full) <= width:
+        return full
+    for div, unit in ((1e3, "k"), (1e6, "M"), (1e9, "B")):
+        for digits in (1, 0):
+            short = f"{value / div:,.{digits}f}{unit}"
+            if len(short) <= width:
+                return short
+    return full
+
+
 def days_ago(day: date | None, today: date) -> str:
     if day is None:
         return "never"

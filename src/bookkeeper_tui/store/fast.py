@@ -1,0 +1,87 @@
+"""Today's list read straight from the SQLite file while the app is still starting.
+
+Opening the book the full way imports SQLAlchemy and SQLModel (about 0.3-0.45 s), more
+than Textual itself. The first screen only needs one query, so ``bookkeeper`` starts a
+:class:`TodayPrefetch` thread at launch: it opens the file read-only with the standard
+``sqlite3`` module and runs the same Today query as :meth:`Book.today`
+(:func:`bookkeeper_tui.store.queries.fetch_today`), while the main thread imports the app.
+The full book is opened in the background once Today is on screen.
+
+The shortcut is taken only when its answer is exactly what the full path would show: the
+book is at this code's schema version, was already brought up to today (``synced_on``),
+has no accounts waiting to be re-planned after an import, and has accounts. Anything
+else (a new day, a fresh or empty book, an older or newer schema, a damaged file, a
+URL) returns ``None`` and the caller opens the book the full way, with its clear errors.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from bookkeeper_tui.store.location import is_url
+from bookkeeper_tui.store.version import SCHEMA_VERSION
+
+if TYPE_CHECKING:
+    from bookkeeper_tui.store.rows import TodayRow
+
+#: Today lists what is due up to a week ahead.
+TODAY_AHEAD_DAYS = 7
+
+
+def read_today(location: str, as_of: date, ahead_days: int) -> list[TodayRow] | None:
+    """Today's rows when the file can answer alone (see the module doc), else None."""
+    if is_url(location):
+        return None
+    path = Path(location).expanduser()
+    if not path.is_file():
+        return None
+    from bookkeeper_tui.store.queries import fetch_today
+
+    con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=1.0)
+    try:
+        con.execute("BEGIN")  # one snapshot for the checks and the rows
+        meta = dict(
+            con.execute(
+                "SELECT key, value FROM meta "
+                "WHERE key IN ('schema_version', 'synced_on', 'stale_accounts')"
+            ).fetchall()
+        )
+        if meta.get("schema_version") != str(SCHEMA_VERSION) or "stale_accounts" in meta:
+            return None
+        synced = meta.get("synced_on")
+        if synced is None or synced < as_of.isoformat():
+            return None
+        if con.execute("SELECT 1 FROM account LIMIT 1").fetchone() is None:
+            return None
+        return fetch_today(lambda sql, params: con.execute(sql, params), as_of, ahead_days)
+    finally:
+        con.close()
+
+
+class TodayPrefetch:
+    """:func:`read_today` in a thread; ``result()`` waits for it (None on any error)."""
+
+    def __init__(self, location: str, as_of: date, ahead_days: int) -> None:
+        self.location = location
+        self.as_of = as_of
+        self.ahead_days = ahead_days
+        self.rows: list[TodayRow] | None = None
+        self.error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, name="today-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.rows = read_today(self.location, self.as_of, self.ahead_days)
+        except Exception as exc:  # sqlite3.Error, a damaged file...: take the full path
+            self.error = exc
+            self.rows = None
+
+    def result(self, timeout: float | None = None) -> list[TodayRow] | None:
+        self._thread.join(timeout)
+        return None if self._thread.is_alive() else self.rows
