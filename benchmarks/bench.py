@@ -19,8 +19,11 @@
    * ``filter_*``: one keystroke in the Book's ``/`` filter until the table is re-rendered;
    * ``timeline_open_ms``: ``app.open_account(name)`` until the account screen's timeline
      table holds all its rows (the account with ~2,000 entries);
-   * ``kpi_ms``: ``k`` until the KPI cards show the 12-month values (a fresh KPI screen);
-     ``kpi_compute_ms`` is ``book.kpi(as_of, "12m")`` alone, outside the app;
+   * ``kpi_cold_ms``: ``k`` until the KPI cards show the 12-month values (a fresh KPI
+     screen), the book's remembered panels dropped first, so it is computed while the user
+     waits; ``kpi_ms`` the same with the panel remembered (the app computes it ahead while
+     the user pauses); ``kpi_compute_ms`` is ``book.kpi(as_of, "12m", fresh=True)`` alone,
+     outside the app;
    * ``peak_rss_mib``: the child's ``ru_maxrss`` (the app and this harness together) after
      a session that met every screen once: the quick logs, the timelines, the Book and its
      filter, the KPIs. The extra Book and KPI samples come after it (each on a new screen,
@@ -59,8 +62,7 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-#: What the issue asks for at 10,000 accounts ("must"), and a stretch goal ("aim") that is
-#: this harness's own: half the must, except start-up (a tie with VisiData).
+#: What the issue asks for at 10,000 accounts: "must" and "aim" as in its table.
 TARGETS: dict[str, dict] = {
     "startup_ratio": {
         "must": 1.5,
@@ -69,32 +71,32 @@ TARGETS: dict[str, dict] = {
         "what": "launch to the first due row on screen, / VisiData opening the accounts CSV",
         "measured_by": "benchmarks/startup.py",
     },
-    "peak_rss_mib": {"must": 250, "aim": 125, "unit": "MiB", "what": "peak memory"},
+    "peak_rss_mib": {"must": 250, "aim": 150, "unit": "MiB", "what": "peak memory"},
     "quicklog_p95_ms": {
         "must": 50,
-        "aim": 25,
+        "aim": 10,
         "unit": "ms",
         "what": "quick log enter to saved and visible, p95",
     },
     "filter_p95_ms": {
         "must": 50,
-        "aim": 25,
+        "aim": 16,
         "unit": "ms",
         "what": "book filter keystroke to list updated, p95",
     },
     "timeline_open_ms": {
         "must": 100,
-        "aim": 50,
+        "aim": 30,
         "unit": "ms",
         "what": "open an account with a 2,000-entry timeline, median",
     },
-    "kpi_ms": {
+    "kpi_cold_ms": {
         "must": 300,
-        "aim": 150,
+        "aim": 100,
         "unit": "ms",
-        "what": "KPI panel for 12 months, median",
+        "what": "KPI panel for 12 months, computed while you wait, median",
     },
-    "demo_build_s": {"must": 120, "aim": 60, "unit": "s", "what": "build the demo book"},
+    "demo_build_s": {"must": 120, "aim": 30, "unit": "s", "what": "build the demo book"},
 }
 
 TIMELINE_ENTRIES = 2_000
@@ -605,16 +607,31 @@ async def bench_timeline(pilot, run: Run, repeat: int, name: str) -> None:
 
 
 async def bench_kpi(pilot, run: Run, repeat: int) -> None:
-    """`k` on a fresh KPI screen (12 months by default) until the cards show values."""
+    """`k` on a fresh KPI screen (12 months by default) until the cards show values.
+
+    Twice per sample: ``kpi_cold_ms`` with the book's remembered panels dropped first
+    (computed while the user waits), and ``kpi_ms`` with the panel already remembered
+    (what the app arranges by computing it while the user pauses).
+    """
+    for i in range(repeat):
+        for cold in (True, False):
+            await _kpi_once(pilot, run, cold, first=i == 0 and cold)
+
+
+async def _kpi_once(pilot, run: Run, cold: bool, first: bool) -> None:
     from textual.widgets import Static
 
     app = pilot.app
-    samples = run.samples.setdefault("kpi_ms", [])
-    for i in range(repeat):
+    samples = run.samples.setdefault("kpi_cold_ms" if cold else "kpi_ms", [])
+    if True:
         await to_today(pilot)
         await settle(pilot)
-        if i or "kpi" in app._screen_stacks:
+        if not first or "kpi" in app._screen_stacks:
             await fresh_mode(pilot, "kpi")
+        if cold:
+            app.book._kpi_cache.clear()
+        else:
+            app.book.kpi(app.today, "12m")
 
         def shown() -> bool:
             if not screen_named(app, "KpiScreen"):
@@ -691,7 +708,7 @@ async def drive(book, as_of: date, run: Run, repeat: int, slow: int, account: st
 def direct_timings(book, as_of: date, account: str, slow: int, run: Run) -> None:
     """The same work without the UI: where the time goes."""
     calls = {
-        "kpi_compute_ms": lambda: book.kpi(as_of, "12m"),
+        "kpi_compute_ms": lambda: book.kpi(as_of, "12m", fresh=True),
         "today_query_ms": lambda: book.today(as_of, ahead_days=7),
         "accounts_query_ms": lambda: book.accounts(as_of),
         "show_query_ms": lambda: book.show(account, as_of),
@@ -779,6 +796,7 @@ def report(book_info: dict, child: dict, args) -> dict:
         "timeline_open_ms": stat("timeline_ms", "p50"),
         "timeline_entries": values.get("timeline_entries"),
         "timeline_account": values.get("timeline_account"),
+        "kpi_cold_ms": stat("kpi_cold_ms", "p50"),
         "kpi_ms": stat("kpi_ms", "p50"),
         "kpi_compute_ms": stat("kpi_compute_ms", "p50"),
         "today_query_ms": stat("today_query_ms", "p50"),
@@ -838,6 +856,7 @@ def table(out: dict) -> str:
         "book_open_ms",
         "filter_p50_ms",
         "timeline_entries",
+        "kpi_ms",
         "kpi_compute_ms",
         "today_query_ms",
         "accounts_query_ms",

@@ -481,3 +481,56 @@ async def test_keys_typed_right_after_slash_reach_the_filter(demo_book, make_app
         await settle(pilot)
         assert app.screen.query_one("#book-filter", Input).value == "acme"
         assert account_rows(app) == ["Acme Corp"]
+
+
+def test_the_book_wide_filter_index_answers_like_the_matcher(demo_book):
+    """SearchIndex (the fast path) finds exactly what Matcher finds, account by account."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from bookkeeper_tui.screens.accounts import Matcher, SearchIndex, SearchKey
+
+    names = [*demo_book.account_names(), "Black Mesa", "Wonka Foods", "Rapid Api Co"]
+    tags = ["sso api", "", "enterprise #beta", "api", "", "vip"]
+    keys = [SearchKey.of(n, tags[i % len(tags)]) for i, n in enumerate(names)]
+    index = SearchIndex(keys)
+
+    def check(query: str) -> None:
+        m = Matcher(query)
+        expected = {i for i, k in enumerate(keys) if m(k)}
+        got = index.matches(query)
+        assert (set(range(len(keys))) if got is None else set(got)) == expected, query
+
+    for query in [
+        "",
+        "a",
+        "ac",
+        "acme",
+        "acem",
+        "ACME  corp",
+        "bl me",
+        "wf",
+        "api",
+        "#ap",
+        "#api",
+        "#a b",
+        "corp",
+        "x",
+        "gmbh",
+        "ltd",
+        "in",
+        "health",
+        "helth",
+        "q z",
+    ]:
+        check(query)
+        check(query)  # the cached answer too
+
+    alphabet = st.sampled_from([*list("acemlotrbhgw #"), " "])
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet, max_size=8))
+    def fuzz(query: str) -> None:
+        check(query)
+
+    fuzz()

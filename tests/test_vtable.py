@@ -151,7 +151,9 @@ async def test_a_closed_screen_drops_its_subscription(demo_book):
     app = BookkeeperApp(demo_book, today=lambda: TODAY, poll_seconds=0, daily_backup=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
-        app.open_account("Acme Corp")
+        from bookkeeper_tui.screens.account import AccountScreen
+
+        app.push_screen(AccountScreen("Acme Corp"))  # not the app's kept account screen
         await settle(pilot)
         screen = app.screen
         assert type(screen).__name__ == "AccountScreen"

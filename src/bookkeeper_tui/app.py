@@ -9,19 +9,22 @@ on the UI thread: they load in thread workers and render the result. After any w
 from __future__ import annotations
 
 import contextlib
+import gc
 import threading
+import time
 from collections.abc import Callable, Iterable
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.signal import Signal
 
-from bookkeeper_tui.config import DEFAULT, Config
+from bookkeeper_tui.config import DEFAULT, DEFAULT_KPI_PERIOD, Config
 
 if TYPE_CHECKING:
     from bookkeeper_tui.store.book import Book
@@ -30,6 +33,24 @@ if TYPE_CHECKING:
 
 #: Seconds between the first screen showing its data and the start of background work.
 BACKGROUND_DELAY_S = 0.3
+
+#: Longest wait for an account's data before its screen shows anyway (with "Loading…").
+OPEN_WAIT_S = 0.15
+#: The same for the KPI panel's first computation.
+KPI_WAIT_S = 0.25
+
+#: Python's cyclic garbage collector runs when the user pauses, not in a keystroke: with
+#: a 10,000-account book in memory one full collection takes 60-120 ms, which is what
+#: made every few quick logs or keystrokes stall. Reference counting still frees almost
+#: everything at once; the collector only finds cycles (closed screens), so it waits for
+#: this many seconds without a key or click ...
+GC_IDLE_S = 1.0
+#: ... and for at least this much new tracked garbage, or runs anyway past the ceiling
+#: (memory stays bounded during long bursts of work).
+GC_MIN_PENDING = 5_000
+GC_MAX_PENDING = 1_000_000
+#: The KPI panel is computed ahead after this many seconds without a key or click.
+WARM_IDLE_S = 2.0
 
 
 class AccountsProvider(Provider):
@@ -107,6 +128,12 @@ class BookkeeperApp(App[None]):
         #: (opening the full book, sync, backup) waits for it so it never delays that.
         self.first_paint = threading.Event()
         self._background_started = False
+        self._last_input = time.monotonic()
+        self._gc_was_enabled: bool | None = None
+        self.idle_collections = 0
+        self._warming = False
+        #: The account screen, kept composed between visits (opening one is then cheap).
+        self._account_screen: Screen | None = None
         self._first_today = first_today
         self.config = config
         self._today = today or date.today
@@ -199,6 +226,9 @@ class BookkeeperApp(App[None]):
     DEFAULT_MODE = "today"
 
     def on_mount(self) -> None:
+        self._gc_was_enabled = gc.isenabled()
+        gc.disable()
+        self.set_interval(GC_IDLE_S / 2, self._on_idle_tick)
         if self.config.theme:
             if self.config.theme in self.available_themes:
                 self.theme = self.config.theme
@@ -216,6 +246,45 @@ class BookkeeperApp(App[None]):
             self.run_worker(self._daily_backup, thread=True, group="backup")
         if self._poll_seconds > 0:
             self.set_interval(self._poll_seconds, self._poll_changes)
+
+    def on_unmount(self) -> None:
+        if self._gc_was_enabled:
+            gc.enable()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(
+            event, (events.Key, events.MouseDown, events.MouseScrollDown, events.MouseScrollUp)
+        ):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _on_idle_tick(self) -> None:
+        """While the user pauses: collect garbage, and compute the KPI panel ahead (it
+        is remembered until the book changes, so `k` then opens it at once)."""
+        pending = gc.get_count()[0]
+        idle = time.monotonic() - self._last_input >= GC_IDLE_S
+        if (idle and pending >= GC_MIN_PENDING) or pending >= GC_MAX_PENDING:
+            gc.collect()
+            self.idle_collections += 1
+        warm = time.monotonic() - self._last_input >= WARM_IDLE_S
+        if warm and not self._warming and self.first_paint.is_set() and self.book_open:
+            try:
+                fresh = self.book.kpi_is_fresh(self.today, DEFAULT_KPI_PERIOD)
+            except Exception:  # a damaged or vanished book: the screens will say so
+                return
+            if not fresh:
+                self._warming = True
+                self.run_worker(self._warm_kpi, thread=True, group="warm", exit_on_error=False)
+
+    def _warm_kpi_quietly(self) -> None:
+        with contextlib.suppress(Exception):  # the screen's own load reports any error
+            self.book.kpi(self.today, DEFAULT_KPI_PERIOD)
+
+    def _warm_kpi(self) -> None:
+        try:
+            self.book.kpi(self.today, DEFAULT_KPI_PERIOD)
+        finally:
+            self._warming = False
 
     def _daily_backup(self) -> None:
         from pathlib import Path
@@ -260,8 +329,36 @@ class BookkeeperApp(App[None]):
 
     def action_goto(self, where: str) -> None:
         """Show Today, the Book or KPIs."""
-        if self.current_mode != where:
-            self.switch_mode(where)
+        self._last_input = time.monotonic()
+        if self.current_mode == where:
+            return
+        if (
+            where == "kpi"
+            and self.book_open
+            and "kpi" not in self._screen_stacks
+            and not self.book.kpi_is_fresh(self.today, DEFAULT_KPI_PERIOD)
+        ):
+            # First visit with the panel not remembered: compute it, then build the
+            # screen (its load finds it remembered). Building it meanwhile would only
+            # slow the computation down; a slow one shows the screen after OPEN_WAIT_S.
+            switched = False
+
+            def switch() -> None:
+                nonlocal switched
+                if not switched:
+                    switched = True
+                    if self.current_mode != where:
+                        self.switch_mode(where)
+
+            def compute() -> None:
+                self._warm_kpi_quietly()
+                with contextlib.suppress(RuntimeError):  # the app has gone
+                    self.call_from_thread(switch)
+
+            self.set_timer(KPI_WAIT_S, switch)
+            threading.Thread(target=compute, name="kpi-ahead", daemon=True).start()
+            return
+        self.switch_mode(where)
 
     def action_back(self) -> None:
         if len(self.screen_stack) > 1:
@@ -285,7 +382,40 @@ class BookkeeperApp(App[None]):
     def open_account(self, name: str) -> None:
         from bookkeeper_tui.screens.account import AccountScreen
 
-        self.push_screen(AccountScreen(name))
+        self._last_input = time.monotonic()
+        if not self.book_open:
+            self.push_screen(AccountScreen(name))
+            return
+        # Load first, then show the screen complete in one frame: a skeleton painted
+        # while the data loads only slows the load down. A slow load shows the screen
+        # (with "Loading…") after OPEN_WAIT_S.
+        screen = self._account_screen
+        if screen is not None and not any(
+            screen in stack for stack in self._screen_stacks.values()
+        ):
+            screen.prepare(name, self.book, self.today)  # composed already: reuse it
+        else:
+            screen = AccountScreen(name, self.book, self.today)
+            if self._account_screen is None:
+                self._account_screen = screen
+                self.install_screen(screen, name="account")
+        pushed = False
+
+        def push() -> None:
+            nonlocal pushed
+            if not pushed:
+                pushed = True
+                self.push_screen(screen)
+
+        def loaded(_future: object) -> None:
+            try:
+                self.call_from_thread(push)
+            except RuntimeError:  # already on the UI thread (the load was instant)
+                push()
+
+        self.set_timer(OPEN_WAIT_S, push)
+        if screen.loading is not None:
+            screen.loading.add_done_callback(loaded)
 
     def notify_changed(self, what: str = "write") -> None:
         """Tell every live screen the book changed (after a save, a snooze, an import)."""

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+#: The period the KPI panel opens on (the app computes it ahead while the user pauses).
+DEFAULT_KPI_PERIOD = "12m"
+
 
 class ConfigError(ValueError):
     """A config file that cannot be used; the message says which key and how to fix it."""

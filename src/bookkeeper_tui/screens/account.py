@@ -11,6 +11,8 @@ full text is shown under it. ``enter`` logs a call for this account, ``escape`` 
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,7 +27,7 @@ from bookkeeper_tui.core.health import band_of
 from bookkeeper_tui.core.models import Account, HealthSnapshot
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.screens.base import DataScreen
-from bookkeeper_tui.store.book import BookError
+from bookkeeper_tui.store.book import Book, BookError
 from bookkeeper_tui.widgets.render import (
     BAND_STYLE,
     days_ago,
@@ -70,6 +72,41 @@ WHO_WIDTH = 16
 #: The timeline's text column gets at least this much before a contact column is added.
 ROOMY_TEXT_WIDTH = 48
 MIN_TEXT_WIDTH = 20
+
+
+def load_account(book: Book, name: str, as_of: date) -> AccountData:
+    """``Book.show`` plus the health history, or why there is no such account."""
+    try:
+        detail = book.show(name, as_of)
+    except BookError as exc:
+        return AccountData(error=exc.message)
+    with book.read() as s:
+        history = [
+            (day, score)
+            for day, score in s.execute(
+                select(HealthSnapshot.day, HealthSnapshot.score)
+                .join(Account, Account.id == HealthSnapshot.account_id)
+                .where(Account.name == detail["name"])
+                .where(HealthSnapshot.day <= as_of)
+                .where(HealthSnapshot.score.is_not(None))
+                .order_by(HealthSnapshot.day)
+            )
+        ]
+    return AccountData(detail=detail, health_history=history)
+
+
+def start_loading(book: Book, name: str, as_of: date) -> Future[AccountData]:
+    """:func:`load_account` in a thread; its future."""
+    future: Future[AccountData] = Future()
+    threading.Thread(target=_fill, args=(future, book, name, as_of), daemon=True).start()
+    return future
+
+
+def _fill(future: Future, book: Book, name: str, as_of: date) -> None:
+    try:
+        future.set_result(load_account(book, name, as_of))
+    except BaseException as exc:  # shown by the screen's load like any load error
+        future.set_exception(exc)
 
 
 @dataclass
@@ -191,11 +228,21 @@ class AccountScreen(DataScreen):
         ),
     ]
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, book: Book | None = None, as_of: date | None = None) -> None:
+        """With *book* and *as_of*, the account starts loading at once, in a thread,
+        while the screen is composed and mounted (opening feels instant)."""
         super().__init__()
         self.account_name = name
+        self._early: Future[AccountData] | None = None
+        if book is not None and as_of is not None:
+            self._early = start_loading(book, name, as_of)
         self.data: AccountData | None = None
         self._timeline_shape: tuple[bool, int] | None = None
+
+    @property
+    def loading(self) -> Future[AccountData] | None:
+        """The load started at creation, if it has not been taken yet."""
+        return self._early
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -235,29 +282,48 @@ class AccountScreen(DataScreen):
         self.sub_title = safe(self.account_name)
         self.query_one("#account-error").display = False
         self.query_one("#account-body").display = False
+        early = self._early
+        if early is not None and early.done():  # loaded while the previous screen showed
+            self._early = None
+            self._preloaded = True
+            self._show_safely(early.result())
         # DataMixin.on_mount (subscribe, first load) runs after this one: Textual calls
         # every on_mount along the MRO, so calling super() here would run it twice.
 
+    # -- reuse: the app keeps one account screen and shows each account in it ----------
+    def prepare(self, name: str, book: Book, as_of: date) -> None:
+        """Show *name* next (this screen is off screen): start loading it now and clear
+        what the previous account left, so it can never show under the new name."""
+        self.account_name = name
+        self.data = None
+        self._stale = False
+        self._early = start_loading(book, name, as_of)
+        self.sub_title = safe(name)
+        self.query_one("#account-header", Static).update("Loading the account…")
+        self.query_one("#account-error").display = False
+        self.query_one("#account-body").display = False
+        table = self.query_one("#account-timeline", VTable)
+        table.set_rows([])
+        table.move_cursor(0)
+
+    def on_screen_resume(self) -> None:
+        # Runs before DataMixin.on_screen_resume (Textual calls each class's handler).
+        early = self._early
+        if early is None:
+            return
+        self._stale = False
+        if early.done():
+            self._early = None
+            self._show_safely(early.result())
+        else:
+            self.reload()  # load() waits for the load already under way
+
     # -- data -------------------------------------------------------------------------
     def load(self) -> AccountData:
-        as_of = self.today
-        try:
-            detail = self.book.show(self.account_name, as_of)
-        except BookError as exc:
-            return AccountData(error=exc.message)
-        with self.book.read() as s:
-            history = [
-                (day, score)
-                for day, score in s.execute(
-                    select(HealthSnapshot.day, HealthSnapshot.score)
-                    .join(Account, Account.id == HealthSnapshot.account_id)
-                    .where(Account.name == detail["name"])
-                    .where(HealthSnapshot.day <= as_of)
-                    .where(HealthSnapshot.score.is_not(None))
-                    .order_by(HealthSnapshot.day)
-                )
-            ]
-        return AccountData(detail=detail, health_history=history)
+        early, self._early = self._early, None
+        if early is not None:  # started when the screen was created, while it composed
+            return early.result()
+        return load_account(self.book, self.account_name, self.today)
 
     def show(self, data: AccountData) -> None:
         self.data = data

@@ -27,6 +27,7 @@ class DataMixin:
     #: Footer's keys costs 50-70 ms, as much as the rest of a screen: deferring it lets
     #: the data show first (start-up, opening an account, the Book, the KPIs).
     DEFERRED_FOOTER = False
+    _footer_planned = False
     #: Set by a screen that showed its first data already (Today from the launch prefetch).
     _preloaded = False
 
@@ -44,8 +45,6 @@ class DataMixin:
 
     def on_mount(self) -> None:
         self.bk.book_changed.subscribe(self, self._on_book_changed)  # type: ignore[arg-type]
-        if self.DEFERRED_FOOTER:
-            self.call_after_refresh(self._mount_footer)  # type: ignore[attr-defined]
         if not self._preloaded:
             self.reload()
 
@@ -88,8 +87,16 @@ class DataMixin:
             self.show(data)
         except Exception as exc:
             self._failed(exc)
+        self.shown_once()
+
+    def shown_once(self) -> None:
+        """After the first data is on screen: mount the deferred Footer after that frame."""
+        if self.DEFERRED_FOOTER and not self._footer_planned:
+            self._footer_planned = True
+            self.call_after_refresh(self._mount_footer)  # type: ignore[attr-defined]
 
     def _failed(self, exc: Exception) -> None:
+        self.shown_once()
         self.app.log.error(f"{type(self).__name__} failed to load: {exc!r}")  # type: ignore[attr-defined]
         self.app.notify(  # type: ignore[attr-defined]
             f"Could not show this screen: {type(exc).__name__}: {exc}. Your data is unchanged; "

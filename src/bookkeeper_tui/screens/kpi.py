@@ -23,13 +23,14 @@ from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Header, Input, Sparkline, Static
 
+from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
 from bookkeeper_tui.core.benchmarks import rate
 from bookkeeper_tui.core.kpi import period_start
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.book import BookError
 from bookkeeper_tui.widgets.render import money, pct
 
-DEFAULT_PERIOD = "12m"
+DEFAULT_PERIOD = DEFAULT_KPI_PERIOD
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 #: Card width the grid aims for; the number of columns follows the terminal width.
 CARD_WIDTH = 38
@@ -123,8 +124,9 @@ class PeriodScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-#: Seconds a computation may take before the loading spinner shows.
-SPINNER_AFTER_S = 0.3
+#: Seconds a computation may take before the loading spinner shows (a quick one would
+#: only flicker).
+SPINNER_AFTER_S = 0.5
 
 
 class KpiScreen(DataScreen):

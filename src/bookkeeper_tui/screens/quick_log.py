@@ -287,10 +287,13 @@ class QuickLogScreen(DataModal):
         self.app.notify(" · ".join(parts), title="Logged")
         closed = {self.touchpoint_id} if self.touchpoint_id is not None else set()
         closed |= set(res.extra.get("completed_ids", ()))
+        bk = self.bk
         self.dismiss(res)
         if closed:
-            self.bk.touchpoints_closed.publish(closed)
-        self.bk.notify_changed("log")
+            bk.touchpoints_closed.publish(closed)
+        # The reloads start after the frame that shows the save (they would compete
+        # with drawing it).
+        bk.call_after_refresh(bk.notify_changed, "log")
 
     def action_cancel(self) -> None:
         self.dismiss(None)

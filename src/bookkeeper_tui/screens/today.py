@@ -112,6 +112,7 @@ class TodayScreen(DataScreen):
         if rows is not None:
             self._preloaded = True  # no worker round trip for the first screen
             self.show(TodayData(rows, self.today))
+            self.shown_once()
 
     def on_unmount(self) -> None:
         self.bk.touchpoints_closed.unsubscribe(self)

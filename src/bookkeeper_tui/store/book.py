@@ -7,8 +7,11 @@ wrong part and how to fix it; callers turn it into exit code 2 or an inline erro
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -50,13 +53,15 @@ from bookkeeper_tui.core.vocab import (
     TIERS,
 )
 from bookkeeper_tui.store.engine import StoreError, make_engine
-from bookkeeper_tui.store.queries import fetch_today
+from bookkeeper_tui.store.queries import as_date, fetch_today
 from bookkeeper_tui.store.rows import TodayRow
 from bookkeeper_tui.store.schema import ensure_schema
 from bookkeeper_tui.store.state import AccountState, effective_due, load_states, stream
 
 #: Playbook touchpoints older than this are not created when first noticed
 #: (an imported five-year-old account does not get a year of overdue onboarding).
+#: KPI panels remembered per book (periods and dates a user flips between).
+KPI_CACHE_SIZE = 8
 PLAYBOOK_LOOKBACK_DAYS = 30
 #: A logged interaction completes a matching open touchpoint due up to this far ahead.
 COMPLETE_AHEAD_DAYS = 30
@@ -144,6 +149,11 @@ class Book:
         self.config = config
         self._write_engine = engine.execution_options(immediate=True)
         self._watch = None  # a private SQLite connection for data_version()
+        self._watch_lock = threading.Lock()
+        #: (as_of, period) -> (data_version it was computed at, the KPI panel)
+        self._kpi_cache: dict[tuple[date, str], tuple[int, dict]] = {}
+        self._kpi_lock = threading.Lock()
+        self._kpi_running: dict[tuple[tuple[date, str], int], Future] = {}
 
     @classmethod
     def open(cls, db: str | None = None, config: Config = DEFAULT) -> Book:
@@ -179,11 +189,12 @@ class Book:
         """
         if self.engine.dialect.name != "sqlite":
             return None
-        if self._watch is None:
-            import sqlite3
+        with self._watch_lock:  # one statement at a time on the shared connection
+            if self._watch is None:
+                import sqlite3
 
-            self._watch = sqlite3.connect(self.location, check_same_thread=False)
-        return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+                self._watch = sqlite3.connect(self.location, check_same_thread=False)
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     # -- sessions ---------------------------------------------------------------------
     @contextmanager
@@ -670,8 +681,53 @@ class Book:
             "timeline": timeline,
         }
 
-    def kpi(self, as_of: date, period: str = "12m") -> dict:
-        """The KPI panel's numbers for the period ending *as_of* (docs/domain.md)."""
+    def kpi(self, as_of: date, period: str = "12m", fresh: bool = False) -> dict:
+        """The KPI panel's numbers for the period ending *as_of* (docs/domain.md).
+
+        Remembered until the book changes: any commit, by this process or another,
+        moves SQLite's ``data_version``, and a remembered panel is only reused for the
+        version it was computed at (the app computes the 12-month panel while the user
+        pauses, so opening it is instant). Other databases compute every time.
+        """
+        version = self.data_version()
+        key = (as_of, period)
+        if version is None or fresh:
+            return self._compute_kpi(as_of, period)
+        with self._kpi_lock:
+            hit = self._kpi_cache.get(key)
+            if hit is not None and hit[0] == version:
+                return copy.deepcopy(hit[1])
+            # One computation per panel and version: a second caller (the screen, while
+            # the app computes the panel ahead) waits for the first instead of racing it.
+            running = self._kpi_running.get((key, version))
+            owner = running is None
+            if owner:
+                running = self._kpi_running[(key, version)] = Future()
+        if not owner:
+            return copy.deepcopy(running.result())
+        try:
+            result = self._compute_kpi(as_of, period)
+        except BaseException as exc:
+            running.set_exception(exc)
+            with self._kpi_lock:
+                self._kpi_running.pop((key, version), None)
+            raise
+        with self._kpi_lock:
+            if len(self._kpi_cache) >= KPI_CACHE_SIZE:
+                self._kpi_cache.clear()
+            self._kpi_cache[key] = (version, copy.deepcopy(result))
+            self._kpi_running.pop((key, version), None)
+        running.set_result(copy.deepcopy(result))
+        return result
+
+    def kpi_is_fresh(self, as_of: date, period: str = "12m") -> bool:
+        """Would :meth:`kpi` answer from memory?"""
+        version = self.data_version()
+        with self._kpi_lock:
+            hit = self._kpi_cache.get((as_of, period))
+        return version is not None and hit is not None and hit[0] == version
+
+    def _compute_kpi(self, as_of: date, period: str) -> dict:
         try:
             start = kpis.period_start(as_of, period)
         except ValueError as exc:
@@ -682,19 +738,29 @@ class Book:
             # Each account's levels as a tuple of (date, mrr) pairs: tuples of plain values
             # leave the garbage collector's books at once, where ten thousand lists would
             # make every KPI refresh pay for a full collection.
-            history: dict[int, tuple[tuple[date, float], ...]] = {
-                aid: tuple((eff, mrr) for _, eff, mrr in levels)
-                for aid, levels in groupby(
-                    stream(
-                        s.execute(
-                            select(MrrLevel.account_id, MrrLevel.effective, MrrLevel.mrr).order_by(
-                                MrrLevel.account_id, MrrLevel.effective
-                            )
-                        )
-                    ),
-                    key=itemgetter(0),
+            # Read with the driver's own cursor: SQLAlchemy's per-row processing (a date
+            # parsed per row) was a quarter of the panel's time; dates repeat, so each
+            # distinct one is parsed once.
+            days: dict[object, date] = {}
+
+            def day(value: object) -> date:
+                got = days.get(value)
+                if got is None:
+                    got = days[value] = as_date(value)  # type: ignore[arg-type]
+                return got
+
+            cursor = s.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(
+                    "SELECT account_id, effective, mrr FROM mrr_level "
+                    "ORDER BY account_id, effective"
                 )
-            }
+                history: dict[int, tuple[tuple[date, float], ...]] = {
+                    aid: tuple((day(eff), mrr) for _, eff, mrr in levels)
+                    for aid, levels in groupby(cursor.fetchall(), key=itemgetter(0))
+                }
+            finally:
+                cursor.close()
             nps = self._period_nps(s, start, as_of)
             enterprise_ids = (
                 select(Account.id)

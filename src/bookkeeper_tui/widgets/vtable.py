@@ -135,6 +135,7 @@ class VTable(ScrollView, can_focus=True):
         render_row: Callable[[Any], Rendered],
         key_of: Callable[[Any], str] = str,
         *,
+        line_key: Callable[[Any], Any] | None = None,
         zebra_stripes: bool = True,
         id: str | None = None,
         classes: str | None = None,
@@ -143,10 +144,13 @@ class VTable(ScrollView, can_focus=True):
         self.columns: list[Column] = list(columns)
         self.render_row = render_row
         self.key_of = key_of
+        #: Identifies what a row draws (for reusing drawn lines); its key by default.
+        self.line_key = line_key or key_of
         self.zebra_stripes = zebra_stripes
         self.rows: Sequence[Any] = ()
         self._cells: dict[int, Rendered] = {}
         self._lines: dict[tuple, Strip] = {}
+        self._styles: dict[str, Style] = {}
         self._widths: list[int] = []
         self._total_width = 0
         self._keys: dict[str, int] | None = None
@@ -156,12 +160,19 @@ class VTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return len(self.rows)
 
-    def set_rows(self, rows: Sequence[Any], keep_key: str | None = None) -> None:
+    def set_rows(
+        self, rows: Sequence[Any], keep_key: str | None = None, same_data: bool = False
+    ) -> None:
         """Show *rows* (kept as given, not copied). The cursor stays on the row whose key is
-        *keep_key* when it is still there, else on the same index (clamped)."""
+        *keep_key* when it is still there, else on the same index (clamped).
+
+        *same_data* says the rows are a new selection of rows shown before, unchanged (a
+        filter): lines already drawn are reused by key instead of drawn again.
+        """
         self.rows = rows
         self._cells.clear()
-        self._lines.clear()
+        if not same_data:
+            self._lines.clear()
         self._keys = None
         self._update_virtual_size()
         target = self.cursor_row
@@ -257,30 +268,45 @@ class VTable(ScrollView, can_focus=True):
         else:
             index = scroll_y + y - 1
             if index >= len(self.rows):
-                return Strip.blank(width, self.rich_style)
+                return Strip.blank(width, self._style("base"))
             strip = self._row_strip(index)
-        return strip.crop_extend(scroll_x, scroll_x + width, self.rich_style)
+        return strip.crop_extend(scroll_x, scroll_x + width, self._style("base"))
 
     def _header_strip(self) -> Strip:
         key = ("header", self._total_width)
         got = self._lines.get(key)
         if got is None:
-            style = self.get_component_rich_style("vtable--header")
+            style = self._style("vtable--header")
             cells = [Text(c.label, justify=c.justify) for c in self.columns]  # type: ignore[arg-type]
             got = self._lines[key] = self._strip(cells, style)
         return got
 
+    def _style(self, name: str) -> Style:
+        """The base style of a kind of line, looked up once per style change."""
+        got = self._styles.get(name)
+        if got is None:
+            got = self._styles[name] = (
+                self.rich_style if name == "base" else self.get_component_rich_style(name)
+            )
+        return got
+
     def _row_strip(self, index: int) -> Strip:
         cursor = index == self.cursor_row
-        key = (index, cursor, self.has_focus, self._total_width)
+        key = (
+            self.line_key(self.rows[index]),
+            index % 2,
+            cursor,
+            self.has_focus,
+            self._total_width,
+        )
         got = self._lines.get(key)
         if got is None:
             if cursor:
-                style = self.get_component_rich_style("vtable--cursor")
+                style = self._style("vtable--cursor")
             elif self.zebra_stripes and index % 2:
-                style = self.get_component_rich_style("vtable--even-row")
+                style = self._style("vtable--even-row")
             else:
-                style = self.rich_style
+                style = self._style("base")
             got = self._strip(self.cells(index), style)
             if len(self._lines) > 1024:
                 self._lines.clear()
@@ -316,13 +342,16 @@ class VTable(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._lines.clear()
+        self._styles.clear()
 
     def on_focus(self) -> None:
         self._lines.clear()
+        self._styles.clear()
         self.refresh()
 
     def on_blur(self) -> None:
         self._lines.clear()
+        self._styles.clear()
         self.refresh()
 
     # -- the cursor ------------------------------------------------------------------------

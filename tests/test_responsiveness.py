@@ -1,0 +1,139 @@
+"""What keeps the app quick at 10,000 accounts, without changing what it shows.
+
+The KPI panel is remembered until the book changes (by this process or another), one
+computation is shared by concurrent callers, the account screen is reused between
+accounts without ever showing the previous one, and garbage is collected while the user
+pauses.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+from bookkeeper_tui.store.book import Book
+from tests.conftest import TODAY, settle
+
+
+def test_the_kpi_panel_is_remembered_until_the_book_changes(demo_book, tmp_path):
+    first = demo_book.kpi(TODAY, "12m")
+    assert demo_book.kpi_is_fresh(TODAY, "12m")
+    assert demo_book.kpi(TODAY, "12m") == first
+    assert not demo_book.kpi_is_fresh(TODAY, "3m")
+    # A write through this book: the panel is computed again and shows it.
+    demo_book.log("acme call nps 0 mrr 1", TODAY)
+    assert not demo_book.kpi_is_fresh(TODAY, "12m")
+    after = demo_book.kpi(TODAY, "12m")
+    assert after == demo_book.kpi(TODAY, "12m", fresh=True)
+    assert after != first
+    # A write by another process (another connection): also seen.
+    other = Book.open(demo_book.location)
+    try:
+        other.log("initech call nps 10", TODAY)
+    finally:
+        other.close()
+    assert not demo_book.kpi_is_fresh(TODAY, "12m")
+    assert demo_book.kpi(TODAY, "12m") == demo_book.kpi(TODAY, "12m", fresh=True)
+
+
+def test_a_remembered_panel_cannot_be_changed_by_its_reader(demo_book):
+    panel = demo_book.kpi(TODAY, "12m")
+    panel["nrr"] = -1
+    panel["period"]["start"] = "nonsense"
+    again = demo_book.kpi(TODAY, "12m")
+    assert again["nrr"] != -1 and again["period"]["start"] != "nonsense"
+
+
+def test_concurrent_callers_share_one_computation(demo_book, monkeypatch):
+    calls: list[int] = []
+    started = threading.Event()
+    release = threading.Event()
+    real = demo_book._compute_kpi
+
+    def slow(as_of, period):
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return real(as_of, period)
+
+    monkeypatch.setattr(demo_book, "_compute_kpi", slow)
+    results: list[dict] = []
+    first = threading.Thread(target=lambda: results.append(demo_book.kpi(TODAY, "12m")))
+    first.start()
+    assert started.wait(10)
+    second = threading.Thread(target=lambda: results.append(demo_book.kpi(TODAY, "12m")))
+    second.start()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert len(calls) == 1 and len(results) == 2 and results[0] == results[1]
+
+
+async def test_the_account_screen_is_reused_and_never_shows_the_previous_account(
+    demo_book, make_app
+):
+    app = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_account("Acme Corp")
+        await settle(pilot)
+        first = app.screen
+        assert first.data.detail["name"] == "Acme Corp"
+        await pilot.press("escape")
+        await settle(pilot)
+        seen: list[str | None] = []
+        app.open_account("Initech")
+        # Whenever the screen is up, it shows Initech or nothing yet, never Acme Corp.
+        for _ in range(200):
+            if app.screen is first:
+                data = first.data
+                seen.append(None if data is None else data.detail["name"])
+            await pilot.pause(0.005)
+            if seen and seen[-1] == "Initech":
+                break
+        await settle(pilot)
+        assert app.screen is first  # the same screen, composed once
+        assert "Acme Corp" not in seen and seen[-1] == "Initech"
+        timeline = [e["date"] for e in demo_book.show("Initech", TODAY)["timeline"]]
+        table = first.query_one("#account-timeline")
+        assert [table.get_row_at(i)[0].plain for i in range(table.row_count)] == timeline
+
+
+async def test_garbage_is_collected_when_the_user_pauses(demo_book, make_app, monkeypatch):
+    import bookkeeper_tui.app as app_module
+
+    monkeypatch.setattr(app_module, "GC_IDLE_S", 0.2)
+    monkeypatch.setattr(app_module, "GC_MIN_PENDING", 1)
+    was_enabled = gc.isenabled()
+    app = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert not gc.isenabled()  # no collection in the middle of a keystroke
+        before = app.idle_collections
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if app.idle_collections > before:
+                break
+        assert app.idle_collections > before
+        # A key resets the clock: no collection right after it.
+        await pilot.press("down")
+        count = app.idle_collections
+        app._on_idle_tick()
+        assert app.idle_collections == count
+    assert gc.isenabled() == was_enabled
+
+
+async def test_the_kpi_panel_is_computed_ahead_while_the_user_pauses(
+    demo_book, make_app, monkeypatch
+):
+    import bookkeeper_tui.app as app_module
+
+    monkeypatch.setattr(app_module, "WARM_IDLE_S", 0.2)
+    app = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if demo_book.kpi_is_fresh(TODAY, "12m"):
+                break
+        assert demo_book.kpi_is_fresh(TODAY, "12m")
