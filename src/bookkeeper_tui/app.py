@@ -49,6 +49,9 @@ GC_IDLE_S = 1.0
 #: (memory stays bounded during long bursts of work).
 GC_MIN_PENDING = 5_000
 GC_MAX_PENDING = 1_000_000
+#: A short pause collects the young generations only (milliseconds); a full collection
+#: (60-120 ms beside a 10k book, a key pressed meanwhile would wait) needs a longer one.
+GC_FULL_IDLE_S = 10.0
 #: The KPI panel is computed ahead after this many seconds without a key or click.
 WARM_IDLE_S = 2.0
 
@@ -131,6 +134,7 @@ class BookkeeperApp(App[None]):
         self._last_input = time.monotonic()
         self._gc_was_enabled: bool | None = None
         self.idle_collections = 0
+        self._young_since_full = 0
         self._warming = False
         #: The account screen, kept composed between visits (opening one is then cheap).
         self._account_screen: Screen | None = None
@@ -262,9 +266,15 @@ class BookkeeperApp(App[None]):
         """While the user pauses: collect garbage, and compute the KPI panel ahead (it
         is remembered until the book changes, so `k` then opens it at once)."""
         pending = gc.get_count()[0]
-        idle = time.monotonic() - self._last_input >= GC_IDLE_S
-        if (idle and pending >= GC_MIN_PENDING) or pending >= GC_MAX_PENDING:
-            gc.collect()
+        quiet = time.monotonic() - self._last_input
+        idle = quiet >= GC_IDLE_S
+        if pending >= GC_MAX_PENDING or (quiet >= GC_FULL_IDLE_S and self._young_since_full):
+            gc.collect()  # everything: only when the user is away (or memory says so)
+            self._young_since_full = 0
+            self.idle_collections += 1
+        elif idle and pending >= GC_MIN_PENDING:
+            gc.collect(1)  # the young generations: a few ms even beside a 10k book
+            self._young_since_full += 1
             self.idle_collections += 1
         warm = time.monotonic() - self._last_input >= WARM_IDLE_S
         if warm and not self._warming and self.first_paint.is_set() and self.book_open:
