@@ -797,7 +797,7 @@ class BookScreen(DataScreen):
         """Open the filter here rather than in the app's binding pass: keys typed right
         after `/` are already queued for the table, and they belong in the filter."""
         box = self.query_one("#book-filter", Input)
-        if self.focused is box:
+        if self.focused is box and box.display:
             if event.is_printable and event.character:
                 event.stop()
                 event.prevent_default()
@@ -815,7 +815,8 @@ class BookScreen(DataScreen):
         box.value = ""
         box.display = False
         self.render_table()
-        self.query_one("#book-table", VTable).focus()
+        # At once, not after a refresh: a key typed right after escape is not the filter's.
+        self.set_focus(self.query_one("#book-table", VTable))
 
     def action_escape(self) -> None:
         """Escape clears a filter still showing; otherwise it means what it means elsewhere."""
