@@ -303,8 +303,12 @@ class BookkeeperApp(App[None]):
         from bookkeeper_tui.store.location import is_url
 
         self.first_paint.wait(5.0)
-        if not is_url(self.book.location):
-            daily_backup(Path(self.book.location), self.today)
+        if self._book is None:
+            self._book_ready.wait()
+        if self._book is None:  # the open failed: the app is ending with its message
+            return
+        if not is_url(self._book.location):
+            daily_backup(Path(self._book.location), self.today)
 
     def _poll_changes(self) -> None:
         if not self.book_open:
@@ -323,7 +327,12 @@ class BookkeeperApp(App[None]):
     def _first_run_check(self) -> None:
         if self._book is None:
             self.first_paint.wait(5.0)
-        book = self.book
+        try:
+            book = self.book
+        except BaseException:
+            if self._book_error is not None:
+                return  # the app is ending with the open error's message
+            raise
         changed = book.sync(self.today)
         self._data_version = book.data_version()  # the baseline for _check_changes
         empty = book.is_empty()

@@ -165,6 +165,7 @@ DEFAULT_KEYS: dict[str, str] = {
     "kpi.12m": "y",
     "kpi.custom": "c",
     "account.log": "enter",
+    "account.edit": "e",
 }
 
 

@@ -277,3 +277,39 @@ def human_size(size: int) -> str:
             return f"{value:.0f} {unit}" if unit == "bytes" else f"{value:.1f} {unit}"
         value /= 1024
     return f"{size} bytes"  # pragma: no cover
+
+
+PRE_UPGRADE_DIR = "pre-upgrade"
+
+
+def pre_upgrade_backup(book_path: Path, version: int, now: datetime | None = None) -> Path:
+    """The copy taken before a schema upgrade: ``backups/pre-upgrade/book-v<N>-<time>.db``.
+
+    *version* is the book's schema version before the upgrade. Copied under a temporary
+    name and renamed, so a crash never leaves a half-copy that looks like a backup. Unlike
+    the daily backup this one raises on failure: the caller must not upgrade without it.
+    """
+    import threading
+
+    book_path = Path(book_path)
+    folder = book_path.parent / BACKUP_DIR / PRE_UPGRADE_DIR
+    _mkdir_private(folder.parent)
+    _mkdir_private(folder)
+    stamp = f"{(now or datetime.now()):%Y%m%d-%H%M%S}"
+    # Unique per process and thread: two openers of the same old book each copy it.
+    tmp = folder / f".book-v{version}-{stamp}.db.{os.getpid()}-{threading.get_ident()}.tmp"
+    _remove_quietly(tmp)
+    _create_private(tmp)
+    try:
+        copy_book(book_path, tmp)
+        for n in range(1, 1000):
+            target = folder / f"book-v{version}-{stamp}{'' if n == 1 else f'-{n}'}.db"
+            try:
+                _create_private(target)  # claims the name: never replaces a backup
+            except FileExistsError:
+                continue
+            os.replace(tmp, target)
+            return target
+        raise BookError(f"{folder} already has too many backups named book-v{version}-{stamp}")
+    finally:
+        _remove_quietly(tmp)

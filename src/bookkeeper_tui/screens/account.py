@@ -226,6 +226,14 @@ class AccountScreen(DataScreen):
         Binding(
             "enter", "log", "Log a call", id="account.log", tooltip="Quick log for this account"
         ),
+        Binding(
+            "e",
+            "edit",
+            "Edit",
+            id="account.edit",
+            show=False,
+            tooltip="Edit tier, renewal, owner, tags",
+        ),
     ]
 
     def __init__(self, name: str, book: Book | None = None, as_of: date | None = None) -> None:
@@ -657,6 +665,16 @@ class AccountScreen(DataScreen):
             self.notify("There is no such account to log for.", severity="warning")
             return
         self.bk.action_quick_log(prefill=f"{self.account_name} ")
+
+    def action_edit(self) -> None:
+        """The edit form for this account (tier, renewal, owner, industry, tags)."""
+        from bookkeeper_tui.screens.edit_account import EditAccountScreen
+
+        if self.data is None or self.data.detail is None:
+            self.notify("There is no such account to edit.", severity="warning")
+            return
+        if not isinstance(self.app.screen, EditAccountScreen):
+            self.app.push_screen(EditAccountScreen(self.data.detail["name"]))
 
 
 def _entry_key(e: dict) -> str:

@@ -97,7 +97,10 @@ class DataMixin:
 
     def _failed(self, exc: Exception) -> None:
         self.shown_once()
-        self.app.log.error(f"{type(self).__name__} failed to load: {exc!r}")  # type: ignore[attr-defined]
+        # The type and the first line only: a database error's full text carries the
+        # statement's parameters, and logs never hold a customer's notes.
+        first = str(exc).split("\n", 1)[0].split("[SQL:", 1)[0][:200]
+        self.app.log.error(f"{type(self).__name__} failed to load: {type(exc).__name__}: {first}")  # type: ignore[attr-defined]
         self.app.notify(  # type: ignore[attr-defined]
             f"Could not show this screen: {type(exc).__name__}: {exc}. Your data is unchanged; "
             "press escape and try again (daily backups are in backups/daily beside the book).",

@@ -233,7 +233,7 @@ class QuickLogScreen(DataModal):
         if q.next:
             rows.append(("next", f"{label(q.next.kind)} on {q.next.due:%a %d %b %Y}"))
         if q.tags:
-            rows.append(("tags", " ".join("#" + t for t in q.tags)))
+            rows.append(("tags", " ".join("#" + safe(t) for t in q.tags)))
         if self.touchpoint_id:
             rows.append(("completes", "the selected touchpoint"))
         out = Text()

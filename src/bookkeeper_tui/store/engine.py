@@ -9,8 +9,10 @@ a second writer waits instead of failing. The file is created 0600 in a 0700 dir
 from __future__ import annotations
 
 import os
+import shlex
 import sqlite3
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -21,11 +23,145 @@ from bookkeeper_tui.store.location import default_db_path, is_url, resolve_db
 
 BUSY_TIMEOUT_MS = 10_000
 
-__all__ = ["StoreError", "default_db_path", "is_url", "make_engine", "resolve_db"]
+__all__ = [
+    "StoreError",
+    "default_db_path",
+    "find_backups",
+    "fix_hint",
+    "is_url",
+    "make_engine",
+    "preflight",
+    "resolve_db",
+]
 
 
 class StoreError(RuntimeError):
     """The book cannot be opened or written; the message says why and what to do."""
+
+
+def find_backups(book: Path) -> list[Path]:
+    """The backups beside *book* (``backups/``, ``daily/``, ``pre-upgrade/``), newest first."""
+    found: list[Path] = []
+    root = book.parent / "backups"
+    for folder in (root, root / "daily", root / "pre-upgrade"):
+        try:
+            found.extend(
+                p
+                for p in folder.iterdir()
+                if p.name.startswith("book-") and p.name.endswith(".db") and p.is_file()
+            )
+        except OSError:
+            continue
+
+    def key(p: Path) -> tuple[float, str]:
+        try:
+            return (p.stat().st_mtime, p.name)
+        except OSError:
+            return (0.0, p.name)
+
+    return sorted(found, key=key, reverse=True)
+
+
+def fix_hint(book: Path) -> str:
+    """The exact command that gets the user going again when *book* is damaged."""
+    q = shlex.quote(str(book))
+    backups = find_backups(book)
+    if backups:
+        return (
+            "restore it from a backup; the newest is restored with: "
+            f"bookkeeper restore {shlex.quote(str(backups[0]))} --db {q}"
+        )
+    return (
+        "restore it from a backup with: bookkeeper restore BACKUP --db "
+        f"{q} (there is none beside it); or keep it aside and start a fresh book with: "
+        f"mv {q} {shlex.quote(str(book) + '.damaged')} && bookkeeper --db {q}"
+    )
+
+
+def _check_writable(path: Path) -> None:
+    """An existing book must be writable, and so must its folder (WAL's -wal/-shm files)."""
+    if not os.access(path, os.W_OK):
+        raise StoreError(
+            f"the book {path} is read-only, so nothing could be saved; make it writable "
+            f"with: chmod u+w {shlex.quote(str(path))}"
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise StoreError(
+            f"the folder {path.parent} is read-only, and the book needs to create "
+            f"{path.name}-wal and {path.name}-shm beside it; make the folder writable with: "
+            f"chmod u+w {shlex.quote(str(path.parent))} (or copy the book elsewhere and "
+            "use --db)"
+        )
+
+
+def preflight(path: Path) -> None:
+    """Refuse, untouched, an existing file that is not a sound Bookkeeper book.
+
+    Read-only (``mode=ro``): SQLite's ``quick_check`` and a look for Bookkeeper's
+    ``meta`` table, before anything could turn on WAL or create tables in it.
+    An empty file is a new book.
+    """
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return
+    except OSError:
+        return
+    problem = None
+    try:
+        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True, timeout=10)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the book at {path} ({exc})") from exc
+    try:
+        con.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        row = con.execute("PRAGMA quick_check(1)").fetchone()
+        if row is None or row[0] != "ok":
+            problem = f"it is damaged ({row[0] if row else 'no answer'})"
+        else:
+            tables = {
+                r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if tables and "meta" not in tables:
+                raise StoreError(
+                    f"{path} is an SQLite database of another program, not a Bookkeeper book; "
+                    "it was left untouched; point --db at your book file"
+                )
+    except sqlite3.OperationalError as exc:
+        if "locked" in str(exc) or "busy" in str(exc):
+            return  # another Bookkeeper is writing: the full open waits for it
+        problem = f"it cannot be read ({exc})"
+    except sqlite3.DatabaseError as exc:
+        problem = (
+            "it is not a database at all"
+            if "not a database" in str(exc)
+            else f"it is damaged ({exc})"
+        )
+    finally:
+        con.close()
+    if problem:
+        problem = " ".join(problem.split())
+        raise StoreError(
+            f"{path} is not a Bookkeeper book or is damaged: {problem}; it was left "
+            f"untouched. If it is your book, {fix_hint(path)}; otherwise point --db at "
+            "your book file"
+        )
+
+
+def _translate_error(context) -> None:
+    """A full disk or a read-only book ends with a sentence, not a driver traceback."""
+    orig = getattr(context, "original_exception", None)
+    if not isinstance(orig, sqlite3.Error):
+        return
+    msg = str(orig)
+    if "database or disk is full" in msg:
+        raise StoreError(
+            "the disk is full: nothing was saved (the last change was rolled back whole); "
+            "free some space and try again"
+        ) from orig
+    if "readonly database" in msg:
+        raise StoreError(
+            "the book is read-only, so nothing was saved; make the book file and its "
+            "folder writable (chmod u+w) and try again"
+        ) from orig
 
 
 def _prepare_sqlite_file(path: Path) -> None:
@@ -39,17 +175,19 @@ def _prepare_sqlite_file(path: Path) -> None:
                 f"cannot create the folder {parent} for the book ({exc.strerror}); "
                 "choose another place with --db PATH"
             ) from exc
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-            os.close(fd)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise StoreError(
-                f"cannot create the book {path} ({exc.strerror}); "
-                "check the folder's permissions or choose another place with --db PATH"
-            ) from exc
+    if path.exists():
+        _check_writable(path)
+        return
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        os.close(fd)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the book {path} ({exc.strerror}); "
+            "check the folder's permissions or choose another place with --db PATH"
+        ) from exc
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
@@ -102,4 +240,5 @@ def make_engine(db: str | None) -> tuple[Engine, str]:
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     event.listen(engine, "begin", _sqlite_begin)
+    event.listen(engine, "handle_error", _translate_error)
     return engine, str(path)

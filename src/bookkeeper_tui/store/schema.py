@@ -8,6 +8,10 @@ needs are simple (forward-only steps, one book at a time, SQLite and PostgreSQL)
 * An existing book at version k runs ``MIGRATIONS[k+1..]`` in one transaction each,
   bumping ``meta.schema_version`` inside the same transaction, so an interrupted
   upgrade leaves the book at a consistent earlier version.
+* Before the first step runs on an SQLite book file, a consistent copy of it is written
+  to ``backups/pre-upgrade/book-v<old version>-<timestamp>.db`` beside the book; when
+  the copy fails, nothing is migrated. Errors and the notice after an upgrade say where
+  the copy is.
 * A book written by a newer version is refused untouched.
 
 A migration is a function of a SQLAlchemy ``Connection``; write it with portable
@@ -17,7 +21,9 @@ column that holds user data.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import (
     Boolean,
@@ -39,6 +45,8 @@ from sqlmodel import SQLModel
 from bookkeeper_tui.core import models  # noqa: F401  (registers the tables)
 from bookkeeper_tui.store.engine import StoreError
 from bookkeeper_tui.store.version import SCHEMA_VERSION
+
+log = logging.getLogger(__name__)
 
 
 def _v2_subscriptions_tickets_usage(conn: Connection) -> None:
@@ -140,18 +148,82 @@ def ensure_schema(engine: Engine, target: int = SCHEMA_VERSION) -> int:
     with engine.connect() as conn:
         version = current_version(conn)
     if version is None:
-        with engine.begin() as conn:
-            SQLModel.metadata.create_all(conn)
-            _set_version(conn, target)
-        return target
+        # Under the write lock, and only if no other process created it meanwhile: two
+        # processes creating the same new book would otherwise fail with "locked".
+        with engine.execution_options(immediate=True).begin() as conn:
+            now = current_version(conn)
+            if now is None:
+                SQLModel.metadata.create_all(conn)
+                _set_version(conn, target)
+        if now is None:
+            return target
+        return ensure_schema(engine, target)
     if version > target:
         raise StoreError(
             f"this book was written by a newer Bookkeeper (schema {version}, this one "
             f"knows up to {target}); upgrade Bookkeeper with pip install -U bookkeeper-tui"
         )
+    if version == target:
+        return target
+    saved = _backup_before_upgrade(engine, version, target)
+    where = f"; a copy of the book from before the upgrade is at {saved}" if saved else ""
+    # Each step takes the write lock first (BEGIN IMMEDIATE on SQLite) and re-reads the
+    # version: a second process opening the same old book waits, then skips the steps
+    # the first one already ran instead of failing on them.
+    writer = engine.execution_options(immediate=True)
+    ran = False
     for step in range(version + 1, target + 1):
         migrate = MIGRATIONS[step]
-        with engine.begin() as conn:
-            migrate(conn)
-            _set_version(conn, step)
+        try:
+            with writer.begin() as conn:
+                if (current_version(conn) or 0) >= step:
+                    continue
+                migrate(conn)
+                _set_version(conn, step)
+                ran = True
+        except StoreError:
+            raise
+        except Exception as exc:
+            raise StoreError(
+                f"upgrading the book from schema {step - 1} to {step} failed "
+                f"({type(exc).__name__}: {exc}); the book was left at schema {step - 1}"
+                f"{where}"
+            ) from exc
+    if not ran and saved is not None:
+        # Another process upgraded the book while this one copied it: its copy may
+        # already be at the new version, and the other process kept the real one.
+        saved.unlink(missing_ok=True)
+    if ran and saved is not None:
+        log.warning(
+            "upgraded the book from schema %d to %d; a copy from before is at %s",
+            version,
+            target,
+            saved,
+        )
     return target
+
+
+def _backup_before_upgrade(engine: Engine, version: int, target: int) -> Path | None:
+    """A consistent copy of an SQLite book file before any migration step touches it.
+
+    Written to ``<folder of the book>/backups/pre-upgrade/`` (0600 in a 0700 folder, see
+    :func:`bookkeeper_tui.io.backup.pre_upgrade_backup`). No copy, no upgrade: a failure
+    raises :class:`StoreError` and leaves the book untouched. A server database or an
+    in-memory book has no file to copy (None).
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    database = engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    from bookkeeper_tui.io.backup import pre_upgrade_backup  # io imports store: lazily
+
+    path = Path(database)
+    try:
+        return pre_upgrade_backup(path, version)
+    except Exception as exc:
+        raise StoreError(
+            f"the book at {path} needs an upgrade from schema {version} to {target}, but the "
+            f"backup taken first failed ({exc}); the book was not changed. Free some disk "
+            f"space or check the permissions of {path.parent}, then open it again"
+        ) from exc

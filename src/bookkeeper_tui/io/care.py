@@ -1,0 +1,199 @@
+"""Checking a book and restoring it from a backup (``bookkeeper check`` / ``restore``).
+
+``check`` reads the book file read-only (never writes to it): SQLite's
+``integrity_check``, ``foreign_key_check`` and the schema version. ``restore`` puts a
+backup in the book's place, carefully:
+
+1. the backup is verified first (opened read-only, ``integrity_check``, a Bookkeeper
+   schema not newer than this code's); a damaged or newer backup is refused;
+2. the current book is kept aside as ``book.db.before-restore-<timestamp>`` (0600),
+   with its ``-wal`` when it is damaged (a sound book is checkpointed first, so its
+   last saved lines are in the copy);
+3. the backup is copied to a temporary file in the book's folder and renamed over
+   the book (``os.replace``: the book is the old one or the new one, never half).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from bookkeeper_tui.store.engine import find_backups, fix_hint
+from bookkeeper_tui.store.version import SCHEMA_VERSION
+
+__all__ = ["CheckResult", "RestoreResult", "check", "find_backups", "fix_hint", "restore"]
+
+
+@dataclass
+class CheckResult:
+    path: Path
+    problems: list[str] = field(default_factory=list)
+    backups: list[Path] = field(default_factory=list)
+    version: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _ro(path: Path) -> sqlite3.Connection:
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    return sqlite3.connect(uri, uri=True, timeout=10)
+
+
+def inspect_file(path: Path) -> tuple[list[str], int | None]:
+    """Problems found in the SQLite file at *path* (read-only) and its schema version."""
+    problems: list[str] = []
+    version: int | None = None
+    try:
+        con = _ro(path)
+    except sqlite3.Error as exc:
+        return [f"cannot open it ({exc})"], None
+    try:
+        rows = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall()]
+        if rows != ["ok"]:
+            lines = [" ".join(line.split()) for r in rows for line in str(r).splitlines()]
+            lines = [line for line in lines if line and not line.startswith("***")]
+            problems.extend(f"damaged: {line}" for line in lines[:10])
+            if len(lines) > 10:
+                problems.append(f"... and {len(lines) - 10} more problems of the same kind")
+            return problems, None
+        fk = con.execute("PRAGMA foreign_key_check").fetchall()
+        if fk:
+            problems.append(f"{len(fk)} rows point at rows that do not exist (foreign keys)")
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        if "meta" not in tables:
+            problems.append("it is not a Bookkeeper book (no schema version)")
+        else:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            try:
+                version = int(row[0]) if row else None
+            except ValueError:
+                version = None
+            if version is None:
+                problems.append("the book has no valid schema version")
+            elif version > SCHEMA_VERSION:
+                problems.append(
+                    f"it was written by a newer Bookkeeper (schema {version}, this one knows "
+                    f"up to {SCHEMA_VERSION}); upgrade with pip install -U bookkeeper-tui"
+                )
+    except sqlite3.Error as exc:
+        problems.append(f"it cannot be read ({exc})")
+    finally:
+        con.close()
+    return problems, version
+
+
+def check(path: Path) -> CheckResult:
+    res = CheckResult(path=path, backups=find_backups(path))
+    if not path.is_file():
+        res.problems.append(f"there is no book at {path}")
+        return res
+    res.problems, res.version = inspect_file(path)
+    return res
+
+
+@dataclass
+class RestoreResult:
+    book: Path
+    backup: Path
+    kept: Path | None
+    kept_sidecars: list[Path]
+
+
+def _private_copy(src: Path, dest: Path) -> None:
+    """Copy *src* (a single-file SQLite book) into the new file *dest*, 0600, fsynced."""
+    fd = os.open(dest, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with os.fdopen(fd, "wb") as out, open(src, "rb") as inp:
+        while chunk := inp.read(1 << 20):
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def restore(backup: Path, book: Path, now: datetime | None = None) -> RestoreResult:
+    """Put *backup* in place of *book* (see the module doc); raise ValueError when refused."""
+    if not backup.is_file():
+        raise ValueError(f"there is no backup at {backup}")
+    problems, _ = inspect_file(backup)
+    if problems:
+        raise ValueError(
+            f"{backup} is not a sound Bookkeeper backup ({'; '.join(problems[:3])}); "
+            "nothing was changed; choose another backup"
+        )
+    now = now or datetime.now()
+    folder = book.parent
+    if not folder.is_dir():
+        raise ValueError(f"the folder {folder} does not exist; check --db")
+    stamp = f"{now:%Y%m%d-%H%M%S}"
+    tmp = folder / f".{book.name}.restore.{os.getpid()}.tmp"
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    # The backup, as one self-contained file beside the book (SQLite's backup API copies
+    # one committed state even when the backup has a -wal of its own).
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        src = _ro(backup)
+        try:
+            dst = sqlite3.connect(tmp)
+            try:
+                src.backup(dst, pages=-1)
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+        finally:
+            src.close()
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    kept: Path | None = None
+    sidecars: list[Path] = []
+    try:
+        if book.exists():
+            sound = book.is_file() and not inspect_file(book)[0]
+            if sound:
+                # Fold the -wal into the book file so the kept copy is complete.
+                with contextlib.suppress(sqlite3.Error):
+                    con = sqlite3.connect(book, timeout=10)
+                    try:
+                        con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    finally:
+                        con.close()
+            kept = folder / f"{book.name}.before-restore-{stamp}"
+            n = 1
+            while kept.exists():
+                n += 1
+                kept = folder / f"{book.name}.before-restore-{stamp}-{n}"
+            _private_copy(book, kept)
+        for suffix in ("-wal", "-shm"):
+            side = book.with_name(book.name + suffix)
+            if side.exists():
+                # -shm is only an index of the -wal: never worth keeping.
+                if suffix == "-wal" and kept is not None and side.stat().st_size > 0:
+                    dest = kept.with_name(kept.name + suffix)
+                    os.replace(side, dest)
+                    os.chmod(dest, 0o600)
+                    sidecars.append(dest)
+                else:
+                    side.unlink()
+        os.replace(tmp, book)
+        os.chmod(book, 0o600)
+        with contextlib.suppress(OSError):
+            dfd = os.open(folder, os.O_RDONLY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+    return RestoreResult(book=book, backup=backup, kept=kept, kept_sidecars=sidecars)

@@ -1,0 +1,184 @@
+"""Several writers at once: scripts running `bookkeeper log` while the app is open.
+
+Real processes, started together against one book: no "database is locked" reaches
+anyone, no line is lost or doubled, and the open app shows what another process wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from bookkeeper_tui.store.book import Book
+from bookkeeper_tui.store.demo import build_demo
+from bookkeeper_tui.widgets.vtable import VTable
+from tests.conftest import TODAY, settle
+
+PROCESSES = 3
+LINES = 200
+#: Hang guard only (the processes usually finish in a few seconds).
+WAIT_S = 120
+LOG = [sys.executable, "-m", "bookkeeper_tui", "log"]
+ACCOUNTS = ["Acme Corp", "Globex Ltd", "Initech", "Umbrella Health", "Stark Industries"]
+
+#: One writer: waits for the start signal, then logs LINES lines through the public CLI.
+WRITER = """
+import os, sys, time
+from bookkeeper_tui.cli import main
+db, who, n, ready, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+accounts = sys.argv[6].split("|")
+open(ready, "w").close()
+while not os.path.exists(go):
+    time.sleep(0.001)
+for i in range(n):
+    line = f'{accounts[i % len(accounts)]} call "w{who} line {i} {sys.argv[7]}"'
+    code = main(["log", "--db", db, "--as-of", "2026-11-24", line])
+    if code != 0:
+        print(f"writer {who}: line {i} exit {code}", file=sys.stderr)
+        sys.exit(code)
+"""
+
+
+def _book(path: Path) -> Path:
+    b = Book.open(str(path))
+    try:
+        build_demo(b, accounts=len(ACCOUNTS), seed=7, as_of=TODAY)
+    finally:
+        b.close()
+    return path
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("BOOKKEEPER_DB", None)
+    env["BOOKKEEPER_CONFIG"] = str(tmp_path / "no-config.toml")
+    return env
+
+
+def test_processes_logging_at_once_lose_nothing(tmp_path):
+    """PROCESSES x LINES quick logs written at the same time: each one there exactly once."""
+    db = _book(tmp_path / "book.db")
+    run = uuid.uuid4().hex[:12]
+    go = tmp_path / "go"
+    procs = []
+    for who in range(PROCESSES):
+        ready = tmp_path / f"ready-{who}"
+        argv = [sys.executable, "-c", WRITER, str(db), str(who), str(LINES), str(ready), str(go)]
+        procs.append(
+            subprocess.Popen(
+                [*argv, "|".join(ACCOUNTS), run],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=_env(tmp_path),
+                text=True,
+            )
+        )
+    deadline = time.monotonic() + WAIT_S
+    while not all((tmp_path / f"ready-{w}").exists() for w in range(PROCESSES)):
+        assert time.monotonic() < deadline, "the writers never started"
+        assert all(p.poll() is None for p in procs), [p.communicate() for p in procs]
+        time.sleep(0.01)
+    go.touch()  # all of them at once
+    results = [p.communicate(timeout=WAIT_S) for p in procs]
+    for p, (out, err) in zip(procs, results, strict=True):
+        assert p.returncode == 0, err
+        assert "locked" not in err.lower() and "error" not in err.lower(), err
+        assert err.strip() == ""
+        assert out.count("Saved call with") == LINES  # every line was confirmed
+    import sqlite3
+
+    with sqlite3.connect(db) as c:
+        rows = c.execute(
+            "SELECT summary, COUNT(*) FROM interaction WHERE summary LIKE ? GROUP BY summary",
+            (f"% {run}",),
+        ).fetchall()
+        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    counts = dict(rows)
+    expected = {f"w{w} line {i} {run}" for w in range(PROCESSES) for i in range(LINES)}
+    assert set(counts) == expected  # none lost
+    assert set(counts.values()) == {1}  # none doubled
+
+
+async def test_the_open_app_shows_a_line_another_process_logged(demo_book, make_app, tmp_path):
+    """`bookkeeper log` in a separate process: the open account screen shows the line
+    within a few seconds, without a key press (the app watches the book's data version)."""
+    summary = f"from another process {uuid.uuid4().hex[:8]}"
+    app = make_app(demo_book, poll_seconds=0.2, daily_backup=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        app.open_account("Acme Corp")
+        await settle(pilot)
+        table = app.screen.query_one("#account-timeline", VTable)
+        before = table.row_count
+
+        def shown() -> bool:
+            cells = (table.get_row_at(i) for i in range(table.row_count))
+            return any(summary in str(getattr(c, "plain", c)) for row in cells for c in row)
+
+        assert not shown()
+        line = f'Acme Corp call "{summary}"'
+        done = subprocess.run(
+            [*LOG, "--db", demo_book.location, "--as-of", TODAY.isoformat(), line],
+            capture_output=True,
+            text=True,
+            env=_env(tmp_path),
+            timeout=WAIT_S,
+        )
+        assert done.returncode == 0, done.stderr
+        deadline = time.monotonic() + 30  # a hang guard, not a timing assertion
+        while not shown() and time.monotonic() < deadline:
+            await pilot.pause(0.1)
+            await settle(pilot)
+        assert shown()
+        assert table.row_count == before + 1
+
+
+#: Opens (and so creates) the book once the start file appears.
+OPENER = """
+import os, sys, time
+from bookkeeper_tui.store.book import Book
+db, ready, go = sys.argv[1], sys.argv[2], sys.argv[3]
+open(ready, "w").close()
+while not os.path.exists(go):
+    time.sleep(0.001)
+Book.open(db).close()
+print("opened")
+"""
+
+
+def test_processes_creating_the_same_new_book_at_once_all_succeed(tmp_path):
+    """The first run of two scripts at once: both create the book; neither may fail."""
+    db = tmp_path / "new" / "book.db"
+    db.parent.mkdir()
+    go = tmp_path / "go"
+    procs = []
+    for i in range(4):
+        ready = tmp_path / f"ready{i}"
+        procs.append(
+            (
+                ready,
+                subprocess.Popen(
+                    [sys.executable, "-c", OPENER, str(db), str(ready), str(go)],
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    env=_env(tmp_path),
+                ),
+            )
+        )
+    deadline = time.monotonic() + WAIT_S
+    while not all(r.exists() for r, _ in procs) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()
+    for _, p in procs:
+        out, err = p.communicate(timeout=WAIT_S)
+        assert p.returncode == 0 and out.strip() == "opened", err
+    b = Book.open(str(db))
+    try:
+        assert b.is_empty()
+    finally:
+        b.close()
