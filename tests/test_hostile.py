@@ -406,12 +406,6 @@ async def test_quick_log_preview_shows_hostile_text_safely(hostile_book, make_ap
             assert shown.strip()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="leak: Textual's Input renders its value and suggestion raw; the quick log is "
-    "prefilled with the account name (screens/account.py action_log) and suggests names "
-    "(screens/quick_log.py AccountSuggester), so an ESC in a name reaches the terminal",
-)
 async def test_quick_log_input_shows_a_hostile_name_safely(hostile_book, make_app):
     app = make_app(hostile_book, poll_seconds=0)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -39,6 +39,7 @@ from bookkeeper_tui.widgets.render import (
     money_short,
     safe,
 )
+from bookkeeper_tui.widgets.safe_input import SafeInput
 from bookkeeper_tui.widgets.vtable import Column, VTable
 
 if TYPE_CHECKING:
@@ -330,7 +331,7 @@ def trend_baseline(book: Book, as_of: date) -> dict[int, float]:
         return {aid: score for aid, score in s.execute(query) if score is not None}
 
 
-class FilterInput(Input):
+class FilterInput(SafeInput):
     """The `/` filter: escape clears and hides it, down/enter go back to the table."""
 
     BINDINGS = [

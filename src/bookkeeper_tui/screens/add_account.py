@@ -25,6 +25,7 @@ from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens.base import DataModal
 from bookkeeper_tui.store.book import BookError, parse_iso
 from bookkeeper_tui.widgets.render import money, safe
+from bookkeeper_tui.widgets.safe_input import SafeInput
 
 #: The Select value meaning "suggest the tier from the MRR".
 FROM_MRR = "auto"
@@ -67,7 +68,7 @@ def parse_mrr(value: str) -> float | None:
 
 
 def _input(value: str = "", placeholder: str = "", id: str = "") -> Input:
-    return Input(value, placeholder, id=id, compact=True, select_on_focus=False)
+    return SafeInput(value, placeholder, id=id, compact=True, select_on_focus=False)
 
 
 class AddAccountScreen(DataModal):

@@ -23,6 +23,7 @@ from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens.base import DataModal
 from bookkeeper_tui.store.book import BookError, ConflictError, parse_iso
 from bookkeeper_tui.widgets.render import safe
+from bookkeeper_tui.widgets.safe_input import SafeInput
 
 #: The Select value meaning "follow the ARR" (tier not set by hand).
 FROM_MRR = "auto"
@@ -39,7 +40,7 @@ TITLES = {
 
 
 def _input(placeholder: str, id: str) -> Input:
-    return Input("", placeholder, id=id, compact=True, select_on_focus=False)
+    return SafeInput("", placeholder, id=id, compact=True, select_on_focus=False)
 
 
 def shown(key: str, value: object) -> str:

@@ -32,6 +32,7 @@ from textual.widgets import (
 from bookkeeper_tui.io.fields import KINDS
 from bookkeeper_tui.store.book import BookError
 from bookkeeper_tui.widgets.render import safe
+from bookkeeper_tui.widgets.safe_input import SafeInput
 
 NONE = "__none__"
 
@@ -70,7 +71,7 @@ class ImportScreen(Screen[None]):
         with Horizontal(id="import-body"):
             with Vertical(id="import-left"):
                 yield Label("File (type a path or pick one below)")
-                yield Input(placeholder="/path/to/companies.csv", id="import-path")
+                yield SafeInput(placeholder="/path/to/companies.csv", id="import-path")
                 yield CsvTree(self.start, id="import-tree")
             with VerticalScroll(id="import-right"):
                 yield Label("What the file holds")

@@ -29,6 +29,7 @@ from bookkeeper_tui.core.kpi import period_start
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.book import BookError
 from bookkeeper_tui.widgets.render import money, pct
+from bookkeeper_tui.widgets.safe_input import SafeInput
 
 DEFAULT_PERIOD = DEFAULT_KPI_PERIOD
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
@@ -100,7 +101,7 @@ class PeriodScreen(ModalScreen[str | None]):
                 "How far back from today? A number and a unit: 30d, 8w, 6m, 2y.",
                 classes="muted",
             )
-            yield Input(value=self.current, placeholder="6m", id="period-input")
+            yield SafeInput(value=self.current, placeholder="6m", id="period-input")
             yield Static("", id="period-error", classes="error")
 
     def on_mount(self) -> None:

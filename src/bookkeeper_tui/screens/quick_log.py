@@ -23,6 +23,7 @@ from bookkeeper_tui.core.signals import churn_terms
 from bookkeeper_tui.screens.base import DataModal
 from bookkeeper_tui.store.book import BookError, LogResult
 from bookkeeper_tui.widgets.render import label, money, safe
+from bookkeeper_tui.widgets.safe_input import SafeInput
 
 EXAMPLE = 'acme qbr with Dana nps 9 "wants SSO" next call +2w #expansion'
 
@@ -73,7 +74,7 @@ class QuickLogScreen(DataModal):
                 f"[b]{title}[/b]  [dim]enter saves · escape cancels · → completes the name[/]",
                 classes="dialog-title",
             )
-            yield Input(
+            yield SafeInput(
                 value=self.prefill,
                 placeholder=EXAMPLE,
                 suggester=self.suggester,

@@ -14,6 +14,7 @@ from textual.widgets import Button, Input, Static
 from bookkeeper_tui.core.quicklog import parse_due
 from bookkeeper_tui.store.book import BookError, TodayRow
 from bookkeeper_tui.widgets.render import label, safe
+from bookkeeper_tui.widgets.safe_input import SafeInput
 
 
 class _TouchpointDialog(ModalScreen[bool]):
@@ -55,7 +56,7 @@ class SnoozeScreen(_TouchpointDialog):
                 yield Button("A day (d)", id="snooze-day", variant="primary")
                 yield Button("A week (w)", id="snooze-week")
             yield Static("…or until (YYYY-MM-DD, +3d, fri):", classes="muted")
-            yield Input(placeholder="+3d", id="snooze-date")
+            yield SafeInput(placeholder="+3d", id="snooze-date")
             yield Static("", classes="error")
 
     def on_mount(self) -> None:
@@ -103,7 +104,7 @@ class SkipScreen(_TouchpointDialog):
                 f"Skip [b]{label(self.row.kind)}[/b] for [b]{safe(self.row.account)}[/b]: why?",
                 classes="dialog-title",
             )
-            yield Input(placeholder="e.g. customer on holiday", id="skip-reason")
+            yield SafeInput(placeholder="e.g. customer on holiday", id="skip-reason")
             yield Static("", classes="error")
             yield Static("enter skips · escape keeps it", classes="muted")
 
