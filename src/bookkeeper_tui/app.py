@@ -13,6 +13,7 @@ import gc
 import threading
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from datetime import date
 from functools import partial
 from typing import TYPE_CHECKING
@@ -359,23 +360,19 @@ class BookkeeperApp(App[None]):
         ):
             # First visit with the panel not remembered: compute it, then build the
             # screen (its load finds it remembered). Building it meanwhile would only
-            # slow the computation down; a slow one shows the screen after OPEN_WAIT_S.
-            switched = False
-
+            # slow the computation down; a slow one shows the screen after KPI_WAIT_S.
             def switch() -> None:
-                nonlocal switched
-                if not switched:
-                    switched = True
-                    if self.current_mode != where:
-                        self.switch_mode(where)
+                if self.current_mode != where:
+                    self.switch_mode(where)
+
+            ahead: Future[None] = Future()
 
             def compute() -> None:
                 self._warm_kpi_quietly()
-                with contextlib.suppress(RuntimeError):  # the app has gone
-                    self.call_from_thread(switch)
+                ahead.set_result(None)
 
-            self.set_timer(KPI_WAIT_S, switch)
             threading.Thread(target=compute, name="kpi-ahead", daemon=True).start()
+            self._show_when_ready(ahead, switch, KPI_WAIT_S)
             return
         self.switch_mode(where)
 
@@ -418,23 +415,31 @@ class BookkeeperApp(App[None]):
             if self._account_screen is None:
                 self._account_screen = screen
                 self.install_screen(screen, name="account")
-        pushed = False
+        if screen.loading is None:
+            self.push_screen(screen)
+        else:
+            self._show_when_ready(screen.loading, lambda: self.push_screen(screen), OPEN_WAIT_S)
 
-        def push() -> None:
-            nonlocal pushed
-            if not pushed:
-                pushed = True
-                self.push_screen(screen)
+    def _show_when_ready(self, ready: Future, show: Callable[[], object], wait_s: float) -> None:
+        """Call *show* once, on the UI thread: when *ready* is done, or after *wait_s*
+        (a slow load then shows its screen with "Loading…")."""
+        shown = False
 
-        def loaded(_future: object) -> None:
+        def once() -> None:
+            nonlocal shown
+            if not shown:
+                shown = True
+                show()
+
+        def done(_future: object) -> None:
             try:
-                self.call_from_thread(push)
-            except RuntimeError:  # already on the UI thread (the load was instant)
-                push()
+                self.call_from_thread(once)
+            except RuntimeError:  # on the UI thread already (it was instant), or app gone
+                if threading.get_ident() == self._thread_id:
+                    once()
 
-        self.set_timer(OPEN_WAIT_S, push)
-        if screen.loading is not None:
-            screen.loading.add_done_callback(loaded)
+        self.set_timer(wait_s, once)
+        ready.add_done_callback(done)
 
     def notify_changed(self, what: str = "write") -> None:
         """Tell every live screen the book changed (after a save, a snooze, an import)."""

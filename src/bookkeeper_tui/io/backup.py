@@ -90,7 +90,7 @@ def _create_private(path: Path) -> None:
     os.close(fd)
 
 
-def _read_connection(source: Path) -> sqlite3.Connection:
+def read_connection(source: Path) -> sqlite3.Connection:
     """A fresh read-only connection to the book file (never creates it)."""
     uri = f"file:{quote(str(source.resolve()))}?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
@@ -104,7 +104,7 @@ def copy_book(source: Path, dest: Path) -> int:
     One backup step (``pages=-1``) copies every page from one read transaction, so
     the copy is the book as of one commit even while others write. Returns its size.
     """
-    src = _read_connection(source)
+    src = read_connection(source)
     try:
         dst = sqlite3.connect(dest)
         try:

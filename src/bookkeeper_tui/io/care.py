@@ -21,8 +21,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import quote
 
+from bookkeeper_tui.io.backup import copy_book, read_connection
 from bookkeeper_tui.store.engine import find_backups, fix_hint
 from bookkeeper_tui.store.version import SCHEMA_VERSION
 
@@ -41,17 +41,12 @@ class CheckResult:
         return not self.problems
 
 
-def _ro(path: Path) -> sqlite3.Connection:
-    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
-    return sqlite3.connect(uri, uri=True, timeout=10)
-
-
 def inspect_file(path: Path) -> tuple[list[str], int | None]:
     """Problems found in the SQLite file at *path* (read-only) and its schema version."""
     problems: list[str] = []
     version: int | None = None
     try:
-        con = _ro(path)
+        con = read_connection(path)
     except sqlite3.Error as exc:
         return [f"cannot open it ({exc})"], None
     try:
@@ -139,16 +134,7 @@ def restore(backup: Path, book: Path, now: datetime | None = None) -> RestoreRes
     fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     try:
-        src = _ro(backup)
-        try:
-            dst = sqlite3.connect(tmp)
-            try:
-                src.backup(dst, pages=-1)
-                dst.execute("PRAGMA journal_mode = DELETE")
-            finally:
-                dst.close()
-        finally:
-            src.close()
+        copy_book(backup, tmp)
         with open(tmp, "rb+") as f:
             os.fsync(f.fileno())
     except BaseException:

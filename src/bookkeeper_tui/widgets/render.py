@@ -15,6 +15,8 @@ def safe(text: str | None) -> str:
     """User text made safe for a terminal: control characters and escapes never go out raw."""
     if not text:
         return ""
+    if text.isprintable():
+        return text
     return "".join(
         ch if ch.isprintable() or ch == " " else "\N{REPLACEMENT CHARACTER}" for ch in text
     )

@@ -13,11 +13,7 @@ from rich.segment import Segment
 from textual.strip import Strip
 from textual.widgets import Input
 
-
-def _clean(text: str) -> str:
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in text)
+from bookkeeper_tui.widgets.render import safe
 
 
 class SafeInput(Input):
@@ -28,7 +24,7 @@ class SafeInput(Input):
             return strip
         return Strip(
             [
-                seg if seg.control else Segment(_clean(seg.text), seg.style, seg.control)
+                seg if seg.control else Segment(safe(seg.text), seg.style, seg.control)
                 for seg in segments
             ],
             strip.cell_length,

@@ -32,6 +32,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from bookkeeper_tui.widgets.render import safe
+
 Cell = str | Text
 Rendered = Sequence[Cell] | Text
 
@@ -443,10 +445,9 @@ def _printable(cell: Cell) -> Text:
     a customer's note) become U+FFFD, one for one, so styled spans keep their places."""
     plain = cell.plain if isinstance(cell, Text) else cell
     if not plain.isprintable():
-        plain = "".join(ch if ch.isprintable() else "\N{REPLACEMENT CHARACTER}" for ch in plain)
         if isinstance(cell, Text):
             out = cell.copy()
-            out.plain = plain
+            out.plain = safe(plain)
             return out
-        return Text(plain)
+        return Text(safe(plain))
     return cell.copy() if isinstance(cell, Text) else Text(cell)
