@@ -103,8 +103,5 @@ def run_backup(args: argparse.Namespace) -> int:
     res = backup(getattr(args, "db", None), args.path)
     book, copy = shlex.quote(str(res.source)), shlex.quote(str(res.path))
     print(f"Backed up {res.source} to {res.path} ({human_size(res.size)}).")
-    print(
-        "To restore it, quit Bookkeeper everywhere, then: "
-        f"rm -f {book}-wal {book}-shm && cp {copy} {book}"
-    )
+    print(f"To restore it, quit Bookkeeper everywhere, then: bookkeeper restore {copy} --db {book}")
     return EXIT_OK
