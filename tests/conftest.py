@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,9 +29,67 @@ def db_path(tmp_path):
     return tmp_path / "book.db"
 
 
+# -- both backends ---------------------------------------------------------------------
+# A module (or test) marked ``both_backends`` runs each test that uses ``db``/``book``/
+# ``cli`` twice: on an SQLite file and on a fresh database of a real PostgreSQL server
+# (tests/pgserver.py starts one for the session). Outside CI, the PostgreSQL cases are
+# skipped with the reason when no server can be started; in CI (CI=true) that fails.
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "both_backends: run on SQLite and on PostgreSQL (tests/pgserver.py)"
+    )
+    config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself")
+
+
+def pytest_generate_tests(metafunc):
+    marked = metafunc.definition.get_closest_marker
+    if "backend" in metafunc.fixturenames and marked("both_backends") and not marked("sqlite_only"):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    from tests import pgserver
+
+    server = pgserver.from_env()
+    if server is not None:
+        yield server
+        return
+    try:
+        server = pgserver.start()
+    except pgserver.ServerUnavailable as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the PostgreSQL tests, but {exc}", pytrace=False)
+        pytest.skip(f"PostgreSQL tests skipped: {exc}")
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def book(db_path):
-    b = Book.open(str(db_path))
+def backend(request):
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def pg_db(request):
+    """A fresh, empty PostgreSQL database (its URL); dropped after the test."""
+    server = request.getfixturevalue("pg_server")
+    name = server.create_database()
+    yield server.url(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
+def db(backend, request):
+    """The book's location for this backend: an SQLite file path or a PostgreSQL URL."""
+    if backend == "postgresql":
+        return request.getfixturevalue("pg_db")
+    return str(request.getfixturevalue("db_path"))
+
+
+@pytest.fixture
+def book(db):
+    b = Book.open(db)
     yield b
     b.close()
 
@@ -46,11 +105,11 @@ class Result:
 
 
 @pytest.fixture
-def cli(db_path, capsys):
+def cli(db, capsys):
     """Run `bookkeeper ARGS --db <tmp book>` in-process and capture what it printed."""
 
     def run(*args: str) -> Result:
-        code = main([*args, "--db", str(db_path)])
+        code = main([*args, "--db", db])
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
 

@@ -10,6 +10,8 @@ import pytest
 
 from bookkeeper_tui import __version__
 
+pytestmark = pytest.mark.both_backends
+
 AS_OF = "2026-11-24"
 
 
@@ -47,13 +49,18 @@ def test_core_does_not_import_textual():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_no_command_opens_the_app_on_the_book(cli, monkeypatch, db_path):
+def test_no_command_opens_the_app_on_the_book(cli, monkeypatch, db):
     opened = []
     monkeypatch.setattr(
         "bookkeeper_tui.app.run_app", lambda book, config: opened.append(book.location)
     )
     assert cli().code == 0
-    assert opened == [str(db_path)]
+    if "://" in db:  # the printable location never shows the password
+        from sqlalchemy.engine import make_url
+
+        db = make_url(db).render_as_string(hide_password=True)
+        assert "***" in db
+    assert opened == [db]
 
 
 def test_demo_refuses_a_non_empty_book_without_force(demo):
@@ -249,6 +256,7 @@ def test_a_file_that_is_not_a_book_is_a_clear_error(tmp_path, capsys):
     assert junk.read_bytes() == before
 
 
+@pytest.mark.sqlite_only
 def test_any_command_keeps_a_daily_backup(cli, db_path):
     from datetime import date
 

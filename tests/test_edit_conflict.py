@@ -11,6 +11,8 @@ from textual.widgets import Button, Input, Select, Static
 from bookkeeper_tui.store.book import Book, BookError, ConflictError
 from tests.conftest import TODAY, settle
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def two(db_path):

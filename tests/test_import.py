@@ -38,6 +38,8 @@ from bookkeeper_tui.io.importer import (
 from bookkeeper_tui.store.book import BookError
 from tests.conftest import TODAY
 
+pytestmark = pytest.mark.both_backends
+
 ACCOUNTS = """external_id,name,tier,start,mrr
 A1,Acme Corp,,2025-01-15,
 A2,Globex,enterprise,2024-06-01,

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import stat
 from datetime import date, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, text
@@ -14,6 +15,8 @@ from bookkeeper_tui.core.models import Account, Contact, Interaction, MrrLevel, 
 from bookkeeper_tui.store.book import Book, BookError
 from bookkeeper_tui.store.engine import StoreError
 from bookkeeper_tui.store.schema import SCHEMA_VERSION
+
+pytestmark = pytest.mark.both_backends
 
 TODAY = date(2026, 11, 24)
 
@@ -57,6 +60,7 @@ def test_book_file_is_private_and_in_a_private_folder(tmp_path):
     assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_pragmas(book):
     with book.engine.connect() as c:
         assert c.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -65,20 +69,44 @@ def test_sqlite_pragmas(book):
         assert c.execute(text("PRAGMA synchronous")).scalar() == 2  # FULL
 
 
-def test_schema_version_is_stamped(book, db_path):
-    with sqlite3.connect(db_path) as c:
-        row = c.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+def test_schema_version_is_stamped(book):
+    with book.engine.connect() as c:
+        row = c.execute(text("SELECT value FROM meta WHERE key='schema_version'")).one()
     assert int(row[0]) == SCHEMA_VERSION
 
 
-def test_newer_schema_is_refused_untouched(book, db_path):
+def test_newer_schema_is_refused_untouched(book, db):
+    book.add_account("Acme", "smb", date(2026, 1, 1))
+    with book.write() as s:
+        s.execute(text("UPDATE meta SET value='999' WHERE key='schema_version'"))
+    before = _dump(book)
     book.close()
-    with sqlite3.connect(db_path) as c:
-        c.execute("UPDATE meta SET value='999' WHERE key='schema_version'")
-    before = db_path.read_bytes()
+    raw = Path(db).read_bytes() if "://" not in db else None
     with pytest.raises(StoreError, match="newer Bookkeeper"):
-        Book.open(str(db_path))
-    assert db_path.read_bytes() == before
+        Book.open(db)
+    if raw is not None:
+        assert Path(db).read_bytes() == raw
+    from bookkeeper_tui.store.engine import make_engine
+
+    engine, _ = make_engine(db)
+    try:
+        assert _dump_engine(engine) == before
+    finally:
+        engine.dispose()
+
+
+def _dump_engine(engine) -> dict:
+    from sqlmodel import SQLModel
+
+    with engine.connect() as c:
+        return {
+            t.name: sorted(map(repr, c.execute(t.select()).all()))
+            for t in SQLModel.metadata.sorted_tables
+        }
+
+
+def _dump(book) -> dict:
+    return _dump_engine(book.engine)
 
 
 def test_foreign_database_is_refused(tmp_path):

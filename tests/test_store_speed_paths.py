@@ -34,6 +34,8 @@ from bookkeeper_tui.store.state import collector_paused, load_states
 from tests import speed_reference as old
 from tests.conftest import TODAY
 
+pytestmark = pytest.mark.both_backends
+
 DAYS = [TODAY, TODAY - timedelta(days=20), TODAY + timedelta(days=15), date(2025, 6, 1)]
 
 

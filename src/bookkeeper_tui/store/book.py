@@ -181,15 +181,18 @@ class Book:
                 # A file that is not a sound book is refused before anything writes to it.
                 preflight(Path(location))
             ensure_schema(engine)
-        except OperationalError as exc:
-            engine.dispose()
-            hint = f"; if it is damaged, {fix_hint(Path(location))}" if is_file else ""
-            raise StoreError(
-                f"cannot open the book at {location} ({exc.orig}); "
-                f"check the file's and its folder's permissions{hint}"
-            ) from exc
         except DatabaseError as exc:
             engine.dispose()
+            if engine.dialect.name == "postgresql":
+                from bookkeeper_tui.store import pg
+
+                raise StoreError(pg.open_error(exc, engine.url)) from None
+            if isinstance(exc, OperationalError):
+                hint = f"; if it is damaged, {fix_hint(Path(location))}" if is_file else ""
+                raise StoreError(
+                    f"cannot open the book at {location} ({exc.orig}); "
+                    f"check the file's and its folder's permissions{hint}"
+                ) from exc
             hint = fix_hint(Path(location)) if is_file else "restore it from a backup"
             raise StoreError(
                 f"{location} is not a Bookkeeper book or is damaged ({exc.orig}); "
@@ -206,10 +209,15 @@ class Book:
         self.engine.dispose()
 
     def data_version(self) -> int | None:
-        """A number that changes when any other connection commits (SQLite only).
+        """A number that changes when any other connection commits (SQLite's
+        ``data_version``; on PostgreSQL, the change counter every write bumps).
 
         The open app polls it to show what a script or a second terminal wrote.
         """
+        if self.engine.dialect.name == "postgresql":
+            from bookkeeper_tui.store import pg
+
+            return pg.changes(self.engine)
         if self.engine.dialect.name != "sqlite":
             return None
         with self._watch_lock:  # one statement at a time on the shared connection
@@ -230,6 +238,10 @@ class Book:
         """One user action = one transaction: committed whole or rolled back whole."""
         with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
             yield session
+            if self.engine.dialect.name == "postgresql":
+                from bookkeeper_tui.store import pg
+
+                pg.bump_changes(session.connection())
 
     # -- accounts -------------------------------------------------------------------
     def is_empty(self) -> bool:

@@ -553,6 +553,10 @@ def build_demo(
                 s.execute(insert(table), rows[k : k + 20_000])
             if progress:
                 print(f"  {label}: {len(rows):,}", file=sys.stderr)
+        if s.get_bind().dialect.name == "postgresql":
+            from bookkeeper_tui.store.pg import reset_sequences
+
+            reset_sequences(s.connection())
         # Health history: a snapshot every two weeks for the last 12 weeks.
         for weeks in (12, 10, 8, 6, 4, 2):
             book._snapshot_health(s, as_of - timedelta(weeks=weeks), None)

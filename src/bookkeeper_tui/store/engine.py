@@ -217,9 +217,21 @@ def make_engine(db: str | None) -> tuple[Engine, str]:
             url = make_url(location)
         except ArgumentError as exc:
             raise StoreError(f"'{location}' is not a database URL ({exc})") from exc
-        if url.get_backend_name() != "sqlite":
-            engine = create_engine(url, pool_pre_ping=True)
+        if url.get_backend_name() == "postgresql":
+            from bookkeeper_tui.store import pg
+
+            url = pg.normalize(url)
+            try:
+                engine = pg.make_engine(url)
+            except pg.PgError as exc:
+                raise StoreError(str(exc)) from exc
             return engine, url.render_as_string(hide_password=True)
+        if url.get_backend_name() != "sqlite":
+            raise StoreError(
+                f"Bookkeeper keeps a book in an SQLite file or on PostgreSQL, not on "
+                f"'{url.get_backend_name()}'; use a file path or a "
+                "postgresql+psycopg://user@host/dbname URL"
+            )
         path = Path(url.database or "")
     else:
         path = Path(location).expanduser()
