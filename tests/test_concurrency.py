@@ -13,6 +13,9 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+from sqlalchemy import text
+
 from bookkeeper_tui.store.book import Book
 from bookkeeper_tui.store.demo import build_demo
 from bookkeeper_tui.widgets.vtable import VTable
@@ -24,6 +27,9 @@ LINES = 200
 WAIT_S = 120
 LOG = [sys.executable, "-m", "bookkeeper_tui", "log"]
 ACCOUNTS = ["Acme Corp", "Globex Ltd", "Initech", "Umbrella Health", "Stark Industries"]
+
+# Each test runs on an SQLite file and on a PostgreSQL database (conftest.py).
+pytestmark = pytest.mark.both_backends
 
 #: One writer: waits for the start signal, then logs LINES lines through the public CLI.
 WRITER = """
@@ -43,13 +49,13 @@ for i in range(n):
 """
 
 
-def _book(path: Path) -> Path:
-    b = Book.open(str(path))
+def _book(db: str) -> str:
+    b = Book.open(db)
     try:
         build_demo(b, accounts=len(ACCOUNTS), seed=7, as_of=TODAY)
     finally:
         b.close()
-    return path
+    return db
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
@@ -59,9 +65,9 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def test_processes_logging_at_once_lose_nothing(tmp_path):
+def test_processes_logging_at_once_lose_nothing(tmp_path, db):
     """PROCESSES x LINES quick logs written at the same time: each one there exactly once."""
-    db = _book(tmp_path / "book.db")
+    db = _book(db)
     run = uuid.uuid4().hex[:12]
     go = tmp_path / "go"
     procs = []
@@ -89,24 +95,32 @@ def test_processes_logging_at_once_lose_nothing(tmp_path):
         assert "locked" not in err.lower() and "error" not in err.lower(), err
         assert err.strip() == ""
         assert out.count("Saved call with") == LINES  # every line was confirmed
-    import sqlite3
-
-    with sqlite3.connect(db) as c:
-        rows = c.execute(
-            "SELECT summary, COUNT(*) FROM interaction WHERE summary LIKE ? GROUP BY summary",
-            (f"% {run}",),
-        ).fetchall()
-        assert c.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    b = Book.open(db)
+    try:
+        with b.read() as s:
+            rows = s.execute(
+                text(
+                    "SELECT summary, COUNT(*) FROM interaction WHERE summary LIKE :p "
+                    "GROUP BY summary"
+                ),
+                {"p": f"% {run}"},
+            ).all()
+            if b.engine.dialect.name == "sqlite":
+                assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    finally:
+        b.close()
     counts = dict(rows)
     expected = {f"w{w} line {i} {run}" for w in range(PROCESSES) for i in range(LINES)}
     assert set(counts) == expected  # none lost
     assert set(counts.values()) == {1}  # none doubled
 
 
-async def test_the_open_app_shows_a_line_another_process_logged(demo_book, make_app, tmp_path):
+async def test_the_open_app_shows_a_line_another_process_logged(db, make_app, tmp_path):
     """`bookkeeper log` in a separate process: the open account screen shows the line
-    within a few seconds, without a key press (the app watches the book's data version)."""
+    within a few seconds, without a key press (the app watches the book's data version;
+    on PostgreSQL, the change counter every write bumps)."""
     summary = f"from another process {uuid.uuid4().hex[:8]}"
+    demo_book = Book.open(_book(db))
     app = make_app(demo_book, poll_seconds=0.2, daily_backup=False)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -122,7 +136,7 @@ async def test_the_open_app_shows_a_line_another_process_logged(demo_book, make_
         assert not shown()
         line = f'Acme Corp call "{summary}"'
         done = subprocess.run(
-            [*LOG, "--db", demo_book.location, "--as-of", TODAY.isoformat(), line],
+            [*LOG, "--db", db, "--as-of", TODAY.isoformat(), line],
             capture_output=True,
             text=True,
             env=_env(tmp_path),
@@ -135,6 +149,7 @@ async def test_the_open_app_shows_a_line_another_process_logged(demo_book, make_
             await settle(pilot)
         assert shown()
         assert table.row_count == before + 1
+    demo_book.close()
 
 
 #: Opens (and so creates) the book once the start file appears.
@@ -150,10 +165,13 @@ print("opened")
 """
 
 
-def test_processes_creating_the_same_new_book_at_once_all_succeed(tmp_path):
+def test_processes_creating_the_same_new_book_at_once_all_succeed(tmp_path, backend, request):
     """The first run of two scripts at once: both create the book; neither may fail."""
-    db = tmp_path / "new" / "book.db"
-    db.parent.mkdir()
+    if backend == "postgresql":
+        db = request.getfixturevalue("pg_db")
+    else:
+        db = tmp_path / "new" / "book.db"
+        db.parent.mkdir()
     go = tmp_path / "go"
     procs = []
     for i in range(4):

@@ -121,11 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--period", default="12m", help="12m (default), 90d, 2w, 1y, ...")
     k.add_argument("--json", action="store_true")
     # Files in and out (bookkeeper_tui.io): parsers registered by their own modules.
-    from bookkeeper_tui.io import care_cli, export_cli, import_cli
+    from bookkeeper_tui.io import care_cli, export_cli, import_cli, migrate_cli
 
     import_cli.add_parsers(sub, common)
     export_cli.add_parsers(sub, common)
     care_cli.add_parsers(sub, common)
+    migrate_cli.add_parsers(sub, common)
     return p
 
 

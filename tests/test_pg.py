@@ -1,0 +1,281 @@
+"""PostgreSQL specifics (team mode): connecting, failing fast and clearly, never showing
+the password, seeing a teammate's writes, one writer at a time.
+
+The shared store/KPI/import/concurrency tests run on PostgreSQL too (``both_backends``);
+these are about what only a server has.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bookkeeper_tui.cli import main
+from bookkeeper_tui.core.models import Touchpoint
+from bookkeeper_tui.store.book import Book
+from bookkeeper_tui.store.engine import StoreError, make_engine
+from tests.conftest import TODAY
+
+
+@pytest.fixture
+def server(pg_server):
+    return pg_server
+
+
+@pytest.fixture
+def url(pg_db):
+    return pg_db
+
+
+def _run(argv, capsys):
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the block ends: nobody listens
+
+
+# -- failing fast and clearly ---------------------------------------------------------
+def test_unreachable_server_is_a_clear_message_within_seconds(server, capsys):
+    port = _closed_port()
+    t0 = time.monotonic()
+    code, out, err = _run(
+        ["today", "--db", f"postgresql+psycopg://bookkeeper:s3cret@127.0.0.1:{port}/book"],
+        capsys,
+    )
+    assert time.monotonic() - t0 < 10
+    assert code == 1 and out == ""
+    assert "cannot reach the PostgreSQL server at 127.0.0.1:" in err
+    assert "Traceback" not in err and "s3cret" not in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_server_that_never_answers_times_out_within_seconds(capsys):
+    """A listening socket that never speaks (a hung server, a firewall that accepts)."""
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(8)
+        port = lst.getsockname()[1]
+        t0 = time.monotonic()
+        code, _, err = _run(
+            ["today", "--db", f"postgresql+psycopg://bookkeeper:s3cret@127.0.0.1:{port}/b"],
+            capsys,
+        )
+        took = time.monotonic() - t0
+    assert code == 1 and took < 15, took
+    assert "cannot reach the PostgreSQL server" in err and "s3cret" not in err
+
+
+def test_wrong_password_is_named_and_never_printed(server, url, capsys):
+    bad = make_url(url).set(password="not-the-Password-42")
+    code, out, err = _run(["today", "--db", bad.render_as_string(hide_password=False)], capsys)
+    assert code == 1 and out == ""
+    assert "refused the password for user 'bookkeeper'" in err
+    assert "not-the-Password-42" not in err and server.password not in err
+
+
+def test_missing_database_says_how_to_create_it(server, capsys):
+    missing = server.url("no_such_book")
+    code, _, err = _run(["accounts", "--db", missing], capsys)
+    assert code == 1
+    assert "the database 'no_such_book' does not exist" in err
+    assert f"createdb -h 127.0.0.1 -p {server.port} -U bookkeeper no_such_book" in err
+    assert server.password not in err
+
+
+def test_no_password_anywhere_says_where_to_put_it(server, url, capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    monkeypatch.setenv("PGPASSFILE", str(tmp_path / "none"))
+    bare = url.replace(f":{server.password}@", "@")
+    code, _, err = _run(["today", "--db", bare], capsys)
+    assert code == 1
+    assert "asks a password for user 'bookkeeper' and none was given" in err
+    assert "PGPASSWORD" in err and "~/.pgpass" in err
+
+
+def test_password_from_pgpassword(server, url, capsys, monkeypatch):
+    monkeypatch.setenv("PGPASSWORD", server.password)
+    bare = url.replace(f":{server.password}@", "@")
+    code, out, err = _run(
+        ["add", "Acme", "--tier", "smb", "--start", "2026-01-01", "--db", bare], capsys
+    )
+    assert code == 0, err
+    assert server.password not in out + err
+
+
+def test_password_from_pgpass_file(server, url, capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("PGPASSWORD", raising=False)
+    pgpass = tmp_path / "pgpass"
+    u = make_url(url)
+    pgpass.write_text(f"{u.host}:{u.port}:{u.database}:{u.username}:{server.password}\n")
+    pgpass.chmod(0o600)
+    monkeypatch.setenv("PGPASSFILE", str(pgpass))
+    bare = url.replace(f":{server.password}@", "@")
+    code, _out, err = _run(["today", "--db", bare], capsys)
+    assert code == 0, err
+
+
+def test_the_password_is_masked_in_every_message(server, url, capsys, caplog):
+    """Output, errors and logs of a session on a URL with a password never show it."""
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    outs = []
+    for argv in (
+        ["demo", "--accounts", "5", "--as-of", TODAY.isoformat()],
+        ["today", "--as-of", TODAY.isoformat()],
+        ["kpi", "--json", "--as-of", TODAY.isoformat()],
+        ["log", 'Acme call "hello"', "--as-of", TODAY.isoformat()],
+        ["demo", "--as-of", TODAY.isoformat()],  # refused: names the book
+        ["import", "accounts", "/nonexistent.csv"],
+    ):
+        _code, out, err = _run([*argv, "--db", url], capsys)
+        outs.append(out + err)
+    book = Book.open(url)
+    outs.append(repr(book.location) + str(book.location))
+    book.close()
+    text_all = "\n".join(outs) + caplog.text
+    assert "***@" in text_all  # the location is shown, masked
+    assert server.password not in text_all
+
+
+def test_postgresql_scheme_means_psycopg(server, url):
+    plain = url.replace("postgresql+psycopg://", "postgresql://")
+    engine, where = make_engine(plain)
+    try:
+        assert engine.dialect.driver == "psycopg"
+        assert where.startswith("postgresql+psycopg://bookkeeper:***@")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("db", "says"),
+    [
+        ("mysql://u@h/db", "not on 'mysql'"),
+        ("postgresql+psycopg2://u@h/db", "psycopg2' is not installed"),
+    ],
+)
+def test_unsupported_databases_are_refused_clearly(db, says):
+    with pytest.raises(StoreError, match=says):
+        make_engine(db)
+
+
+# -- teammates' writes ---------------------------------------------------------------
+def test_change_counter_moves_on_each_commit_and_only_then(url):
+    a, b = Book.open(url), Book.open(url)
+    try:
+        v0 = a.data_version()
+        assert b.data_version() == v0
+        b.add_account("Acme", "smb", date(2026, 1, 1))
+        v1 = a.data_version()
+        assert v1 != v0  # another connection's commit shows
+        a.accounts(TODAY)  # reads move nothing
+        assert a.data_version() == v1
+        with b.write():
+            pass  # a transaction that changed no row moves nothing
+        assert a.data_version() == v1
+        with pytest.raises(RuntimeError), b.write() as s:
+            s.add(Touchpoint(account_id=1, kind="call", due=TODAY))
+            s.flush()
+            raise RuntimeError("rolled back")
+        assert a.data_version() == v1  # a rolled-back write moves nothing
+    finally:
+        a.close()
+        b.close()
+
+
+def test_kpi_panel_is_remembered_until_a_teammate_writes(url):
+    a, b = Book.open(url), Book.open(url)
+    try:
+        b.add_account("Acme", "smb", date(2026, 1, 1), mrr=100)
+        first = a.kpi(TODAY)
+        assert a.kpi_is_fresh(TODAY)
+        b.add_account("Globex", "smb", date(2026, 2, 1), mrr=300)
+        assert not a.kpi_is_fresh(TODAY)
+        assert a.kpi(TODAY) != first
+    finally:
+        a.close()
+        b.close()
+
+
+def test_nul_characters_are_stored_as_replacement_marks(url):
+    book = Book.open(url)
+    try:
+        acc = book.add_account("Acme", "smb", date(2026, 1, 1))
+        with book.write() as s:
+            s.add(Touchpoint(account_id=acc.id, kind="call", due=TODAY, note="a\x00b"))
+        with book.read() as s:
+            assert s.execute(text("SELECT note FROM touchpoint")).scalar() == "a\ufffdb"
+    finally:
+        book.close()
+
+
+def test_writers_take_turns(url):
+    """A write waits for another machine's open write transaction, then sees its rows."""
+    a, b = Book.open(url), Book.open(url)
+    a.add_account("Acme", "smb", date(2026, 1, 1))
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold():
+        with a.write() as s:
+            s.execute(text("UPDATE account SET industry = 'held'"))
+            holding.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        assert holding.wait(10)
+        timer = threading.Timer(0.5, release.set)
+        timer.start()
+        t0 = time.monotonic()
+        with b.write() as s:
+            seen = s.execute(text("SELECT industry FROM account")).scalar()
+        assert time.monotonic() - t0 >= 0.4  # it waited for the first writer
+        assert seen == "held"  # and then saw its commit
+    finally:
+        release.set()
+        t.join()
+        a.close()
+        b.close()
+
+
+def test_the_app_names_a_server_it_cannot_reach(tmp_path):
+    """`bookkeeper` (the TUI) on an unreachable server: one sentence, exit 1, no hang."""
+    env = dict(os.environ, BOOKKEEPER_CONFIG=str(tmp_path / "none.toml"), TERM="xterm")
+    env.pop("BOOKKEEPER_DB", None)
+    port = _closed_port()
+    t0 = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bookkeeper_tui",
+            "--db",
+            f"postgresql://me:pw-xyz@127.0.0.1:{port}/book",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert time.monotonic() - t0 < 20
+    assert done.returncode == 1
+    assert "cannot reach the PostgreSQL server at 127.0.0.1" in done.stderr
+    assert "Traceback" not in done.stderr and "pw-xyz" not in done.stderr
