@@ -1,0 +1,166 @@
+"""Upgrades on PostgreSQL: the same migrations bring a real old book, on a server, to the
+current schema with its data intact; a failed step is rolled back whole (PostgreSQL's DDL
+is transactional); teammates opening the old book at once all succeed.
+
+The old books are the same real fixtures as tests/test_upgrades.py (SQLite dumps of a
+book at each schema), put on the server table by table with the types they had.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import DateTime, MetaData, insert, inspect, select, text
+
+from bookkeeper_tui.store import schema
+from bookkeeper_tui.store.book import Book
+from bookkeeper_tui.store.engine import StoreError, make_engine
+from bookkeeper_tui.store.version import SCHEMA_VERSION
+from tests.test_upgrades import BOOKS
+
+
+def _on_server(fixture: Path, url: str, tmp_path: Path) -> None:
+    """The old book of *fixture*, created on the server with its own (old) tables."""
+    old = tmp_path / "old.db"
+    with sqlite3.connect(old) as c:
+        c.executescript(fixture.read_text())
+    src, _ = make_engine(str(old))
+    dst, _ = make_engine(url)
+    try:
+        md = MetaData()
+        md.reflect(src)
+        for table in md.tables.values():  # SQLite's names for types -> portable ones
+            for col in table.c:
+                col.type = col.type.as_generic()
+                if isinstance(col.type, DateTime):
+                    col.type = DateTime(timezone=True)  # what the models make on a server
+        with src.connect() as s, dst.begin() as d:
+            md.create_all(d)
+            for table in md.sorted_tables:
+                rows = [dict(r._mapping) for r in s.execute(select(table))]
+                if rows:
+                    d.execute(insert(table), rows)
+            for table in md.sorted_tables:
+                if "id" in table.c:
+                    d.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                            f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
+                        )
+                    )
+    finally:
+        src.dispose()
+        dst.dispose()
+
+
+def _version(url: str) -> int:
+    engine, _ = make_engine(url)
+    try:
+        with engine.connect() as c:
+            value = c.execute(text("SELECT value FROM meta WHERE key='schema_version'")).scalar()
+            return int(value)
+    finally:
+        engine.dispose()
+
+
+def _columns(url: str) -> dict[str, set[str]]:
+    engine, _ = make_engine(url)
+    try:
+        with engine.connect() as c:
+            insp = inspect(c)
+            return {t: {col["name"] for col in insp.get_columns(t)} for t in insp.get_table_names()}
+    finally:
+        engine.dispose()
+
+
+def _contents(url: str, columns: dict[str, set[str]]) -> dict[str, list]:
+    engine, _ = make_engine(url)
+    try:
+        md = MetaData()
+        md.reflect(engine)
+        out = {}
+        with engine.connect() as c:
+            for name, cols in columns.items():
+                t = md.tables[name]
+                pk = list(t.primary_key.columns)
+                out[name] = [
+                    tuple(r)
+                    for r in c.execute(select(*(t.c[x] for x in sorted(cols))).order_by(*pk))
+                ]
+        return out
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize(("version", "fixture"), BOOKS, ids=[f"v{v}" for v, _ in BOOKS])
+def test_an_old_book_on_the_server_upgrades_with_its_data(
+    version, fixture, pg_db, tmp_path, pg_server
+):
+    _on_server(fixture, pg_db, tmp_path)
+    assert _version(pg_db) == version
+    old_columns = _columns(pg_db)
+    before = _contents(pg_db, {t: c for t, c in old_columns.items() if t != "meta"})
+
+    b = Book.open(pg_db)
+    try:
+        assert _version(pg_db) == SCHEMA_VERSION
+        assert _contents(pg_db, {t: c for t, c in old_columns.items() if t != "meta"}) == before
+        # The same tables and columns as a fresh book on the server.
+        fresh = pg_server.create_database()
+        try:
+            Book.open(pg_server.url(fresh)).close()
+            assert _columns(pg_db) == _columns(pg_server.url(fresh))
+        finally:
+            pg_server.drop_database(fresh)
+        # It reads and writes as usual, new ids included.
+        assert b.show("Acme Corp", date(2026, 12, 1))["timeline"]
+        res = b.log('acme call "after the upgrade" nps 9 with Newperson', date(2026, 12, 1))
+        assert res.account == "Acme Corp"
+    finally:
+        b.close()
+
+
+def test_a_failed_step_on_the_server_leaves_the_old_version(pg_db, tmp_path, monkeypatch):
+    version, fixture = BOOKS[0]
+    assert version < SCHEMA_VERSION
+    _on_server(fixture, pg_db, tmp_path)
+    old_columns = _columns(pg_db)
+    before = _contents(pg_db, old_columns)
+
+    def broken(conn):
+        conn.execute(text("CREATE TABLE scratch (x INTEGER)"))
+        conn.execute(text("ALTER TABLE account ADD COLUMN half_done INTEGER"))
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setitem(schema.MIGRATIONS, version + 1, broken)
+    with pytest.raises(StoreError, match=rf"disk on fire.*left at schema {version}"):
+        Book.open(pg_db)
+    assert _version(pg_db) == version
+    assert _columns(pg_db) == old_columns  # no scratch table, no half-added column
+    assert _contents(pg_db, old_columns) == before
+
+
+def test_teammates_opening_an_old_book_at_once_all_succeed(pg_db, tmp_path):
+    _, fixture = BOOKS[0]
+    _on_server(fixture, pg_db, tmp_path)
+    start = threading.Barrier(3)
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            Book.open(pg_db).close()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert _version(pg_db) == SCHEMA_VERSION
