@@ -15,11 +15,12 @@ pytestmark = pytest.mark.both_backends
 
 
 @pytest.fixture
-def two(db_path):
-    """Two people on the same book file: two Book objects, two connections."""
-    a = Book.open(str(db_path))
+def two(db):
+    """Two people on the same book (a file, or a PostgreSQL database): two Book objects,
+    two connections."""
+    a = Book.open(db)
     a.add_account("Acme Corp", "mid-market", date(2025, 1, 1), mrr=2000, owner="maya")
-    b = Book.open(str(db_path))
+    b = Book.open(db)
     yield a, b
     a.close()
     b.close()
