@@ -279,3 +279,12 @@ def test_the_app_names_a_server_it_cannot_reach(tmp_path):
     assert done.returncode == 1
     assert "cannot reach the PostgreSQL server at 127.0.0.1" in done.stderr
     assert "Traceback" not in done.stderr and "pw-xyz" not in done.stderr
+
+
+@pytest.mark.parametrize("argv", [["backup"], ["check"], ["restore", "x.db", "--yes"]])
+def test_file_tools_on_a_server_book_say_what_to_use(url, server, argv, capsys):
+    code, out, err = _run([*argv, "--db", url], capsys)
+    assert code == 2 and out == ""
+    assert "pg_dump -Fc DBNAME > book.dump" in err
+    assert "bookkeeper migrate-to book-copy.db" in err
+    assert server.password not in err

@@ -60,9 +60,10 @@ def book_file(db: str | None) -> Path:
             raise BookError(f"'{location}' is not a database URL; check --db") from None
         if url.get_backend_name() != "sqlite":
             raise BookError(
-                f"the book is in a {url.get_backend_name()} database, which bookkeeper backup "
-                "cannot copy; back it up with the database's own tool, e.g. "
-                "pg_dump -Fc DBNAME > book.dump for PostgreSQL"
+                f"the book is in a {url.get_backend_name()} database, and backup, check and "
+                "restore work on a book file; back a server book up with the database's own "
+                "tool (for PostgreSQL: pg_dump -Fc DBNAME > book.dump), or take a verified "
+                "copy into a file with: bookkeeper migrate-to book-copy.db"
             )
         if not url.database or url.database == ":memory:":
             raise BookError("an in-memory book has no file to back up; give --db a book file")
