@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.engine import make_url
 
 from bookkeeper_tui.cli import main
 from bookkeeper_tui.io import migrate as mig
@@ -83,6 +84,8 @@ def test_sqlite_to_postgresql_and_back_is_exact(sqlite_demo, pg_db, tmp_path, ca
     assert code == 0, err
     assert "Copied and verified: 40 accounts" in out
     assert "was only read and is unchanged" in out
+    shown = pg_db.replace(f":{make_url(pg_db).password}@", "@")
+    assert f"Use the copy with: bookkeeper --db '{shown}' with the password in PGPASSWORD" in out
     assert _sha(sqlite_demo) == _sha_after_views  # the source file: not a byte changed
     assert _contents(str(sqlite_demo)) == before
 

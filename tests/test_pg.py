@@ -288,3 +288,39 @@ def test_file_tools_on_a_server_book_say_what_to_use(url, server, argv, capsys):
     assert "pg_dump -Fc DBNAME > book.dump" in err
     assert "bookkeeper migrate-to book-copy.db" in err
     assert server.password not in err
+
+
+def test_a_dropped_connection_is_reconnected_on_the_next_action(server, url):
+    """A server restart or a network cut between two actions: the next one just works."""
+    book = Book.open(url)
+    try:
+        book.add_account("Acme", "smb", date(2026, 1, 1))
+        with server.admin() as admin:
+            killed = admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                (make_url(url).database,),
+            ).fetchall()
+        assert killed  # the book's pooled connection was cut
+        book.add_account("Globex", "smb", date(2026, 1, 1))
+        assert book.account_names() == ["Acme", "Globex"]
+    finally:
+        book.close()
+
+
+def test_a_login_without_rights_on_the_tables_is_told_what_to_grant(server, capsys):
+    name = server.create_database()
+    with server.admin() as admin:
+        admin.execute("DROP ROLE IF EXISTS stranger")
+        admin.execute("CREATE ROLE stranger LOGIN PASSWORD 'stranger-pw'")
+    try:
+        u = make_url(server.url(name)).set(username="stranger", password="stranger-pw")
+        code, _, err = _run(["today", "--db", u.render_as_string(hide_password=False)], capsys)
+        assert code == 1
+        assert "user 'stranger' may not create or change Bookkeeper's tables" in err
+        assert "GRANT ALL ON SCHEMA public TO stranger" in err
+        assert "stranger-pw" not in err
+    finally:
+        server.drop_database(name)
+        with server.admin() as admin:
+            admin.execute("DROP ROLE IF EXISTS stranger")

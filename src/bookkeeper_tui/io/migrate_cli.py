@@ -71,5 +71,10 @@ def run(args: argparse.Namespace) -> int:
         f"({res.seconds:.1f} s)."
     )
     print(f"The book at {res.source} was only read and is unchanged.")
-    print(f"Use the copy with: bookkeeper --db '{res.target}'  (or set BOOKKEEPER_DB)")
+    target = res.target
+    note = ""
+    if ":***@" in target:  # never print the password, and never a URL that cannot work
+        target = target.replace(":***@", "@")
+        note = " with the password in PGPASSWORD or ~/.pgpass"
+    print(f"Use the copy with: bookkeeper --db '{target}'{note}  (or set BOOKKEEPER_DB)")
     return EXIT_OK
