@@ -324,3 +324,12 @@ def test_a_login_without_rights_on_the_tables_is_told_what_to_grant(server, caps
         server.drop_database(name)
         with server.admin() as admin:
             admin.execute("DROP ROLE IF EXISTS stranger")
+
+
+def test_without_server_binaries_the_reason_names_the_package(monkeypatch):
+    """What a developer without PostgreSQL reads next to the skipped cases."""
+    from tests import pgserver
+
+    monkeypatch.setattr(pgserver, "_bindir", lambda: None)
+    with pytest.raises(pgserver.ServerUnavailable, match=r"install Debian's 'postgresql'"):
+        pgserver.start()
