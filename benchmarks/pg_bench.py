@@ -86,8 +86,9 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
-    from bookkeeper_tui.store.book import Book
     from tests import pgserver
+
+    from bookkeeper_tui.store.book import Book
 
     path = Path(args.db)
     fresh = True
