@@ -149,6 +149,14 @@ class BookkeeperApp(App[None]):
         #: Touchpoint ids just completed, snoozed or skipped: Today drops them at once,
         #: before the reload that book_changed starts has finished.
         self.touchpoints_closed: Signal[set[int]] = Signal(self, "touchpoints_closed")
+        me = " ".join((config.me or "").split())
+        #: Who "me" is (config ``me``); None: team mode is off, every view is the whole book.
+        self.me: str | None = me or None
+        #: Today and the Book show only my accounts (team mode opens so) or the whole
+        #: team; one choice for the whole session, flipped by the `mine` key anywhere.
+        self.mine_only = self.me is not None
+        #: Published with the new ``mine_only`` when the user flips it.
+        self.owner_view: Signal[bool] = Signal(self, "owner_view")
         self.set_keymap(config.keys)
 
     # -- the book, opened in the background when the app started from a prefetch ---------
@@ -216,6 +224,28 @@ class BookkeeperApp(App[None]):
     def close_book(self) -> None:
         if self._book is not None:
             self._book.close()
+
+    # -- team mode: my accounts or the whole team -----------------------------------------
+    @property
+    def owner_cut(self) -> str | None:
+        """The owner Today and the Book show (``core.owners``), or None for everyone."""
+        return self.me if self.mine_only else None
+
+    def toggle_mine(self) -> None:
+        """My accounts <-> the whole team, on every screen; without ``me``, say how to set it."""
+        if self.me is None:
+            from bookkeeper_tui.config import config_path
+
+            self.notify(
+                "Team mode is off, so every account is shown. To see only yours, add "
+                f'me = "maya" (your name as in the accounts\' owner) to {config_path()} '
+                "and restart; see docs/config.md.",
+                title="Who are you?",
+                timeout=10,
+            )
+            return
+        self.mine_only = not self.mine_only
+        self.owner_view.publish(self.mine_only)
 
     # -- the clock, in one place -------------------------------------------------------
     @property
@@ -455,6 +485,12 @@ class BookkeeperApp(App[None]):
             "KPIs", "NRR, GRR, churn, NPS, health (k)", lambda: self.action_goto("kpi")
         )
         yield SystemCommand("Quick log", "Log a call in one line (l)", self.action_quick_log)
+        if self.me is not None:
+            yield SystemCommand(
+                "My accounts / whole team",
+                "Today and the Book: only your accounts, or the whole team (m)",
+                self.toggle_mine,
+            )
         yield SystemCommand("Add account", "Create an account with a form", self.action_add_account)
         yield SystemCommand(
             "Import CSV",

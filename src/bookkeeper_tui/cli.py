@@ -61,6 +61,19 @@ def _positive(value: str) -> int:
     return n
 
 
+def _owner_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    """``--mine`` / ``--owner NAME``: only one owner's accounts (team mode)."""
+    who = parser.add_mutually_exclusive_group()
+    who.add_argument(
+        "--mine", action="store_true", help=f"only {what} of the accounts you own (config: me)"
+    )
+    who.add_argument(
+        "--owner",
+        metavar="NAME",
+        help=f'only {what} of NAME\'s accounts (any case; "" = accounts with no owner)',
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     db_help = "the book to use (default: BOOKKEEPER_DB, else the user data dir)"
     # --db works before or after the command; SUPPRESS keeps a subcommand's
@@ -96,12 +109,14 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("today", parents=[common], help="overdue and due touchpoints")
     t.add_argument("--as-of", type=_iso, help="the day to plan for (default: today)")
     t.add_argument("--ahead", type=int, default=0, metavar="DAYS", help="also show the next DAYS")
+    _owner_flags(t, "the touchpoints")
     t.add_argument("--json", action="store_true")
 
     ac = sub.add_parser("accounts", parents=[common], help="the book, with health")
     ac.add_argument("--tier")
     ac.add_argument("--health", choices=["green", "yellow", "red"])
     ac.add_argument("--as-of", type=_iso)
+    _owner_flags(ac, "the rows")
     ac.add_argument("--json", action="store_true")
 
     s = sub.add_parser("show", parents=[common], help="one account in full")
@@ -119,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser("kpi", parents=[common], help="NRR, GRR, churn, NPS, health, QBRs")
     k.add_argument("--as-of", type=_iso)
     k.add_argument("--period", default="12m", help="12m (default), 90d, 2w, 1y, ...")
+    _owner_flags(k, "the KPIs")
+    k.add_argument("--tier", help="only the KPIs of one tier: enterprise, mid-market or smb")
     k.add_argument("--json", action="store_true")
     # Files in and out (bookkeeper_tui.io): parsers registered by their own modules.
     from bookkeeper_tui.io import care_cli, export_cli, import_cli, migrate_cli
@@ -216,6 +233,31 @@ def _synced(args, work):
         return work(book, day)
     finally:
         book.close()
+
+
+def _owner(args) -> str | None:
+    """The owner cut of ``--mine`` / ``--owner``: a name, "" (no owner) or None (everyone)."""
+    if getattr(args, "mine", False):
+        from bookkeeper_tui.config import config_path
+
+        me = _config().me
+        if me is None or not me.strip():
+            raise UsageError(
+                '--mine needs to know who you are: add a line like me = "maya" to your '
+                f"config file ({config_path()}), see docs/config.md"
+            )
+        return me
+    return getattr(args, "owner", None)
+
+
+def _whose(owner: str) -> str:
+    """ "maya's accounts" or "accounts with no owner", for titles and messages."""
+    name = " ".join(owner.split())
+    return f"{_esc(name)}'s accounts" if name else "accounts with no owner"
+
+
+def _title_cut(owner: str | None) -> str:
+    return "" if owner is None else f" · {_whose(owner)}"
 
 
 def _today(args) -> date:
@@ -338,6 +380,7 @@ def _cmd_add(args) -> int:
 
 
 def _cmd_today(args) -> int:
+    _owner(args)  # a --mine without `me` is bad usage: said before the book is opened
     book = _open(args)
     try:
         return _show_today(book, args)
@@ -349,8 +392,9 @@ def _show_today(book, args) -> int:
     as_of = _today(args)
     if args.ahead < 0:
         raise UsageError("--ahead must be zero or more days")
+    owner = _owner(args)
     book.sync(as_of)
-    rows = book.today(as_of, ahead_days=args.ahead)
+    rows = book.today(as_of, ahead_days=args.ahead, owner=owner)
     if args.json:
         _dump([r.as_json() for r in rows])
         return EXIT_OK
@@ -359,9 +403,12 @@ def _show_today(book, args) -> int:
 
     con = Console()
     if not rows:
+        if owner is not None:
+            con.print(f"Nothing due on {as_of} ({_whose(owner)}). {_owned_hint(book, owner)}")
+            return EXIT_OK
         con.print(f"Nothing due on {as_of}. Enjoy the quiet, or run `bookkeeper accounts`.")
         return EXIT_OK
-    table = Table(title=f"Today · {as_of}", title_justify="left")
+    table = Table(title=f"Today · {as_of}{_title_cut(owner)}", title_justify="left")
     for col in ("when", "account", "touchpoint", "tier", "health", "why"):
         table.add_column(col)
     for r in rows:
@@ -384,9 +431,35 @@ def _show_today(book, args) -> int:
     return EXIT_OK
 
 
+def _owned_hint(book, owner: str) -> str:
+    """What to do when an owner's cut is empty: who owns what, and how to set owners."""
+    from bookkeeper_tui.core.owners import owner_key
+
+    owners, unowned, _total = book.owners()
+    if not owner_key(owner) and not unowned:
+        return "Every account has an owner."
+    if not owner_key(owner) or any(owner_key(o) == owner_key(owner) for o in owners):
+        return "Run without --mine/--owner for the whole team."
+    known = ", ".join(owners) if owners else "nobody yet"
+    return (
+        f"No account is owned by '{_esc(owner)}' (owners: {_esc(known)}; {unowned} with no "
+        "owner); set owners in the app (e on an account) or import accounts with an owner column."
+    )
+
+
 def _cmd_accounts(args) -> int:
     as_of = _today(args)
-    states = _synced(args, lambda book, day: book.accounts(day, tier=args.tier, band=args.health))
+    owner = _owner(args)
+    hint = ""
+
+    def work(book, day):
+        nonlocal hint
+        states = book.accounts(day, tier=args.tier, band=args.health, owner=owner)
+        if not states and owner is not None:
+            hint = _owned_hint(book, owner)
+        return states
+
+    states = _synced(args, work)
     if args.json:
         _dump([_account_json(st) for st in states])
         return EXIT_OK
@@ -395,11 +468,14 @@ def _cmd_accounts(args) -> int:
 
     con = Console()
     if not states:
+        if owner is not None:
+            con.print(f"No accounts match ({_whose(owner)}). {hint}")
+            return EXIT_OK
         con.print(
             "No accounts match. Try without --tier/--health, or add one with `bookkeeper add`."
         )
         return EXIT_OK
-    table = Table(title=f"Book · {as_of}", title_justify="left")
+    table = Table(title=f"Book · {as_of}{_title_cut(owner)}", title_justify="left")
     for col in ("account", "tier", "MRR", "health", "last touch", "next", "renewal", "flags"):
         table.add_column(col, justify="right" if col == "MRR" else "left")
     for st in states:
@@ -538,16 +614,30 @@ def _cmd_log(args) -> int:
 
 
 def _cmd_kpi(args) -> int:
-    k = _synced(args, lambda book, as_of: book.kpi(as_of, args.period))
+    owner = _owner(args)
+    tier = None
+    if args.tier is not None:
+        from bookkeeper_tui.store.book import parse_tier
+
+        tier = parse_tier(args.tier)
+    k = _synced(args, lambda book, as_of: book.kpi(as_of, args.period, owner=owner, tier=tier))
+    if owner is not None or tier is not None:
+        k["cut"] = {"owner": owner, "tier": tier}
     if args.json:
         _dump(k)
         return EXIT_OK
     from rich.console import Console
 
     from bookkeeper_tui.core.benchmarks import rate
+    from bookkeeper_tui.core.owners import owner_label
 
     con = Console()
-    con.print(f"[bold]KPIs[/] {k['period']['start']} .. {k['period']['end']}")
+    cut = ""
+    if owner is not None:
+        cut += f" · owner {_esc(owner_label(owner))}"
+    if tier is not None:
+        cut += f" · tier {tier}"
+    con.print(f"[bold]KPIs[/] {k['period']['start']} .. {k['period']['end']}{cut}")
 
     def row(label: str, key: str, value: str) -> None:
         verdict, colour = rate(key, k.get(key) if key != "green" else k["health"]["green"])

@@ -148,6 +148,7 @@ DEFAULT_KEYS: dict[str, str] = {
     "help": "question_mark",
     "quit": "q",
     "back": "escape",
+    "mine": "m",
     "today.log": "enter",
     "today.snooze": "s",
     "today.skip": "x",
@@ -164,6 +165,8 @@ DEFAULT_KEYS: dict[str, str] = {
     "kpi.90d": "9",
     "kpi.12m": "y",
     "kpi.custom": "c",
+    "kpi.owner": "o",
+    "kpi.tier": "T",
     "account.log": "enter",
     "account.edit": "e",
 }
@@ -189,7 +192,8 @@ class Config:
         "downgrade",
         "price increase",
     )
-    #: Who "me" is when a book is shared (team mode); None means everyone.
+    #: Who "me" is when a book is shared (team mode): Today and the Book open on the
+    #: accounts whose owner is this name (any case); None shows every account.
     me: str | None = None
     #: A Textual theme name, e.g. "textual-light", "nord", "gruvbox" (None: the default).
     theme: str | None = None

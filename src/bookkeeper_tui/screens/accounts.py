@@ -9,6 +9,9 @@ the rows on screen.
 
 Churned accounts stay in their tier group, last and dimmed: they still count towards the
 group's size and are what a CSM looks at when asking "who did we lose?".
+
+In team mode (config ``me``) the book opens on my accounts and ``m`` flips to the whole
+team (in memory, like the filters); counts and groups are then those of my accounts.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
 from bookkeeper_tui.core.models import HealthSnapshot
+from bookkeeper_tui.core.owners import distinct_owners, owner_key
 from bookkeeper_tui.core.vocab import TIERS
+from bookkeeper_tui.screens import team
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.state import AccountState, effective_due
 from bookkeeper_tui.widgets.render import (
@@ -122,12 +127,22 @@ class BookData:
     #: (position in ``states``, state, band, tier) as plain values: the filter reads
     #: these 10,000 times a keystroke, and ORM attributes are slow to read.
     plain: list[tuple[int, AccountState, str | None, str]] = field(init=False)
+    #: owner cut (``core.owners.owner_key``) -> positions in ``states`` of its accounts.
+    owned: dict[str, frozenset[int]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.index = SearchIndex(
             [SearchKey.of(st.account.name, st.account.tags) for st in self.states]
         )
         self.plain = [(i, st, st.health.band, st.account.tier) for i, st in enumerate(self.states)]
+        owned: dict[str, set[int]] = {}
+        for i, st in enumerate(self.states):
+            owned.setdefault(owner_key(st.account.owner), set()).add(i)
+        self.owned = {k: frozenset(v) for k, v in owned.items()}
+
+    def of(self, owner: str | None) -> frozenset[int] | None:
+        """Positions of *owner*'s accounts; None for everyone."""
+        return None if owner is None else self.owned.get(owner_key(owner), frozenset())
 
 
 @dataclass(frozen=True)
@@ -358,6 +373,7 @@ class BookScreen(DataScreen):
             "S", "reverse", "Reverse", id="book.reverse", tooltip="Reverse the order", show=False
         ),
         Binding("n", "add", "Add", id="book.add", tooltip="Add an account"),
+        team.mine_binding(),
         Binding("escape", "escape", "Clear filter", show=False),
     ]
 
@@ -405,6 +421,17 @@ class BookScreen(DataScreen):
         # DataMixin.on_mount (subscribe + first load) runs on its own: Textual calls the
         # handler of every class in the MRO.
         self.sub_title = "Book"
+        self.bk.owner_view.subscribe(self, self._owner_view_changed)
+        team.show_team_keys(self)
+
+    def on_unmount(self) -> None:
+        self.bk.owner_view.unsubscribe(self)
+
+    def _owner_view_changed(self, _mine: bool) -> None:
+        self.render_table()
+
+    def action_toggle_mine(self) -> None:
+        self.bk.toggle_mine()
 
     def on_resize(self, event: events.Resize) -> None:
         """Below NARROW_BELOW columns the table packs tighter so renewal and flags still fit."""
@@ -493,6 +520,7 @@ class BookScreen(DataScreen):
         f = self.filters
         hits = data.index.matches(f.text)
         band = f.band
+        mine = data.of(self.bk.owner_cut)
         ordered = self._ordered()
         items: list[Group | AccountState] = []
         shown: list[AccountState] = []
@@ -501,6 +529,8 @@ class BookScreen(DataScreen):
             if f.tier is not None and tier != f.tier:
                 continue
             every = ordered.get(tier, [])
+            if mine is not None:  # team mode: my accounts are the book
+                every = [p for p in every if p[0] in mine]
             if hits is None and band is None:
                 members = [p[1] for p in every]
             else:
@@ -673,11 +703,22 @@ class BookScreen(DataScreen):
             parts.append(Text(f'"{safe(f.text.strip())}"', style="bold"))
         spec = SORT_BY_KEY[f.sort]
         parts.append(Text(f"sorted by {spec.title} {'↓' if f.descending else '↑'}", style="dim"))
-        total = len(data.states)
+        mine = data.of(self.bk.owner_cut)
+        total = len(data.states) if mine is None else len(mine)
         shown = len(self.shown)
         noun = "account" if total == 1 else "accounts"
-        parts.append(Text(f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}"))
+        me = self.bk.me
+        if me is None or f.active:
+            parts.append(
+                Text(f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}")
+            )
         status = Text(" · ", style="dim").join(parts)
+        if me is not None:  # team mode: which view, first; the count is the view's
+            key = team.key_display(self, "mine", "m")
+            head, hint = team.view_parts(
+                me, mine is not None, total, len(data.states), "account", key
+            )
+            status = Text.assemble(head, (" · ", "dim"), status, "   ", hint)
         self.query_one("#book-status", Static).update(status)
 
     def _update_empty(self, table: VTable) -> None:
@@ -691,6 +732,17 @@ class BookScreen(DataScreen):
             return
         table.display = False
         empty.display = True
+        me = self.bk.me
+        mine = self.data.of(self.bk.owner_cut)
+        if self.data.states and mine is not None and not mine:
+            key = team.key_display(self, "mine", "m")
+            unowned = len(self.data.owned.get("", ()))
+            edit = self._key("account.edit", "e")
+            owners = distinct_owners(st.account.owner for st in self.data.states)
+            empty.update(
+                team.none_owned(me or "", len(self.data.states), unowned, key, edit, owners)
+            )
+            return
         if not self.data.states:
             empty.update(
                 f"Your book is empty. Press [b]{self._key('book.add', 'n')}[/b] to add an "

@@ -12,6 +12,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from bookkeeper_tui.screens.team import TEAM_KEYS
+
 #: (title, module, class) of each screen whose keys are listed.
 SECTIONS = (
     ("Today", "today", "TodayScreen"),
@@ -91,6 +93,8 @@ class HelpScreen(ModalScreen[None]):
             if isinstance(b, tuple):
                 b = Binding(*b)
             key = keys.get(b.id, b.key) if b.id else b.key
+            if b.id in TEAM_KEYS and self.app.me is None:  # type: ignore[attr-defined]
+                continue  # team mode's keys: listed when it is on (config `me`)
             if not b.description or (key, b.description) in seen:
                 continue
             seen.add((key, b.description))

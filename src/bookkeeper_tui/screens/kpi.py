@@ -3,8 +3,11 @@
 One card per KPI of docs/domain.md, each with its value, a verdict coloured against the
 benchmarks (``core.benchmarks.rate``) and a one-line definition, so a number never stands
 alone. ``9`` shows the last 90 days, ``y`` the last 12 months (the default) and ``c`` asks
-for any period (``6m``, ``30d``, ``2y``). KPIs are computed in a worker thread because a
-big book takes a moment; a loading indicator covers the cards meanwhile.
+for any period (``6m``, ``30d``, ``2y``). ``o`` cuts the book by owner (whole team, me,
+each other owner, no owner) and ``T`` by tier: the cards are then those of a book holding
+only those accounts (``Book.kpi``). The panel opens on the whole team: these are the
+company's numbers. KPIs are computed in a worker thread because a big book takes a
+moment; a loading indicator covers the cards meanwhile.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from datetime import date
 from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
@@ -26,6 +29,9 @@ from textual.widgets import Header, Input, Sparkline, Static
 from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
 from bookkeeper_tui.core.benchmarks import rate
 from bookkeeper_tui.core.kpi import period_start
+from bookkeeper_tui.core.owners import owner_key, owner_label
+from bookkeeper_tui.core.vocab import TIERS
+from bookkeeper_tui.screens import team
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.book import BookError
 from bookkeeper_tui.widgets.render import money, pct
@@ -79,6 +85,28 @@ class KpiData:
     period: str
     kpi: dict | None = None
     error: str | None = None
+    #: The cut the numbers are for: an owner ("" = no owner) or None, a tier or None.
+    owner: str | None = None
+    tier: str | None = None
+    #: The book's owners (``Book.owners``), for the owner key's cycle.
+    owners: list[str] | None = None
+
+
+def owner_cycle(me: str | None, owners: list[str]) -> list[str | None]:
+    """What the owner key steps through: the whole team, me, each other owner, no owner."""
+    cycle: list[str | None] = [None]
+    if me:
+        cycle.append(me)
+    cycle += [o for o in owners if not me or owner_key(o) != owner_key(me)]
+    cycle.append("")
+    return cycle
+
+
+def cut_label(owner: str | None, tier: str | None) -> str:
+    """' · maya · smb' for titles; empty for the whole book."""
+    parts = [] if owner is None else [owner_label(owner)]
+    parts += [] if tier is None else [tier]
+    return "".join(f" · {p}" for p in parts)
 
 
 class PeriodScreen(ModalScreen[str | None]):
@@ -140,6 +168,15 @@ class KpiScreen(DataScreen):
             "y", "period('12m')", "12 months", id="kpi.12m", tooltip="KPIs of the last 12 months"
         ),
         Binding("c", "custom", "Custom period", id="kpi.custom", tooltip="Any period: 6m, 30d"),
+        Binding(
+            "o",
+            "cycle_owner",
+            "Owner",
+            id="kpi.owner",
+            tooltip="Whole team, me, each owner, no owner",
+            show=False,
+        ),
+        Binding("T", "cycle_tier", "Tier", id="kpi.tier", tooltip="All tiers or one", show=False),
     ]
 
     CARDS = (
@@ -161,6 +198,13 @@ class KpiScreen(DataScreen):
         #: The KPIs shown and the period they are for (``period`` may already be newer).
         self.kpi: dict | None = None
         self.shown_period: str | None = None
+        #: The cut asked for (owner: a name, "" = no owner, None = whole team; tier or
+        #: None) and the cut of the KPIs shown.
+        self.owner: str | None = None
+        self.tier: str | None = None
+        self.shown_cut: tuple[str | None, str | None] = (None, None)
+        #: The book's owners, as the last load found them.
+        self.owners: list[str] = []
         self._spinner: Timer | None = None
 
     def compose(self) -> ComposeResult:
@@ -186,6 +230,8 @@ class KpiScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.sub_title = f"KPIs · last {period_label(self.period)}"
+        team.show_team_keys(self)
+        self._load_owners()
         # DataMixin.on_mount (subscribe, first load) runs after this one: Textual calls
         # every on_mount along the MRO, so calling super() here would run it twice.
 
@@ -202,6 +248,26 @@ class KpiScreen(DataScreen):
             self.period = period
             self.reload()
 
+    def action_cycle_owner(self) -> None:
+        cycle = owner_cycle(self.bk.me, self.owners)
+        keys = [None if o is None else owner_key(o) for o in cycle]
+        here = None if self.owner is None else owner_key(self.owner)
+        i = keys.index(here) if here in keys else 0
+        self.owner = cycle[(i + 1) % len(cycle)]
+        self.reload()
+
+    @work(thread=True, exclusive=True, group="owners", exit_on_error=False)
+    def _load_owners(self) -> None:
+        """The owners for the owner key's cycle (one small query beside the panel's)."""
+        names = self.book.owners().names
+        self.app.call_from_thread(setattr, self, "owners", names)
+
+    def action_cycle_tier(self) -> None:
+        cycle: list[str | None] = [None, *TIERS]
+        i = cycle.index(self.tier) if self.tier in cycle else 0
+        self.tier = cycle[(i + 1) % len(cycle)]
+        self.reload()
+
     def action_custom(self) -> None:
         def chosen(period: str | None) -> None:
             if period:
@@ -211,9 +277,10 @@ class KpiScreen(DataScreen):
 
     # -- data ---------------------------------------------------------------------------
     def reload(self) -> None:
-        self.sub_title = f"KPIs · last {period_label(self.period)}"
+        cut = cut_label(self.owner, self.tier)
+        self.sub_title = f"KPIs · last {period_label(self.period)}{cut}"
         self.query_one("#kpi-status", Static).update(
-            Text(f"Computing KPIs for the last {period_label(self.period)}…", style="dim")
+            Text(f"Computing KPIs for the last {period_label(self.period)}{cut}…", style="dim")
         )
         # The spinner only for a slow computation: a quick one would just flicker.
         if self._spinner is None:
@@ -235,15 +302,22 @@ class KpiScreen(DataScreen):
         self.query_one("#kpi-body").loading = False
 
     def load(self) -> KpiData:
-        period = self.period
+        period, owner, tier = self.period, self.owner, self.tier
+        # The owners change with the book: refreshed with every cut panel (the uncut
+        # panel, the one opened most, skips the query).
+        cut = owner is not None or tier is not None
+        owners = self.book.owners().names if cut else None
         try:
-            return KpiData(period, kpi=self.book.kpi(self.today, period))
+            k = self.book.kpi(self.today, period, owner=owner, tier=tier)
         except BookError as exc:
-            return KpiData(period, error=exc.message)
+            return KpiData(period, error=exc.message, owner=owner, tier=tier, owners=owners)
+        return KpiData(period, kpi=k, owner=owner, tier=tier, owners=owners)
 
     def show(self, data: KpiData) -> None:
-        if data.period != self.period:
+        if (data.period, data.owner, data.tier) != (self.period, self.owner, self.tier):
             return  # an older request finished after a newer one started
+        if data.owners is not None:
+            self.owners = data.owners
         self._hide_spinner()
         if data.kpi is None:
             self.notify(
@@ -252,11 +326,13 @@ class KpiScreen(DataScreen):
             )
             if self.kpi is not None and self.shown_period is not None:
                 self.period = self.shown_period
+                self.owner, self.tier = self.shown_cut
                 self._show_status(self.kpi)
             return
         k = data.kpi
         self.kpi = k
         self.shown_period = data.period
+        self.shown_cut = (data.owner, data.tier)
         self._show_status(k)
         for key, _ in self.CARDS:
             card = self.query_one(f"#kpi-{key.replace('_', '-')}", Static)
@@ -265,15 +341,19 @@ class KpiScreen(DataScreen):
 
     def _show_status(self, k: dict) -> None:
         period = self.shown_period or self.period
-        self.sub_title = f"KPIs · last {period_label(period)}"
+        owner, tier = self.shown_cut
+        self.sub_title = f"KPIs · last {period_label(period)}{cut_label(owner, tier)}"
         p = k["period"]
-        self.query_one("#kpi-status", Static).update(
-            Text.assemble(
-                ("Last " + period_label(period), "bold"),
-                f"  {p['start']} → {p['end']}",
-                (f"  ·  {k['cohort_size']} paying accounts at the start", "dim"),
-            )
+        status = Text.assemble(
+            ("Last " + period_label(period), "bold"),
+            f"  {p['start']} → {p['end']}",
+            (f"  ·  {k['cohort_size']} paying accounts at the start", "dim"),
         )
+        if owner is not None or tier is not None:  # a cut: say whose numbers these are
+            cut = [] if owner is None else [f"owner {owner_label(owner)}"]
+            cut += [] if tier is None else [f"tier {tier}"]
+            status = Text.assemble(("Cut: " + " · ".join(cut), "bold"), "  ·  ", status)
+        self.query_one("#kpi-status", Static).update(status)
 
     # -- cards: value, verdict, definition -----------------------------------------------
     @staticmethod

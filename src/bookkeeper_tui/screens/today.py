@@ -1,7 +1,10 @@
 """Today: overdue, due today and due this week, most urgent first.
 
 ``enter`` logs the touchpoint (quick log pre-filled; saving completes it), ``s`` snoozes,
-``x`` skips with a reason, ``o`` opens the account.
+``x`` skips with a reason, ``o`` opens the account. In team mode (config ``me``) it lists
+my accounts' touchpoints and ``m`` flips to the whole team: every row is loaded (each
+knows its owner) and filtered here, so flipping is instant and the rows prefetched at
+launch are filtered by the same rule as every later load.
 """
 
 from __future__ import annotations
@@ -11,16 +14,20 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Static
 
+from bookkeeper_tui.core.owners import owner_matches
+from bookkeeper_tui.screens import team
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.fast import TODAY_AHEAD_DAYS
 from bookkeeper_tui.widgets.render import due_text, health_text, label, safe
 from bookkeeper_tui.widgets.vtable import Column, VTable
 
 if TYPE_CHECKING:
+    from bookkeeper_tui.store.book import Owners
     from bookkeeper_tui.store.rows import TodayRow
 
 #: The interaction a touchpoint is usually done with (what `enter` pre-fills).
@@ -90,16 +97,23 @@ class TodayScreen(DataScreen):
         Binding("s", "snooze", "Snooze", id="today.snooze"),
         Binding("x", "skip", "Skip", id="today.skip"),
         Binding("o", "open", "Open account", id="today.open"),
+        team.mine_binding(),
     ]
 
     def __init__(self) -> None:
         super().__init__()
+        #: The rows shown (team mode: only my accounts' unless the whole team is chosen).
         self.rows: list[TodayRow] = []
+        #: Every row loaded, whoever owns the account.
+        self.all_rows: list[TodayRow] = []
         self.as_of: date | None = None
+        #: Accounts per owner when I own none (for the empty state), loaded on demand.
+        self._owners: Owners | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading your day…", id="today-summary")
+        yield Static("", id="today-view")
         yield VTable(columns(), render_row, row_key, id="today-table")
         yield Static("", id="today-empty")
 
@@ -108,6 +122,9 @@ class TodayScreen(DataScreen):
         # handler of every class in the MRO.
         self.sub_title = "Today"
         self.bk.touchpoints_closed.subscribe(self, self.forget)
+        self.bk.owner_view.subscribe(self, self._owner_view_changed)
+        self.query_one("#today-view", Static).display = self.bk.me is not None
+        team.show_team_keys(self)
         rows = self.bk.take_first_today()  # read at launch, before the book was open
         if rows is not None:
             self._preloaded = True  # no worker round trip for the first screen
@@ -116,6 +133,7 @@ class TodayScreen(DataScreen):
 
     def on_unmount(self) -> None:
         self.bk.touchpoints_closed.unsubscribe(self)
+        self.bk.owner_view.unsubscribe(self)
 
     def load(self) -> TodayData:
         as_of = self.today
@@ -123,11 +141,89 @@ class TodayScreen(DataScreen):
 
     def show(self, data: TodayData) -> None:
         self.as_of = data.as_of
-        self._show_rows(data.rows)
+        self.all_rows = data.rows
+        self._owners = None
+        self._show_rows(self._mine(data.rows))
         self.call_after_refresh(self.bk.first_data_shown)
+
+    # -- team mode ----------------------------------------------------------------------
+    def _mine(self, rows: list[TodayRow]) -> list[TodayRow]:
+        """The rows of the chosen view: every row, or only my accounts'."""
+        who = self.bk.owner_cut
+        if who is None:
+            return rows
+        matches: dict[str | None, bool] = {}  # few owners: each compared once
+        out = []
+        for r in rows:
+            ok = matches.get(r.owner)
+            if ok is None:
+                ok = matches[r.owner] = owner_matches(r.owner, who)
+            if ok:
+                out.append(r)
+        return out
+
+    def _owner_view_changed(self, _mine: bool) -> None:
+        if self.as_of is not None:
+            self._show_rows(self._mine(self.all_rows))
+
+    def action_toggle_mine(self) -> None:
+        self.bk.toggle_mine()
+
+    def _show_view(self) -> None:
+        me = self.bk.me
+        if me is None:
+            return
+        key = team.key_display(self, "mine", "m")
+        line = team.view_line(
+            me, self.bk.mine_only, len(self.rows), len(self.all_rows), "touchpoint", key
+        )
+        self.query_one("#today-view", Static).update(line)
+
+    @work(thread=True, exclusive=True, group="owners", exit_on_error=False)
+    def _load_owners(self) -> None:
+        self.app.call_from_thread(self._owners_loaded, self.book.owners())
+
+    def _owners_loaded(self, owners: Owners) -> None:
+        self._owners = owners
+        if not self.rows:
+            self._show_empty()
+
+    def _show_empty(self) -> None:
+        empty = self.query_one("#today-empty", Static)
+        me = self.bk.me
+        if me is None or not self.bk.mine_only:
+            empty.update(
+                "Nothing due this week. Press [b]b[/b] for the book, [b]l[/b] to log a call, "
+                "or [b]k[/b] for your KPIs."
+            )
+            return
+        key = team.key_display(self, "mine", "m")
+        owners = self._owners
+        if owners is None:  # do I own any account at all? Ask the book, then say.
+            empty.update(
+                f"Nothing due this week for your accounts. Press [b]{key}[/b] for the team."
+            )
+            self._load_owners()
+            return
+        names, unowned, total = owners
+        if not any(owner_matches(name, me) for name in names):
+            edit = team.key_display(self, "account.edit", "e")
+            empty.update(team.none_owned(me, total, unowned, key, edit, names))
+            return
+        others = len(self.all_rows)
+        empty.update(
+            "Nothing due this week for your accounts. "
+            + (
+                f"The team has {others} touchpoint{'' if others == 1 else 's'} due: "
+                f"press [b]{key}[/b] to see them."
+                if others
+                else "Nothing is due for the team either."
+            )
+        )
 
     def _show_rows(self, rows: list[TodayRow]) -> None:
         self.rows = rows
+        self._show_view()
         table = self.query_one("#today-table", VTable)
         keep = table.row_key(table.cursor_row) if table.current is not None else None
         longest = max((len(r.account) for r in rows), default=0)
@@ -157,10 +253,7 @@ class TodayScreen(DataScreen):
         else:
             table.display = False
             empty.display = True
-            empty.update(
-                "Nothing due this week. Press [b]b[/b] for the book, [b]l[/b] to log a call, "
-                "or [b]k[/b] for your KPIs."
-            )
+            self._show_empty()
 
     # -- row actions --------------------------------------------------------------------
     def _current(self) -> TodayRow | None:
@@ -172,8 +265,9 @@ class TodayScreen(DataScreen):
     def forget(self, touchpoint_ids: set[int]) -> None:
         """Drop touchpoints that were just completed, snoozed or skipped at once (the reload
         that follows the save brings whatever else changed)."""
-        if any(r.touchpoint_id in touchpoint_ids for r in self.rows):
-            self._show_rows([r for r in self.rows if r.touchpoint_id not in touchpoint_ids])
+        if any(r.touchpoint_id in touchpoint_ids for r in self.all_rows):
+            self.all_rows = [r for r in self.all_rows if r.touchpoint_id not in touchpoint_ids]
+            self._show_rows(self._mine(self.all_rows))
 
     def action_log_row(self) -> None:
         row = self._current()

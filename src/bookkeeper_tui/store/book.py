@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
+from typing import NamedTuple
 
-from sqlalchemy import case, delete, func, insert, select, text, update
+from sqlalchemy import case, delete, func, insert, select, text, true, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
@@ -40,6 +41,7 @@ from bookkeeper_tui.core.models import (
     Touchpoint,
     name_key,
 )
+from bookkeeper_tui.core.owners import distinct_owners, owner_key
 from bookkeeper_tui.core.playbook import PlannedTouchpoint, playbook_touchpoints
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
 from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
@@ -67,6 +69,21 @@ PLAYBOOK_LOOKBACK_DAYS = 30
 COMPLETE_AHEAD_DAYS = 30
 #: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
 COMPLETE_SAME_KIND_AHEAD_DAYS = 60
+
+
+#: What a KPI panel is remembered by: (as_of, period, owner key or None, tier or None).
+KpiKey = tuple[date, str, str | None, str | None]
+
+
+class Owners(NamedTuple):
+    """Who owns the book's accounts (team mode)."""
+
+    #: Each owner once, as first spelled, sorted by name.
+    names: list[str]
+    #: Accounts with no owner.
+    unowned: int
+    #: Every account.
+    total: int
 
 
 class BookError(ValueError):
@@ -163,10 +180,11 @@ class Book:
         self._write_engine = engine.execution_options(immediate=True)
         self._watch = None  # a private SQLite connection for data_version()
         self._watch_lock = threading.Lock()
-        #: (as_of, period) -> (data_version it was computed at, the KPI panel)
-        self._kpi_cache: dict[tuple[date, str], tuple[int, dict]] = {}
+        #: (as_of, period, owner cut, tier cut) -> (data_version it was computed at, the
+        #: KPI panel); the owner cut as compared (``core.owners.owner_key``).
+        self._kpi_cache: dict[KpiKey, tuple[int, dict]] = {}
         self._kpi_lock = threading.Lock()
-        self._kpi_running: dict[tuple[tuple[date, str], int], Future] = {}
+        self._kpi_running: dict[tuple[KpiKey, int], Future] = {}
 
     @classmethod
     def open(cls, db: str | None = None, config: Config = DEFAULT) -> Book:
@@ -539,28 +557,60 @@ class Book:
         with self.read() as s:
             return load_states(s, as_of, self.config, account_ids)
 
-    def today(self, as_of: date, ahead_days: int = 0) -> list[TodayRow]:
-        """Open touchpoints due by *as_of* (+ *ahead_days*), most urgent first."""
+    def today(self, as_of: date, ahead_days: int = 0, owner: str | None = None) -> list[TodayRow]:
+        """Open touchpoints due by *as_of* (+ *ahead_days*), most urgent first; only
+        *owner*'s accounts when given (``core.owners``: any case, ``""`` = no owner)."""
         with self.read() as s:
             return fetch_today(
-                lambda sql, params: stream(s.execute(text(sql), params)), as_of, ahead_days
+                lambda sql, params: stream(s.execute(text(sql), params)),
+                as_of,
+                ahead_days,
+                owner,
             )
 
     def accounts(
-        self, as_of: date, tier: str | None = None, band: str | None = None
+        self,
+        as_of: date,
+        tier: str | None = None,
+        band: str | None = None,
+        owner: str | None = None,
     ) -> list[AccountState]:
         tier = parse_tier(tier) if tier else None
         if band is not None and band not in ("green", "yellow", "red"):
             raise BookError(f"unknown health band '{band}'; use green, yellow or red")
         with self.read() as s:
-            ids = None
-            if tier:
-                ids = list(s.execute(select(Account.id).where(Account.tier == tier)).scalars())
+            ids = self._cut_ids(s, owner, tier)
             states = load_states(s, as_of, self.config, ids)
         out = [st for st in states.values() if band is None or st.health.band == band]
         tier_rank = {t: i for i, t in enumerate(TIERS)}
         out.sort(key=lambda st: (tier_rank.get(st.account.tier, 9), st.account.name.casefold()))
         return out
+
+    # -- owners (team mode) -------------------------------------------------------------
+    def owners(self) -> Owners:
+        """Every owner once (as spelled on the oldest account, sorted by name), and how
+        many accounts have none."""
+        with self.read() as s:
+            owners = list(s.execute(select(Account.owner).order_by(Account.id)).scalars())
+        return Owners(
+            distinct_owners(owners), sum(1 for o in owners if not owner_key(o)), len(owners)
+        )
+
+    @staticmethod
+    def _cut_ids(s: Session | Connection, owner: str | None, tier: str | None) -> list[int] | None:
+        """The ids of the accounts in a cut (*owner* as ``core.owners`` compares names,
+        *tier* exact); None when there is no cut (every account)."""
+        if owner is None and tier is None:
+            return None
+        q = select(Account.id, Account.owner)
+        if tier is not None:
+            q = q.where(Account.tier == tier)
+        if owner is None:
+            return [aid for aid, _ in s.execute(q)]
+        # Names are compared folded and with spaces collapsed, which SQL cannot say the
+        # same way on every backend: the few thousand (id, owner) pairs are compared here.
+        who = owner_key(owner)
+        return [aid for aid, own in s.execute(q) if owner_key(own) == who]
 
     def show(self, query: str, as_of: date) -> dict:
         """One account: health with its breakdown, contacts, open touchpoints, timeline."""
@@ -716,18 +766,32 @@ class Book:
             "timeline": timeline,
         }
 
-    def kpi(self, as_of: date, period: str = "12m", fresh: bool = False) -> dict:
+    def kpi(
+        self,
+        as_of: date,
+        period: str = "12m",
+        fresh: bool = False,
+        owner: str | None = None,
+        tier: str | None = None,
+    ) -> dict:
         """The KPI panel's numbers for the period ending *as_of* (docs/domain.md).
+
+        *owner* and *tier* cut the book: the numbers are those of a book holding only
+        the accounts of that owner (``core.owners``: any case and spacing, ``""`` = no
+        owner) and/or that tier, with their revenue, answers, touchpoints and health.
 
         Remembered until the book changes: any commit, by this process or another,
         moves SQLite's ``data_version``, and a remembered panel is only reused for the
         version it was computed at (the app computes the 12-month panel while the user
         pauses, so opening it is instant). Other databases compute every time.
         """
+        tier = parse_tier(tier) if tier is not None else None
         version = self.data_version()
-        key = (as_of, period)
+        key = self._kpi_key(as_of, period, owner, tier)
+        # The whole book is computed as ``_compute_kpi(as_of, period)`` (tests wrap it).
+        cut = () if owner is None and tier is None else (owner, tier)
         if version is None or fresh:
-            return self._compute_kpi(as_of, period)
+            return self._compute_kpi(as_of, period, *cut)
         with self._kpi_lock:
             hit = self._kpi_cache.get(key)
             if hit is not None and hit[0] == version:
@@ -735,13 +799,13 @@ class Book:
             # One computation per panel and version: a second caller (the screen, while
             # the app computes the panel ahead) waits for the first instead of racing it.
             running = self._kpi_running.get((key, version))
-            owner = running is None
-            if owner:
+            computes = running is None
+            if computes:
                 running = self._kpi_running[(key, version)] = Future()
-        if not owner:
+        if not computes:
             return copy.deepcopy(running.result())
         try:
-            result = self._compute_kpi(as_of, period)
+            result = self._compute_kpi(as_of, period, *cut)
         except BaseException as exc:
             running.set_exception(exc)
             with self._kpi_lock:
@@ -755,14 +819,27 @@ class Book:
         running.set_result(copy.deepcopy(result))
         return result
 
-    def kpi_is_fresh(self, as_of: date, period: str = "12m") -> bool:
+    def kpi_is_fresh(
+        self,
+        as_of: date,
+        period: str = "12m",
+        owner: str | None = None,
+        tier: str | None = None,
+    ) -> bool:
         """Would :meth:`kpi` answer from memory?"""
+        tier = parse_tier(tier) if tier is not None else None
         version = self.data_version()
         with self._kpi_lock:
-            hit = self._kpi_cache.get((as_of, period))
+            hit = self._kpi_cache.get(self._kpi_key(as_of, period, owner, tier))
         return version is not None and hit is not None and hit[0] == version
 
-    def _compute_kpi(self, as_of: date, period: str) -> dict:
+    @staticmethod
+    def _kpi_key(as_of: date, period: str, owner: str | None, tier: str | None) -> KpiKey:
+        return (as_of, period, None if owner is None else owner_key(owner), tier)
+
+    def _compute_kpi(
+        self, as_of: date, period: str, owner: str | None = None, tier: str | None = None
+    ) -> dict:
         try:
             start = kpis.period_start(as_of, period)
         except ValueError as exc:
@@ -770,6 +847,13 @@ class Book:
         with self.read() as session:
             # Plain column queries: run them on the connection (no ORM entities to load).
             s = session.connection()
+            # The cut: None is the whole book; else every query below keeps these accounts.
+            ids = self._cut_ids(s, owner, tier)
+            keep = None if ids is None else set(ids)
+
+            def cut(query, column):
+                return query if ids is None else query.where(column.in_(ids))
+
             # Each account's levels as a tuple of (date, mrr) pairs: tuples of plain values
             # leave the garbage collector's books at once, where ten thousand lists would
             # make every KPI refresh pay for a full collection.
@@ -793,15 +877,17 @@ class Book:
                 history: dict[int, tuple[tuple[date, float], ...]] = {
                     aid: tuple((day(eff), mrr) for _, eff, mrr in levels)
                     for aid, levels in groupby(cursor.fetchall(), key=itemgetter(0))
+                    if keep is None or aid in keep
                 }
             finally:
                 cursor.close()
-            nps = self._period_nps(s, start, as_of)
-            enterprise_ids = (
+            nps = self._period_nps(s, start, as_of, ids)
+            enterprise_ids = cut(
                 select(Account.id)
                 .where(Account.tier == "enterprise")
                 .where(Account.status == "active")
-                .where(Account.start <= as_of)
+                .where(Account.start <= as_of),
+                Account.id,
             )
             enterprise = list(s.execute(enterprise_ids).scalars().all())
             # Only the enterprise accounts' QBRs count (kpis.qbr_completion), read through
@@ -821,51 +907,62 @@ class Book:
             }
             # kpis.on_time_rate's rule, counted by the database (100k+ touchpoints).
             due_n, on_time_n = s.execute(
-                select(
-                    func.count(Touchpoint.id),
-                    func.coalesce(
-                        func.sum(
-                            case(
-                                (
-                                    (Touchpoint.status == "done")
-                                    & Touchpoint.completed_on.is_not(None)
-                                    & (Touchpoint.completed_on <= Touchpoint.due),
-                                    1,
-                                ),
-                                else_=0,
-                            )
+                cut(
+                    select(
+                        func.count(Touchpoint.id),
+                        func.coalesce(
+                            func.sum(
+                                case(
+                                    (
+                                        (Touchpoint.status == "done")
+                                        & Touchpoint.completed_on.is_not(None)
+                                        & (Touchpoint.completed_on <= Touchpoint.due),
+                                        1,
+                                    ),
+                                    else_=0,
+                                )
+                            ),
+                            0,
                         ),
-                        0,
-                    ),
+                    )
+                    .where(Touchpoint.due >= start)
+                    .where(Touchpoint.due <= as_of)
+                    .where(Touchpoint.status != "skipped"),
+                    Touchpoint.account_id,
                 )
-                .where(Touchpoint.due >= start)
-                .where(Touchpoint.due <= as_of)
-                .where(Touchpoint.status != "skipped")
             ).one()
             new_sources = list(
                 s.execute(
-                    select(Account.source)
-                    .where(Account.start >= start)
-                    .where(Account.start <= as_of)
+                    cut(
+                        select(Account.source)
+                        .where(Account.start >= start)
+                        .where(Account.start <= as_of),
+                        Account.id,
+                    )
                 )
                 .scalars()
                 .all()
             )
-            bands = self._latest_bands(s, as_of)
+            bands = self._latest_bands(s, as_of, ids)
             trend = [
                 (day, green, total)
                 for day, green, total in s.execute(
-                    select(
-                        HealthSnapshot.day,
-                        func.sum(
-                            func.coalesce((HealthSnapshot.band == "green"), False).cast(int_type())
-                        ),
-                        func.count(HealthSnapshot.band),
+                    cut(
+                        select(
+                            HealthSnapshot.day,
+                            func.sum(
+                                func.coalesce((HealthSnapshot.band == "green"), False).cast(
+                                    int_type()
+                                )
+                            ),
+                            func.count(HealthSnapshot.band),
+                        )
+                        .where(HealthSnapshot.day >= start)
+                        .where(HealthSnapshot.day <= as_of)
+                        .group_by(HealthSnapshot.day)
+                        .order_by(HealthSnapshot.day),
+                        HealthSnapshot.account_id,
                     )
-                    .where(HealthSnapshot.day >= start)
-                    .where(HealthSnapshot.day <= as_of)
-                    .group_by(HealthSnapshot.day)
-                    .order_by(HealthSnapshot.day)
                 )
             ]
         rev, mrr_by_month = kpis.revenue_and_movements(history, start, as_of)
@@ -929,7 +1026,9 @@ class Book:
             "contacts": contacts,
         }
 
-    def _period_nps(self, s: Connection, start: date, as_of: date) -> npsm.PeriodNps:
+    def _period_nps(
+        self, s: Connection, start: date, as_of: date, ids: list[int] | None = None
+    ) -> npsm.PeriodNps:
         """Portfolio, account and user NPS of [start, as_of], as npsm.period_nps gives them.
 
         The database counts the answers per role (every answer, and each contact's latest
@@ -953,8 +1052,10 @@ class Book:
             .where(Score.kind == "nps")
             .where(Score.day >= start)
             .where(Score.day <= as_of)
-            .subquery()
         )
+        if ids is not None:  # a KPI cut: only these accounts' answers
+            answers = answers.where(Score.account_id.in_(ids))
+        answers = answers.subquery()
         a = answers.c
         latest = (a.rank == 1) | a.contact_id.is_(None)
         # The answer is int(value) (as read one by one): valid when -1 < value < 11.
@@ -1011,6 +1112,7 @@ class Book:
                         .where(Score.kind == "nps")
                         .where(Score.day >= start)
                         .where(Score.day <= as_of)
+                        .where(Score.account_id.in_(ids) if ids is not None else true())
                         .order_by(Score.day, Score.id)
                     )
                 )
@@ -1021,7 +1123,7 @@ class Book:
         )
 
     @staticmethod
-    def _latest_bands(s: Connection, as_of: date) -> list[str]:
+    def _latest_bands(s: Connection, as_of: date, ids: list[int] | None = None) -> list[str]:
         """Each active account's band from its latest health snapshot on or before *as_of*.
 
         The daily sync (and every write) snapshots health, so the KPI panel reads these
@@ -1039,14 +1141,17 @@ class Book:
             .correlate(Account)
             .scalar_subquery()
         )
-        rows = s.execute(
+        query = (
             select(HealthSnapshot.band, func.count())
             .select_from(Account)
             .join(HealthSnapshot, HealthSnapshot.id == latest_id)
             .where(Account.status == "active")
             .where(HealthSnapshot.band.is_not(None))
             .group_by(HealthSnapshot.band)
-        ).all()
+        )
+        if ids is not None:
+            query = query.where(Account.id.in_(ids))
+        rows = s.execute(query).all()
         return [band for band, n in rows for _ in range(n)]
 
     # -- quick log ----------------------------------------------------------------------

@@ -33,8 +33,15 @@ if TYPE_CHECKING:
 TODAY_AHEAD_DAYS = 7
 
 
-def read_today(location: str, as_of: date, ahead_days: int) -> list[TodayRow] | None:
-    """Today's rows when the file can answer alone (see the module doc), else None."""
+def read_today(
+    location: str, as_of: date, ahead_days: int, owner: str | None = None
+) -> list[TodayRow] | None:
+    """Today's rows when the file can answer alone (see the module doc), else None.
+
+    *owner* filters as :meth:`Book.today` does. The app prefetches every row (each
+    carries its owner) and Today filters them with the same rule as rows it loads
+    later, so "my accounts" are on the very first frame and never shrink after it.
+    """
     if is_url(location):
         return None
     path = Path(location).expanduser()
@@ -58,7 +65,7 @@ def read_today(location: str, as_of: date, ahead_days: int) -> list[TodayRow] | 
             return None
         if con.execute("SELECT 1 FROM account LIMIT 1").fetchone() is None:
             return None
-        return fetch_today(lambda sql, params: con.execute(sql, params), as_of, ahead_days)
+        return fetch_today(lambda sql, params: con.execute(sql, params), as_of, ahead_days, owner)
     finally:
         con.close()
 

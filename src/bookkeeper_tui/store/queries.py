@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from bookkeeper_tui.core.owners import owner_key
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.store.rows import TodayRow
 
@@ -33,7 +34,7 @@ _TIER_RANK = {t: i for i, t in enumerate(TIERS)}
 #: unique (account_id, day) index (a covering index look-up, then the row by its id).
 TODAY_SQL = """
 SELECT t.id, t.account_id, a.name, t.kind, t.due, t.status, t.snoozed_until,
-       a.tier, t.note, t.origin, h.score, h.band
+       a.tier, t.note, t.origin, h.score, h.band, a.owner
 FROM touchpoint t
 JOIN account a ON a.id = t.account_id
 LEFT JOIN health_snapshot h ON h.id = (
@@ -55,8 +56,11 @@ def as_date(value: date | str) -> date:
     return date.fromisoformat(value)
 
 
-def fetch_today(run: Run, as_of: date, ahead_days: int) -> list[TodayRow]:
+def fetch_today(run: Run, as_of: date, ahead_days: int, owner: str | None = None) -> list[TodayRow]:
     """Open touchpoints due by *as_of* (+ *ahead_days*), most urgent first.
+
+    *owner* keeps only the accounts of that owner (``core.owners.owner_matches``: any
+    case and spacing; ``""`` is the accounts with no owner); None keeps every account.
 
     A snoozed touchpoint counts from its snooze date (``store.state.effective_due``).
     Order: most days overdue first, then due date, health band (red first), tier,
@@ -70,10 +74,19 @@ def fetch_today(run: Run, as_of: date, ahead_days: int) -> list[TodayRow]:
     folded: dict[str, str] = {}
     ranks: dict[tuple[str | None, str], int] = {}
     keyed: list[tuple[int, str, int, TodayRow]] = []
+    who = None if owner is None else owner_key(owner)
+    # owner value -> does it match *who* (few distinct owners: each folded once).
+    mine: dict[str | None, bool] = {}
     params = {"as_of": as_of.isoformat(), "limit": limit.isoformat()}
-    for tid, aid, name, kind, due, status, snoozed, tier, note, origin, score, band in run(
+    for tid, aid, name, kind, due, status, snoozed, tier, note, origin, score, band, own in run(
         TODAY_SQL, params
     ):
+        if who is not None:
+            ok = mine.get(own)
+            if ok is None:
+                ok = mine[own] = owner_key(own) == who
+            if not ok:
+                continue
         if status == "snoozed" and snoozed is not None:
             due = snoozed
         if due in dates:
@@ -93,7 +106,7 @@ def fetch_today(run: Run, as_of: date, ahead_days: int) -> list[TodayRow]:
         if folded_name is None:
             folded_name = folded[name] = name.casefold()
         day, overdue, key = parsed
-        row = TodayRow(tid, aid, name, kind, day, overdue, tier, score, band, note, origin)
+        row = TodayRow(tid, aid, name, kind, day, overdue, tier, score, band, note, origin, own)
         keyed.append((key + rank, folded_name, tid, row))
     keyed.sort()  # ids are unique, so rows themselves are never compared
     return [k[3] for k in keyed]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 
@@ -19,6 +19,9 @@ class TodayRow:
     band: str | None
     note: str
     origin: str
+    #: The account's owner as stored (team mode filters on it; not part of a row's
+    #: identity, nor of the ``--json`` shape).
+    owner: str | None = field(default=None, compare=False)
 
     def as_json(self) -> dict:
         return {
