@@ -52,7 +52,12 @@ class DataMixin:
         from textual.widgets import Footer
 
         if not self.query(Footer):  # type: ignore[attr-defined]
-            self.mount(Footer())  # type: ignore[attr-defined]
+            footer = Footer()
+            self.mount(footer)  # type: ignore[attr-defined]
+            # A Footer draws its keys when the screen next announces its bindings: one
+            # mounted after the screen's first frame would stay blank until a focus
+            # change. Announce them once it is mounted.
+            self.call_after_refresh(self.refresh_bindings)  # type: ignore[attr-defined]
 
     def on_unmount(self) -> None:
         # A closed screen must not stay alive through its subscription until the next

@@ -31,7 +31,6 @@ from bookkeeper_tui.core.benchmarks import rate
 from bookkeeper_tui.core.kpi import period_start
 from bookkeeper_tui.core.owners import owner_key, owner_label
 from bookkeeper_tui.core.vocab import TIERS
-from bookkeeper_tui.screens import team
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.book import BookError
 from bookkeeper_tui.widgets.render import money, pct
@@ -174,9 +173,8 @@ class KpiScreen(DataScreen):
             "Owner",
             id="kpi.owner",
             tooltip="Whole team, me, each owner, no owner",
-            show=False,
         ),
-        Binding("T", "cycle_tier", "Tier", id="kpi.tier", tooltip="All tiers or one", show=False),
+        Binding("T", "cycle_tier", "Tier", id="kpi.tier", tooltip="All tiers or one"),
     ]
 
     CARDS = (
@@ -230,7 +228,6 @@ class KpiScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.sub_title = f"KPIs · last {period_label(self.period)}"
-        team.show_team_keys(self)
         self._load_owners()
         # DataMixin.on_mount (subscribe, first load) runs after this one: Textual calls
         # every on_mount along the MRO, so calling super() here would run it twice.

@@ -21,8 +21,9 @@ from bookkeeper_tui.widgets.render import safe
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-#: Keys shown (footer, help) only in team mode; they work either way.
-TEAM_KEYS = frozenset({"mine", "kpi.owner", "kpi.tier"})
+#: Keys shown (footer, help) only in team mode; they work either way. (The KPI panel's
+#: owner and tier cuts are shown to everyone: a solo book has tiers, and owners too.)
+TEAM_KEYS = frozenset({"mine"})
 
 
 def mine_binding() -> Binding:
