@@ -333,3 +333,126 @@ def test_without_server_binaries_the_reason_names_the_package(monkeypatch):
     monkeypatch.setattr(pgserver, "_bindir", lambda: None)
     with pytest.raises(pgserver.ServerUnavailable, match=r"install Debian's 'postgresql'"):
         pgserver.start()
+
+
+# -- start-up: Today read with psycopg alone while the app imports --------------------
+@pytest.fixture
+def pg_demo(url):
+    from bookkeeper_tui.store.demo import build_demo
+
+    book = Book.open(url)
+    build_demo(book, accounts=40, seed=7, as_of=TODAY)
+    book.sync(TODAY)
+    yield book
+    book.close()
+
+
+def test_the_start_up_read_gives_the_rows_of_the_full_path(pg_demo, url):
+    from datetime import timedelta
+
+    from bookkeeper_tui.store.fast import TODAY_AHEAD_DAYS, TodayPrefetch, read_today
+
+    first = pg_demo.today(TODAY, TODAY_AHEAD_DAYS)[0]
+    pg_demo.snooze(first.touchpoint_id, TODAY + timedelta(days=2))
+    expected = pg_demo.today(TODAY, TODAY_AHEAD_DAYS)
+    got = read_today(url, TODAY, TODAY_AHEAD_DAYS)
+    assert got is not None and len(got) == len(expected) > 5
+    assert got == expected  # every field, in the same order
+    mine = read_today(url, TODAY, TODAY_AHEAD_DAYS, owner="MAYA")
+    assert mine == pg_demo.today(TODAY, TODAY_AHEAD_DAYS, owner="maya") != expected
+    assert TodayPrefetch(url, TODAY, TODAY_AHEAD_DAYS).result(timeout=10) == expected
+
+
+@pytest.mark.parametrize(
+    "damage", ["a new day", "an import waiting to be planned", "an older schema", "no accounts"]
+)
+def test_the_start_up_read_is_refused_when_the_book_cannot_answer_alone(pg_demo, url, damage):
+    from datetime import timedelta
+
+    from bookkeeper_tui.store.fast import read_today
+
+    as_of = TODAY
+    with pg_demo.write() as s:
+        if damage == "a new day":
+            as_of = TODAY + timedelta(days=1)
+        elif damage == "an import waiting to be planned":
+            s.execute(text("INSERT INTO meta(key, value) VALUES ('stale_accounts', '[1]')"))
+        elif damage == "an older schema":
+            s.execute(text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+        else:
+            for table in (
+                "touchpoint",
+                "interaction",
+                "score",
+                "health_snapshot",
+                "contact",
+                "mrr_level",
+                "account",
+            ):
+                s.execute(text(f"DELETE FROM {table}"))
+    assert read_today(url, as_of, 7) is None
+
+
+def test_the_start_up_read_of_a_server_book_imports_no_sqlalchemy(pg_demo, url):
+    code = (
+        "import sys, json\n"
+        "from datetime import date\n"
+        "from bookkeeper_tui.store.fast import read_today\n"
+        "rows = read_today(sys.argv[1], date(2026, 11, 24), 7)\n"
+        "print(json.dumps([len(rows or []), sorted(m for m in sys.modules "
+        "if m.split('.')[0] in ('sqlalchemy', 'sqlmodel'))]))\n"
+    )
+    import json
+
+    out = subprocess.run(
+        [sys.executable, "-c", code, url], capture_output=True, text=True, check=True
+    )
+    n, imported = json.loads(out.stdout)
+    assert n > 5 and imported == []
+
+
+def test_bookkeeper_alone_on_a_server_takes_the_shortcut(pg_demo, url, monkeypatch):
+    import bookkeeper_tui.app as app_module
+    import bookkeeper_tui.store.fast as fast
+
+    calls: list[tuple[str, int]] = []
+    monkeypatch.setattr(
+        app_module,
+        "run_prefetched",
+        lambda location, config, rows: calls.append(("prefetched", len(rows))) or 0,
+    )
+    monkeypatch.setattr(app_module, "run_app", lambda book, config: calls.append(("full", 0)))
+    real = fast.read_today
+    monkeypatch.setattr(fast, "read_today", lambda loc, as_of, ahead: real(loc, TODAY, ahead))
+    assert main(["--db", url]) == 0
+    assert calls[-1][0] == "prefetched" and calls[-1][1] > 0
+
+
+def test_the_app_waits_for_a_silent_server_once(tmp_path):
+    """A server that accepts and never answers: one connection timeout, not two."""
+    env = dict(os.environ, BOOKKEEPER_CONFIG=str(tmp_path / "none.toml"), TERM="xterm")
+    env.pop("BOOKKEEPER_DB", None)
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(8)
+        port = lst.getsockname()[1]
+        t0 = time.monotonic()
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bookkeeper_tui",
+                "--db",
+                f"postgresql://me:pw-xyz@127.0.0.1:{port}/book",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            stdin=subprocess.DEVNULL,
+        )
+        took = time.monotonic() - t0
+    assert done.returncode == 1
+    assert "cannot reach the PostgreSQL server at 127.0.0.1" in done.stderr
+    assert "pw-xyz" not in done.stderr
+    assert took < 9.5, took  # the 5 s timeout once (twice would be over 10 s)

@@ -79,7 +79,7 @@ def test_the_shortcut_is_refused_when_the_file_cannot_answer_alone(demo_book, da
 
 def test_the_shortcut_is_refused_for_missing_damaged_and_remote_books(tmp_path):
     assert read_today(str(tmp_path / "missing.db"), TODAY, 7) is None
-    assert read_today("postgresql+psycopg://me@db/book", TODAY, 7) is None
+    assert read_today("mysql://me@db/book", TODAY, 7) is None  # (PostgreSQL: test_pg.py)
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database" * 100)
     prefetch = TodayPrefetch(str(junk), TODAY, 7)

@@ -290,11 +290,12 @@ def _cmd_open(args) -> int:
     worker once the first screen is up).
 
     Start-up is what a user feels twenty times a day, so Today's rows are read straight
-    from the SQLite file in a thread while the app is imported; the full book (SQLAlchemy)
-    opens in the background once they are on screen. When the file cannot answer alone
-    (a new day to plan, a fresh book, a URL, ...) the book is opened first, as before.
+    from the SQLite file (or with psycopg from a PostgreSQL book) in a thread while the app
+    is imported; the full book (SQLAlchemy) opens in the background once they are on
+    screen. When the book cannot answer alone (a new day to plan, a fresh book, ...) it is
+    opened first, as before.
     """
-    from bookkeeper_tui.store.location import resolve_db
+    from bookkeeper_tui.store.location import CONNECT_TIMEOUT_S, is_url, resolve_db
 
     location = resolve_db(args.db)
     config = _config()
@@ -304,9 +305,11 @@ def _cmd_open(args) -> int:
         prefetch = TodayPrefetch(location, date.today(), ahead_days=TODAY_AHEAD_DAYS)
         from bookkeeper_tui.app import run_prefetched
 
-        rows = prefetch.result(timeout=5.0)
+        rows = prefetch.result(timeout=CONNECT_TIMEOUT_S + 1.0)
         if rows is not None:
             return run_prefetched(location, config, rows)
+        if prefetch.error is not None and is_url(location):
+            _server_unreachable(location, prefetch.error)
     book = _open(args, daily_backup=False)
     try:
         from bookkeeper_tui.app import run_app
@@ -315,6 +318,21 @@ def _cmd_open(args) -> int:
     finally:
         book.close()
     return EXIT_OK
+
+
+def _server_unreachable(location: str, error: Exception) -> None:
+    """The start-up read could not connect to the server: say why now, rather than wait
+    the connection timeout a second time opening the book the full way."""
+    import psycopg
+
+    if not isinstance(error, psycopg.OperationalError):
+        return  # e.g. a new, empty database: the full open creates the book
+    from sqlalchemy.engine import make_url
+
+    from bookkeeper_tui.store import pg
+    from bookkeeper_tui.store.engine import StoreError
+
+    raise StoreError(pg.open_error(error, pg.normalize(make_url(location))))
 
 
 def _cmd_demo(args) -> int:

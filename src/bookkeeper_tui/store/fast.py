@@ -5,17 +5,20 @@ than Textual itself. The first screen only needs one query, so ``bookkeeper`` st
 :class:`TodayPrefetch` thread at launch: it opens the file read-only with the standard
 ``sqlite3`` module and runs the same Today query as :meth:`Book.today`
 (:func:`bookkeeper_tui.store.queries.fetch_today`), while the main thread imports the app.
-The full book is opened in the background once Today is on screen.
+The full book is opened in the background once Today is on screen. A PostgreSQL book
+(team mode) is read the same way with psycopg alone, in one read-only snapshot.
 
 The shortcut is taken only when its answer is exactly what the full path would show: the
 book is at this code's schema version, was already brought up to today (``synced_on``),
 has no accounts waiting to be re-planned after an import, and has accounts. Anything
-else (a new day, a fresh or empty book, an older or newer schema, a damaged file, a
-URL) returns ``None`` and the caller opens the book the full way, with its clear errors.
+else (a new day, a fresh or empty book, an older or newer schema, a damaged file, another
+kind of URL) returns ``None`` and the caller opens the book the full way, with its clear
+errors.
 """
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from datetime import date
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from bookkeeper_tui.store.location import is_url
+from bookkeeper_tui.store.location import CONNECT_TIMEOUT_S, is_url
 from bookkeeper_tui.store.version import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -43,7 +46,7 @@ def read_today(
     later, so "my accounts" are on the very first frame and never shrink after it.
     """
     if is_url(location):
-        return None
+        return _read_today_server(location, as_of, ahead_days, owner)
     path = Path(location).expanduser()
     if not path.is_file():
         return None
@@ -68,6 +71,62 @@ def read_today(
         return fetch_today(lambda sql, params: con.execute(sql, params), as_of, ahead_days, owner)
     finally:
         con.close()
+
+
+#: The drivers' names for a PostgreSQL book (store.pg.normalize maps them to psycopg).
+SERVER_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
+def server_conninfo(location: str) -> str | None:
+    """A libpq URI for a PostgreSQL book's URL (psycopg reads it as is); None otherwise."""
+    scheme, sep, rest = location.partition("://")
+    if not sep or scheme.lower() not in SERVER_SCHEMES:
+        return None
+    return "postgresql://" + rest
+
+
+def _pyformat(sql: str) -> str:
+    """``:name`` placeholders (store.queries) as psycopg's ``%(name)s``."""
+    return re.sub(r"(?<![:\w]):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+
+
+def _read_today_server(
+    location: str, as_of: date, ahead_days: int, owner: str | None
+) -> list[TodayRow] | None:
+    """:func:`read_today` on a PostgreSQL book, with psycopg alone (no SQLAlchemy): one
+    read-only snapshot for the checks and the rows, the same query and rules."""
+    conninfo = server_conninfo(location)
+    if conninfo is None:
+        return None
+    import psycopg
+
+    from bookkeeper_tui.store.queries import fetch_today
+
+    with psycopg.connect(
+        conninfo, connect_timeout=CONNECT_TIMEOUT_S, application_name="bookkeeper"
+    ) as con:
+        con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        con.read_only = True
+        with con.transaction():
+            meta = dict(
+                con.execute(
+                    "SELECT key, value FROM meta "
+                    "WHERE key IN ('schema_version', 'synced_on', 'stale_accounts')"
+                ).fetchall()
+            )
+            if meta.get("schema_version") != str(SCHEMA_VERSION) or "stale_accounts" in meta:
+                return None
+            synced = meta.get("synced_on")
+            if synced is None or synced < as_of.isoformat():
+                return None
+            if con.execute("SELECT 1 FROM account LIMIT 1").fetchone() is None:
+                return None
+            return fetch_today(
+                lambda sql, params: con.execute(_pyformat(sql), params).fetchall(),
+                as_of,
+                ahead_days,
+                owner,
+            )
 
 
 class TodayPrefetch:

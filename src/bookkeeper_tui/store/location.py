@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+#: Seconds to wait for a PostgreSQL server before saying it cannot be reached.
+CONNECT_TIMEOUT_S = 5
+
 
 def default_db_path() -> Path:
     from platformdirs import user_data_dir

@@ -27,7 +27,9 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy.engine import URL, Connection, Engine
 
-CONNECT_TIMEOUT_S = 5
+from bookkeeper_tui.store.location import CONNECT_TIMEOUT_S
+
+__all__ = ["CONNECT_TIMEOUT_S", "make_engine", "open_error"]
 LOCK_TIMEOUT = "10s"
 #: The advisory lock every write transaction holds (scoped to the database).
 WRITE_LOCK_KEY = 0x626F6F6B  # "book"
