@@ -255,11 +255,10 @@ def test_writers_take_turns(url):
         b.close()
 
 
-def test_the_app_names_a_server_it_cannot_reach(tmp_path):
-    """`bookkeeper` (the TUI) on an unreachable server: one sentence, exit 1, no hang."""
+def _app_on(tmp_path, port: int) -> tuple[subprocess.CompletedProcess, float]:
+    """`bookkeeper` (the TUI) on a server at *port*: what it printed and how long it took."""
     env = dict(os.environ, BOOKKEEPER_CONFIG=str(tmp_path / "none.toml"), TERM="xterm")
     env.pop("BOOKKEEPER_DB", None)
-    port = _closed_port()
     t0 = time.monotonic()
     done = subprocess.run(
         [
@@ -275,7 +274,13 @@ def test_the_app_names_a_server_it_cannot_reach(tmp_path):
         timeout=60,
         stdin=subprocess.DEVNULL,
     )
-    assert time.monotonic() - t0 < 20
+    return done, time.monotonic() - t0
+
+
+def test_the_app_names_a_server_it_cannot_reach(tmp_path):
+    """`bookkeeper` (the TUI) on an unreachable server: one sentence, exit 1, no hang."""
+    done, took = _app_on(tmp_path, _closed_port())
+    assert took < 20
     assert done.returncode == 1
     assert "cannot reach the PostgreSQL server at 127.0.0.1" in done.stderr
     assert "Traceback" not in done.stderr and "pw-xyz" not in done.stderr
@@ -430,28 +435,10 @@ def test_bookkeeper_alone_on_a_server_takes_the_shortcut(pg_demo, url, monkeypat
 
 def test_the_app_waits_for_a_silent_server_once(tmp_path):
     """A server that accepts and never answers: one connection timeout, not two."""
-    env = dict(os.environ, BOOKKEEPER_CONFIG=str(tmp_path / "none.toml"), TERM="xterm")
-    env.pop("BOOKKEEPER_DB", None)
     with socket.socket() as lst:
         lst.bind(("127.0.0.1", 0))
         lst.listen(8)
-        port = lst.getsockname()[1]
-        t0 = time.monotonic()
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bookkeeper_tui",
-                "--db",
-                f"postgresql://me:pw-xyz@127.0.0.1:{port}/book",
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=60,
-            stdin=subprocess.DEVNULL,
-        )
-        took = time.monotonic() - t0
+        done, took = _app_on(tmp_path, lst.getsockname()[1])
     assert done.returncode == 1
     assert "cannot reach the PostgreSQL server at 127.0.0.1" in done.stderr
     assert "pw-xyz" not in done.stderr

@@ -158,12 +158,7 @@ def migrate(
         target_db = str(path)
     src_engine, src_where = make_engine(source_loc)
     try:
-        try:
-            _check_source(src_engine, src_where)
-        except (StoreError, MigrateError):
-            raise
-        except Exception as exc:
-            raise StoreError(_open_problem(exc, src_engine, src_where)) from None
+        _checked(_check_source, src_engine, src_where)
         tgt_engine, tgt_where = make_engine(target_db)
     except BaseException:
         src_engine.dispose()
@@ -178,12 +173,7 @@ def migrate(
             and Path(source_loc).resolve() == Path(target_db).resolve()
         ):
             raise MigrateError("the target is the book itself; give another database")
-        try:
-            _check_target_empty(tgt_engine, tgt_where)
-        except (StoreError, MigrateError):
-            raise
-        except Exception as exc:
-            raise StoreError(_open_problem(exc, tgt_engine, tgt_where)) from None
+        _checked(_check_target_empty, tgt_engine, tgt_where)
         result = Migration(source=src_where, target=tgt_where)
         wrote = True  # from here on, a failure removes what the copy created
         dialect = tgt_engine.dialect.name
@@ -264,6 +254,16 @@ def _undo(engine: Engine, new_file: Path | None, wrote: bool) -> None:
             SQLModel.metadata.drop_all(conn)
     except Exception:  # pragma: no cover - the server went away: nothing more to do
         pass
+
+
+def _checked(check: Callable[[Engine, str], None], engine: Engine, where: str) -> None:
+    """Run a look at a database; a failure to connect is one sentence (StoreError)."""
+    try:
+        check(engine, where)
+    except (StoreError, MigrateError):
+        raise
+    except Exception as exc:
+        raise StoreError(_open_problem(exc, engine, where)) from None
 
 
 def _open_problem(exc: BaseException, engine: Engine, where: str) -> str:

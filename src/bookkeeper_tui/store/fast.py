@@ -30,6 +30,7 @@ from bookkeeper_tui.store.location import CONNECT_TIMEOUT_S, is_url
 from bookkeeper_tui.store.version import SCHEMA_VERSION
 
 if TYPE_CHECKING:
+    from bookkeeper_tui.store.queries import Run
     from bookkeeper_tui.store.rows import TodayRow
 
 #: Today lists what is due up to a week ahead.
@@ -50,27 +51,33 @@ def read_today(
     path = Path(location).expanduser()
     if not path.is_file():
         return None
-    from bookkeeper_tui.store.queries import fetch_today
-
     con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=1.0)
     try:
         con.execute("BEGIN")  # one snapshot for the checks and the rows
-        meta = dict(
-            con.execute(
-                "SELECT key, value FROM meta "
-                "WHERE key IN ('schema_version', 'synced_on', 'stale_accounts')"
-            ).fetchall()
-        )
-        if meta.get("schema_version") != str(SCHEMA_VERSION) or "stale_accounts" in meta:
-            return None
-        synced = meta.get("synced_on")
-        if synced is None or synced < as_of.isoformat():
-            return None
-        if con.execute("SELECT 1 FROM account LIMIT 1").fetchone() is None:
-            return None
-        return fetch_today(lambda sql, params: con.execute(sql, params), as_of, ahead_days, owner)
+        return _answer(lambda sql, params: con.execute(sql, params), as_of, ahead_days, owner)
     finally:
         con.close()
+
+
+def _answer(run: Run, as_of: date, ahead_days: int, owner: str | None) -> list[TodayRow] | None:
+    """The checks of the module doc, then Today's rows, through *run* (one snapshot)."""
+    from bookkeeper_tui.store.queries import fetch_today
+
+    meta = dict(
+        run(
+            "SELECT key, value FROM meta "
+            "WHERE key IN ('schema_version', 'synced_on', 'stale_accounts')",
+            {},
+        )
+    )
+    if meta.get("schema_version") != str(SCHEMA_VERSION) or "stale_accounts" in meta:
+        return None
+    synced = meta.get("synced_on")
+    if synced is None or synced < as_of.isoformat():
+        return None
+    if not list(run("SELECT 1 FROM account LIMIT 1", {})):
+        return None
+    return fetch_today(run, as_of, ahead_days, owner)
 
 
 #: The drivers' names for a PostgreSQL book (store.pg.normalize maps them to psycopg).
@@ -100,28 +107,13 @@ def _read_today_server(
         return None
     import psycopg
 
-    from bookkeeper_tui.store.queries import fetch_today
-
     with psycopg.connect(
         conninfo, connect_timeout=CONNECT_TIMEOUT_S, application_name="bookkeeper"
     ) as con:
         con.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         con.read_only = True
         with con.transaction():
-            meta = dict(
-                con.execute(
-                    "SELECT key, value FROM meta "
-                    "WHERE key IN ('schema_version', 'synced_on', 'stale_accounts')"
-                ).fetchall()
-            )
-            if meta.get("schema_version") != str(SCHEMA_VERSION) or "stale_accounts" in meta:
-                return None
-            synced = meta.get("synced_on")
-            if synced is None or synced < as_of.isoformat():
-                return None
-            if con.execute("SELECT 1 FROM account LIMIT 1").fetchone() is None:
-                return None
-            return fetch_today(
+            return _answer(
                 lambda sql, params: con.execute(_pyformat(sql), params).fetchall(),
                 as_of,
                 ahead_days,
