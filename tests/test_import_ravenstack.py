@@ -117,14 +117,14 @@ def _commands(usage_copy: Path) -> list[tuple[str, list[str]]]:
     ]
 
 
-def _run(db: Path, args: list[str]) -> tuple[int, dict]:
+def _run(db: str, args: list[str]) -> tuple[int, dict]:
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         code = main([*args, "--json", "--db", str(db)])
     return code, json.loads(out.getvalue())
 
 
-def _dump(db: Path) -> dict:
+def _dump(db: str) -> dict:
     book = Book.open(str(db))
     try:
         with book.read() as s:
@@ -136,12 +136,19 @@ def _dump(db: Path) -> dict:
         book.close()
 
 
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def imported(request, tmp_path_factory):
+    """The five files imported once per backend: an SQLite file, a PostgreSQL database."""
     tmp = tmp_path_factory.mktemp("ravenstack")
     usage = tmp / "ravenstack_feature_usage.csv"
     shutil.copyfile(RAVENSTACK / "ravenstack_feature_usage.csv", usage)
-    db = tmp / "book.db"
+    if request.param == "postgresql":
+        server = request.getfixturevalue("pg_server")
+        name = server.create_database()
+        request.addfinalizer(lambda: server.drop_database(name))
+        db = server.url(name)
+    else:
+        db = str(tmp / "book.db")
     reports = {}
     for label, args in _commands(usage):
         code, report = _run(db, args)
