@@ -147,7 +147,8 @@ def start() -> Server:
                 "(PostgreSQL refuses root)"
             ) from exc
         run_as = {"user": pw.pw_uid, "group": pw.pw_gid}
-    root = Path(tempfile.mkdtemp(prefix="bookkeeper-pg-"))
+    # BOOKKEEPER_PG_TMP: where .ci/run wants its servers (it stops what is left there).
+    root = Path(tempfile.mkdtemp(prefix="bookkeeper-pg-", dir=os.environ.get("BOOKKEEPER_PG_TMP")))
     password = secrets.token_urlsafe(12)
     try:
         if run_as:
