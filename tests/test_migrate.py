@@ -89,8 +89,19 @@ def test_sqlite_to_postgresql_and_back_is_exact(sqlite_demo, pg_db, tmp_path, ca
     assert _sha(sqlite_demo) == _sha_after_views  # the source file: not a byte changed
     assert _contents(str(sqlite_demo)) == before
 
-    # The PostgreSQL book answers exactly like the file did.
+    # The PostgreSQL book answers exactly like the file did, planned with statistics.
     assert _contents(pg_db) == before
+    engine, _ = make_engine(pg_db)
+    with engine.connect() as c:
+        analyzed = (
+            c.execute(
+                text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+            )
+            .scalars()
+            .all()
+        )
+    engine.dispose()
+    assert {"account", "touchpoint", "health_snapshot", "interaction"} <= set(analyzed)
     assert _views(pg_db) == views
 
     # ...and back, into a new file.

@@ -202,6 +202,10 @@ def migrate(
                 f"copying the book to {tgt_where} failed ({_first_line(exc)}); nothing was "
                 "kept there and the book was left as it was"
             ) from exc
+        if dialect == "postgresql":
+            from bookkeeper_tui.store.pg import analyze
+
+            analyze(tgt_engine)  # plan the first queries on the new tables well
         # Verify: the same rows, and the same KPIs computed by each database.
         with src_engine.connect() as src, tgt_engine.connect() as tgt:
             src_counts, src_digest = digest(src)

@@ -560,6 +560,10 @@ def build_demo(
         # Health history: a snapshot every two weeks for the last 12 weeks.
         for weeks in (12, 10, 8, 6, 4, 2):
             book._snapshot_health(s, as_of - timedelta(weeks=weeks), None)
+    if book.engine.dialect.name == "postgresql":
+        from bookkeeper_tui.store.pg import analyze
+
+        analyze(book.engine)  # statistics for the freshly loaded tables
     # Today: playbook up to date, today's health, closed loop for reds.
     book.sync(as_of, force=True)
     with book.read() as s:

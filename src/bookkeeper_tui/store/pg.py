@@ -226,6 +226,17 @@ def changes(engine: Engine) -> int:
     return int(value or 0)
 
 
+def analyze(engine: Engine) -> None:
+    """Refresh the planner's statistics after a bulk load (demo, migrate-to).
+
+    Without them, the first queries on freshly loaded tables are planned blind: Today's
+    list on the 10,000-account demo took 0.98 s instead of 0.13 s until autovacuum came by.
+    """
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+
+
 def reset_sequences(conn: Connection) -> None:
     """After rows were written with explicit ids (demo, migrate-to), the next new row of
     each table gets the id after the largest one."""
