@@ -468,3 +468,47 @@ def test_bulk_loads_leave_the_planner_statistics_fresh(url):
         assert {"account", "touchpoint", "health_snapshot"} <= set(analyzed)
     finally:
         book.close()
+
+
+def test_a_save_that_waits_too_long_says_the_book_is_busy(url, monkeypatch):
+    from bookkeeper_tui.store import pg
+
+    monkeypatch.setattr(pg, "LOCK_TIMEOUT", "300ms")  # 10 s in use
+    a, b = Book.open(url), Book.open(url)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold():
+        with a.write() as s:
+            s.execute(text("SELECT 1"))
+            holding.set()
+            release.wait(10)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        assert holding.wait(10)
+        with pytest.raises(StoreError, match=r"the book is busy: a teammate's save has held it"):
+            b.add_account("Acme", "smb", date(2026, 1, 1))
+    finally:
+        release.set()
+        t.join()
+    assert b.account_names() == []  # nothing half-saved
+    b.add_account("Acme", "smb", date(2026, 1, 1))  # and the next save goes through
+    a.close()
+    b.close()
+
+
+def test_a_save_cut_off_by_a_lost_connection_is_rolled_back_and_said(server, url):
+    book = Book.open(url)
+    try:
+        lost = pytest.raises(StoreError, match="lost the connection to the PostgreSQL server")
+        with lost, book.write() as s:
+            s.execute(text("INSERT INTO meta (key, value) VALUES ('half', 'saved')"))
+            pid = s.execute(text("SELECT pg_backend_pid()")).scalar()
+            with server.admin() as admin:
+                admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+            s.execute(text("SELECT 1"))
+        with book.read() as s:  # reconnected; the half-done save is not there
+            assert s.execute(text("SELECT value FROM meta WHERE key = 'half'")).first() is None
+    finally:
+        book.close()

@@ -53,6 +53,14 @@ async def test_two_people_work_on_one_postgresql_book_at_once(pg_db, make_app):
         async with maya.run_test(size=(120, 40)) as pm, luis.run_test(size=(120, 40)) as pl:
             await settle(pm)
             await settle(pl)
+            # Each opens on their own accounts; the team is one key away.
+            for app, pilot, me in ((maya, pm, "maya"), (luis, pl, "luis")):
+                assert app.screen.rows and {r.owner for r in app.screen.rows} == {me}
+                await pilot.press("m")
+                await settle(pilot)
+                assert {r.owner for r in app.screen.rows} > {me}
+                await pilot.press("m")
+                await settle(pilot)
 
             # Luis has the account open; Maya logs a call on it from her keyboard.
             luis.open_account(account)
