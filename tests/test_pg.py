@@ -7,6 +7,7 @@ these are about what only a server has.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -224,16 +225,15 @@ def test_nul_characters_are_stored_as_replacement_marks(url):
         book.close()
 
 
-def test_writers_take_turns(url):
-    """A write waits for another machine's open write transaction, then sees its rows."""
-    a, b = Book.open(url), Book.open(url)
-    a.add_account("Acme", "smb", date(2026, 1, 1))
-    holding = threading.Event()
-    release = threading.Event()
+@contextlib.contextmanager
+def _holding_the_book(book: Book, sql: str = "SELECT 1"):
+    """Another machine's save in progress: *book* holds an open write transaction (after
+    running *sql*) until the block ends."""
+    holding, release = threading.Event(), threading.Event()
 
     def hold():
-        with a.write() as s:
-            s.execute(text("UPDATE account SET industry = 'held'"))
+        with book.write() as s:
+            s.execute(text(sql))
             holding.set()
             release.wait(10)
 
@@ -241,16 +241,25 @@ def test_writers_take_turns(url):
     t.start()
     try:
         assert holding.wait(10)
-        timer = threading.Timer(0.5, release.set)
-        timer.start()
-        t0 = time.monotonic()
-        with b.write() as s:
-            seen = s.execute(text("SELECT industry FROM account")).scalar()
-        assert time.monotonic() - t0 >= 0.4  # it waited for the first writer
-        assert seen == "held"  # and then saw its commit
+        yield release
     finally:
         release.set()
         t.join()
+
+
+def test_writers_take_turns(url):
+    """A write waits for another machine's open write transaction, then sees its rows."""
+    a, b = Book.open(url), Book.open(url)
+    a.add_account("Acme", "smb", date(2026, 1, 1))
+    try:
+        with _holding_the_book(a, "UPDATE account SET industry = 'held'") as release:
+            threading.Timer(0.5, release.set).start()
+            t0 = time.monotonic()
+            with b.write() as s:
+                seen = s.execute(text("SELECT industry FROM account")).scalar()
+            assert time.monotonic() - t0 >= 0.4  # it waited for the first writer
+            assert seen == "held"  # and then saw its commit
+    finally:
         a.close()
         b.close()
 
@@ -475,27 +484,16 @@ def test_a_save_that_waits_too_long_says_the_book_is_busy(url, monkeypatch):
 
     monkeypatch.setattr(pg, "LOCK_TIMEOUT", "300ms")  # 10 s in use
     a, b = Book.open(url), Book.open(url)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold():
-        with a.write() as s:
-            s.execute(text("SELECT 1"))
-            holding.set()
-            release.wait(10)
-
-    t = threading.Thread(target=hold)
-    t.start()
     try:
-        assert holding.wait(10)
-        with pytest.raises(StoreError, match=r"the book is busy: a teammate's save has held it"):
-            b.add_account("Acme", "smb", date(2026, 1, 1))
+        with _holding_the_book(a):
+            busy = r"the book is busy: a teammate's save has held it"
+            with pytest.raises(StoreError, match=busy):
+                b.add_account("Acme", "smb", date(2026, 1, 1))
+        assert b.account_names() == []  # nothing half-saved
+        b.add_account("Acme", "smb", date(2026, 1, 1))  # and the next save goes through
     finally:
-        release.set()
-        t.join()
-    assert b.account_names() == []  # nothing half-saved
-    b.add_account("Acme", "smb", date(2026, 1, 1))  # and the next save goes through
-    a.close()
-    b.close()
+        a.close()
+        b.close()
 
 
 def test_a_save_cut_off_by_a_lost_connection_is_rolled_back_and_said(server, url):
