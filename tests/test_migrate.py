@@ -253,3 +253,16 @@ def test_no_book_to_copy(tmp_path, pg_db, capsys):
     empty.touch()
     code, _, err = _cli(capsys, "migrate-to", pg_db, "--db", str(empty))
     assert code == 2 and "there is no book at" in err
+
+
+def test_progress_names_each_table_and_the_checks(sqlite_demo, pg_db):
+    seen: list[str] = []
+    mig.migrate(
+        str(sqlite_demo),
+        pg_db,
+        as_of=TODAY,
+        progress=lambda table, n: seen.append(table),
+        stage=seen.append,
+    )
+    assert "account" in seen and "interaction" in seen
+    assert seen[-2:] == ["checking every row of the copy", "comparing the KPI panels"]

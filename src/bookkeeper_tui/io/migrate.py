@@ -136,6 +136,7 @@ def migrate(
     *,
     as_of: date | None = None,
     progress: Callable[[str, int], None] | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> Migration:
     """Copy the book at *source_db* into the empty database *target_db* and verify it."""
     import time
@@ -207,6 +208,8 @@ def migrate(
 
             analyze(tgt_engine)  # plan the first queries on the new tables well
         # Verify: the same rows, and the same KPIs computed by each database.
+        if stage:
+            stage("checking every row of the copy")
         with src_engine.connect() as src, tgt_engine.connect() as tgt:
             src_counts, src_digest = digest(src)
             tgt_counts, tgt_digest = digest(tgt)
@@ -220,6 +223,8 @@ def migrate(
                 f"the copy at {tgt_where} does not match the book ({', '.join(bad)} differ); "
                 "it was removed and the book was left as it was"
             )
+        if stage:
+            stage("comparing the KPI panels")
         config = load_config()
         day = as_of or date.today()
         src_book = Book(src_engine, src_where, config)

@@ -37,17 +37,21 @@ def run(args: argparse.Namespace) -> int:
         if not quiet:
             print(f"\r  {table:<16} {n:>10,}", end="", file=sys.stderr, flush=True)
 
+    def stage(what: str) -> None:
+        if not quiet:
+            print(f"\r  {what:<40}", end="", file=sys.stderr, flush=True)
+
     if not args.json:
         print("Copying the book…", file=sys.stderr)
     try:
-        res = migrate(getattr(args, "db", None), args.target, progress=progress)
+        res = migrate(getattr(args, "db", None), args.target, progress=progress, stage=stage)
     except MigrateError as exc:
         if not quiet:
             print(file=sys.stderr)
         print(f"bookkeeper: {exc}", file=sys.stderr)
         return EXIT_USAGE
     if not quiet:
-        print("\r" + " " * 30 + "\r", end="", file=sys.stderr)
+        print("\r" + " " * 44 + "\r", end="", file=sys.stderr)
     if args.json:
         json.dump(
             {
