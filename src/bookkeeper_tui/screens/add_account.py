@@ -17,18 +17,23 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
 from bookkeeper_tui.core.models import name_key
 from bookkeeper_tui.core.tiers import suggest_tier
-from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens.base import DataModal
+from bookkeeper_tui.screens.form import (
+    FROM_MRR,
+    FormNotes,
+    form_input,
+    form_row,
+    renewal_before_start,
+    tier_select,
+)
 from bookkeeper_tui.store.book import BookError, parse_iso
 from bookkeeper_tui.widgets.render import money, safe
-from bookkeeper_tui.widgets.safe_input import SafeInput
 
 #: The Select value meaning "suggest the tier from the MRR".
-FROM_MRR = "auto"
 #: Input ids in tab order (the Select sits between name and start).
 FIELDS = ("name", "tier", "start", "renewal", "mrr", "owner")
 MAX_NAME = 200
@@ -67,11 +72,7 @@ def parse_mrr(value: str) -> float | None:
     return mrr
 
 
-def _input(value: str = "", placeholder: str = "", id: str = "") -> Input:
-    return SafeInput(value, placeholder, id=id, compact=True, select_on_focus=False)
-
-
-class AddAccountScreen(DataModal):
+class AddAccountScreen(FormNotes, DataModal):
     """The add-account form (from the Book's `n` and the command palette)."""
 
     CSS_PATH = "add_account.tcss"
@@ -94,32 +95,26 @@ class AddAccountScreen(DataModal):
                 "[b]Add an account[/b]  [dim]ctrl+s saves · escape cancels[/]",
                 classes="dialog-title",
             )
-            yield from self._row("name", "Name", _input(placeholder="Acme Corp", id="name"))
-            tiers = [("from MRR", FROM_MRR), *((t, t) for t in TIERS)]
+            yield from self._row("name", "Name", form_input(placeholder="Acme Corp", id="name"))
+            yield from self._row("tier", "Tier", tier_select())
             yield from self._row(
-                "tier",
-                "Tier",
-                Select(tiers, value=FROM_MRR, allow_blank=False, id="tier", compact=True),
-            )
-            yield from self._row("start", "Start", _input(value=self.today.isoformat(), id="start"))
-            yield from self._row(
-                "renewal", "Renewal", _input(placeholder="YYYY-MM-DD (optional)", id="renewal")
+                "start", "Start", form_input(value=self.today.isoformat(), id="start")
             )
             yield from self._row(
-                "mrr", "MRR", _input(placeholder="monthly revenue, e.g. 1500 (optional)", id="mrr")
+                "renewal", "Renewal", form_input(placeholder="YYYY-MM-DD (optional)", id="renewal")
             )
-            yield from self._row("owner", "Owner", _input(placeholder="optional", id="owner"))
+            yield from self._row(
+                "mrr",
+                "MRR",
+                form_input(placeholder="monthly revenue, e.g. 1500 (optional)", id="mrr"),
+            )
+            yield from self._row("owner", "Owner", form_input(placeholder="optional", id="owner"))
             yield Static("", id="form-error", classes="error")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Save", variant="primary", id="save", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
-    @staticmethod
-    def _row(key: str, title: str, widget: Input | Select) -> ComposeResult:
-        with Horizontal(classes="form-row", id=f"row-{key}"):
-            yield Label(title, classes="form-label")
-            yield widget
-        yield Static("", id=f"{key}-note", classes="field-note")
+    _row = staticmethod(form_row)
 
     def on_mount(self) -> None:
         for key in FIELDS:
@@ -171,11 +166,9 @@ class AddAccountScreen(DataModal):
                 raise FieldError(exc.message) from None
             if key == "renewal":
                 start = self._peek("start")
-                if isinstance(start, date) and day < start:
-                    raise FieldError(
-                        f"the renewal date is before the start date ({start}); "
-                        "give a later date or leave it empty"
-                    )
+                problem = renewal_before_start(day, start if isinstance(start, date) else None)
+                if problem:
+                    raise FieldError(problem)
             return day
         if key == "mrr":
             return parse_mrr(raw)
@@ -203,16 +196,7 @@ class AddAccountScreen(DataModal):
         return True
 
     def _note(self, key: str, message: str | None) -> None:
-        note = self.query_one(f"#{key}-note", Static)
-        row = self.query_one(f"#row-{key}", Horizontal)
-        if message:
-            note.update(Text("✗ " + safe(message), style="bold red"))
-            note.display = True
-            row.add_class("-invalid")
-        else:
-            note.update("")
-            note.display = False
-            row.remove_class("-invalid")
+        super()._note(key, message)
         if key == "mrr":
             self._tier_hint()
 
@@ -336,11 +320,6 @@ class AddAccountScreen(DataModal):
         self.bk.notify_changed("account")
         self.app.notify(f"Added {safe(name)} ({tier}).", markup=False)
         self.dismiss(name)
-
-    def _form_error(self, message: str | None) -> None:
-        box = self.query_one("#form-error", Static)
-        box.update(Text("✗ " + safe(message), style="bold red") if message else "")
-        box.display = bool(message)
 
     def action_cancel(self) -> None:
         if not self.saving:

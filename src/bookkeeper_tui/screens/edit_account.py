@@ -17,16 +17,21 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Input, Label, Select, Static
+from textual.widgets import Button, Input, Select, Static
 
-from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens.base import DataModal
+from bookkeeper_tui.screens.form import (
+    FROM_MRR,
+    FormNotes,
+    form_input,
+    form_row,
+    renewal_before_start,
+    tier_select,
+)
 from bookkeeper_tui.store.book import BookError, ConflictError, parse_iso
 from bookkeeper_tui.widgets.render import safe
-from bookkeeper_tui.widgets.safe_input import SafeInput
 
 #: The Select value meaning "follow the ARR" (tier not set by hand).
-FROM_MRR = "auto"
 #: The text inputs, in tab order (the tier Select comes first).
 INPUTS = ("renewal", "owner", "industry", "tags")
 FIELDS = ("tier", *INPUTS)
@@ -37,10 +42,6 @@ TITLES = {
     "industry": "Industry",
     "tags": "Tags",
 }
-
-
-def _input(placeholder: str, id: str) -> Input:
-    return SafeInput("", placeholder, id=id, compact=True, select_on_focus=False)
 
 
 def shown(key: str, value: object) -> str:
@@ -54,7 +55,7 @@ def shown(key: str, value: object) -> str:
     return safe(str(value)) if value else "–"
 
 
-class EditAccountScreen(DataModal):
+class EditAccountScreen(FormNotes, DataModal):
     """The edit form, opened with `e` on the account screen."""
 
     CSS_PATH = "edit_account.tcss"
@@ -87,14 +88,15 @@ class EditAccountScreen(DataModal):
                 classes="dialog-title",
                 id="edit-title",
             )
-            tiers = [("from MRR", FROM_MRR), *((t, t) for t in TIERS)]
+            yield from self._row("tier", tier_select())
             yield from self._row(
-                "tier", Select(tiers, value=FROM_MRR, allow_blank=False, id="tier", compact=True)
+                "renewal", form_input(placeholder="YYYY-MM-DD (optional)", id="renewal")
             )
-            yield from self._row("renewal", _input("YYYY-MM-DD (optional)", "renewal"))
-            yield from self._row("owner", _input("optional", "owner"))
-            yield from self._row("industry", _input("optional", "industry"))
-            yield from self._row("tags", _input("words, e.g. beta priority", "tags"))
+            yield from self._row("owner", form_input(placeholder="optional", id="owner"))
+            yield from self._row("industry", form_input(placeholder="optional", id="industry"))
+            yield from self._row(
+                "tags", form_input(placeholder="words, e.g. beta priority", id="tags")
+            )
             yield Static("", id="form-error", classes="error")
             with Vertical(id="conflict"):
                 yield Static("", id="conflict-title")
@@ -108,10 +110,7 @@ class EditAccountScreen(DataModal):
 
     @staticmethod
     def _row(key: str, widget: Input | Select) -> ComposeResult:
-        with Horizontal(classes="form-row", id=f"row-{key}"):
-            yield Label(TITLES[key], classes="form-label")
-            yield widget
-        yield Static("", id=f"{key}-note", classes="field-note")
+        return form_row(key, TITLES[key], widget)
 
     def on_mount(self) -> None:
         for key in FIELDS:
@@ -191,12 +190,9 @@ class EditAccountScreen(DataModal):
                 ok = False
             else:
                 start = self.base["start"] if self.base else None
-                if start is not None and day < start:
-                    self._note(
-                        "renewal",
-                        f"the renewal date is before the start date ({start}); "
-                        "give a later date or leave it empty",
-                    )
+                problem = renewal_before_start(day, start)
+                if problem:
+                    self._note("renewal", problem)
                     ok = False
                 else:
                     self._note("renewal", None)
@@ -215,23 +211,6 @@ class EditAccountScreen(DataModal):
         words = self._typed("tags").split()
         out["tags"] = tuple(dict.fromkeys(w.lstrip("#").casefold() for w in words if w.strip("#")))
         return out if ok else None
-
-    def _note(self, key: str, message: str | None) -> None:
-        note = self.query_one(f"#{key}-note", Static)
-        row = self.query_one(f"#row-{key}", Horizontal)
-        if message:
-            note.update(Text("✗ " + safe(message), style="bold red"))
-            note.display = True
-            row.add_class("-invalid")
-        else:
-            note.update("")
-            note.display = False
-            row.remove_class("-invalid")
-
-    def _form_error(self, message: str | None) -> None:
-        box = self.query_one("#form-error", Static)
-        box.update(Text("✗ " + safe(message), style="bold red") if message else "")
-        box.display = bool(message)
 
     # -- events -------------------------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
