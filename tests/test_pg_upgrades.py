@@ -9,7 +9,6 @@ book at each schema), put on the server table by table with the types they had.
 from __future__ import annotations
 
 import sqlite3
-import threading
 from datetime import date
 from pathlib import Path
 
@@ -19,8 +18,9 @@ from sqlalchemy import DateTime, MetaData, insert, inspect, select, text
 from bookkeeper_tui.store import schema
 from bookkeeper_tui.store.book import Book
 from bookkeeper_tui.store.engine import StoreError, make_engine
+from bookkeeper_tui.store.pg import reset_sequences
 from bookkeeper_tui.store.version import SCHEMA_VERSION
-from tests.test_upgrades import BOOKS
+from tests.test_upgrades import BOOKS, open_at_once
 
 
 def _on_server(fixture: Path, url: str, tmp_path: Path) -> None:
@@ -44,14 +44,7 @@ def _on_server(fixture: Path, url: str, tmp_path: Path) -> None:
                 rows = [dict(r._mapping) for r in s.execute(select(table))]
                 if rows:
                     d.execute(insert(table), rows)
-            for table in md.sorted_tables:
-                if "id" in table.c:
-                    d.execute(
-                        text(
-                            f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                            f'COALESCE((SELECT MAX(id) FROM "{table.name}"), 0) + 1, false)'
-                        )
-                    )
+            reset_sequences(d, md.sorted_tables)
     finally:
         src.dispose()
         dst.dispose()
@@ -147,20 +140,5 @@ def test_a_failed_step_on_the_server_leaves_the_old_version(pg_db, tmp_path, mon
 def test_teammates_opening_an_old_book_at_once_all_succeed(pg_db, tmp_path):
     _, fixture = BOOKS[0]
     _on_server(fixture, pg_db, tmp_path)
-    start = threading.Barrier(3)
-    errors: list[BaseException] = []
-
-    def open_it() -> None:
-        start.wait()
-        try:
-            Book.open(pg_db).close()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_it) for _ in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    assert open_at_once(pg_db) == []
     assert _version(pg_db) == SCHEMA_VERSION

@@ -237,12 +237,14 @@ def analyze(engine: Engine) -> None:
         conn.commit()
 
 
-def reset_sequences(conn: Connection) -> None:
+def reset_sequences(conn: Connection, tables=None) -> None:
     """After rows were written with explicit ids (demo, migrate-to), the next new row of
-    each table gets the id after the largest one."""
-    from sqlmodel import SQLModel
+    each table (default: the book's current tables) gets the id after the largest one."""
+    if tables is None:
+        from sqlmodel import SQLModel
 
-    for table in SQLModel.metadata.sorted_tables:
+        tables = SQLModel.metadata.sorted_tables
+    for table in tables:
         if "id" not in table.c or not table.c.id.primary_key:
             continue
         conn.execute(
