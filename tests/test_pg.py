@@ -17,7 +17,7 @@ import time
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from bookkeeper_tui.cli import main
@@ -219,8 +219,17 @@ def test_nul_characters_are_stored_as_replacement_marks(url):
         acc = book.add_account("Acme", "smb", date(2026, 1, 1))
         with book.write() as s:
             s.add(Touchpoint(account_id=acc.id, kind="call", due=TODAY, note="a\x00b"))
+        with book.write() as s:  # many rows in one statement (imports, migrate-to)
+            s.execute(
+                insert(Touchpoint),
+                [
+                    {"account_id": acc.id, "kind": "qbr", "due": TODAY, "note": "clean"},
+                    {"account_id": acc.id, "kind": "qbr", "due": TODAY, "note": "c\x00d"},
+                ],
+            )
         with book.read() as s:
-            assert s.execute(text("SELECT note FROM touchpoint")).scalar() == "a\ufffdb"
+            notes = s.execute(text("SELECT note FROM touchpoint ORDER BY id")).scalars().all()
+        assert notes == ["a\ufffdb", "clean", "c\ufffdd"]
     finally:
         book.close()
 

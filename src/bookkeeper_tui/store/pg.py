@@ -116,32 +116,25 @@ def open_error(exc: BaseException, url: URL) -> str:
     return f"cannot open the book at {printable} ({mask(raw, url)})"
 
 
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        return value.replace("\x00", "\ufffd")
-    return value
+def _has_nul(value: Any) -> bool:
+    return isinstance(value, str) and "\x00" in value
+
+
+def _scrubbed(params: Any) -> Any:
+    """One statement's parameters with NUL as U+FFFD (the same object when clean)."""
+    if isinstance(params, dict):
+        if any(map(_has_nul, params.values())):
+            return {k: v.replace("\x00", "\ufffd") if _has_nul(v) else v for k, v in params.items()}
+    elif isinstance(params, list | tuple) and any(map(_has_nul, params)):
+        return type(params)(v.replace("\x00", "\ufffd") if _has_nul(v) else v for v in params)
+    return params
 
 
 def _no_nul(conn, cursor, statement, parameters, context, executemany):
-    if not parameters:
-        return statement, parameters
-    if isinstance(parameters, dict):
-        if any(isinstance(v, str) and "\x00" in v for v in parameters.values()):
-            parameters = {k: _scrub(v) for k, v in parameters.items()}
-    elif executemany and isinstance(parameters, list | tuple):
-        if any(
-            isinstance(v, str) and "\x00" in v
-            for p in parameters
-            for v in (p.values() if isinstance(p, dict) else p)
-        ):
-            parameters = [
-                {k: _scrub(v) for k, v in p.items()}
-                if isinstance(p, dict)
-                else type(p)(_scrub(v) for v in p)
-                for p in parameters
-            ]
-    elif isinstance(parameters, list | tuple):
-        parameters = type(parameters)(_scrub(v) for v in parameters)
+    if executemany and isinstance(parameters, list | tuple):
+        parameters = [_scrubbed(p) for p in parameters]
+    elif parameters:
+        parameters = _scrubbed(parameters)
     return statement, parameters
 
 
