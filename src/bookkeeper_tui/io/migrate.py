@@ -81,6 +81,10 @@ def _norm(value) -> str:
     return f"{type(value).__name__}:{value!r}"
 
 
+def _row_bytes(row) -> bytes:
+    return "\x1f".join(_norm(v) for v in row).encode("utf-8", "surrogatepass") + b"\x1e"
+
+
 def digest(conn: Connection) -> tuple[dict[str, int], dict[str, str]]:
     """Row counts and a digest of every value, table by table."""
     counts: dict[str, int] = {}
@@ -90,8 +94,7 @@ def digest(conn: Connection) -> tuple[dict[str, int], dict[str, str]]:
         n = 0
         for row in _rows(conn, table):
             n += 1
-            h.update("\x1f".join(_norm(v) for v in row).encode("utf-8", "surrogatepass"))
-            h.update(b"\x1e")
+            h.update(_row_bytes(row))
         counts[table.name] = n
         digests[table.name] = h.hexdigest()
     return counts, digests
@@ -168,29 +171,31 @@ def migrate(
         raise
     wrote = False
     try:
-        if src_where == tgt_where or (
-            not is_url(source_loc)
-            and not is_url(target_db)
-            and Path(source_loc).resolve() == Path(target_db).resolve()
-        ):
+        if src_where == tgt_where:  # (a file target must be new: refused above)
             raise MigrateError("the target is the book itself; give another database")
         _checked(_check_target_empty, tgt_engine, tgt_where)
         result = Migration(source=src_where, target=tgt_where)
+        src_digest: dict[str, str] = {}
         wrote = True  # from here on, a failure removes what the copy created
         dialect = tgt_engine.dialect.name
         try:
             with src_engine.connect() as src, tgt_engine.begin() as tgt:
                 SQLModel.metadata.create_all(tgt)
                 for table in _tables():
+                    # The source's digest is taken as its rows stream by: it is read once.
+                    h = hashlib.sha256()
                     n = 0
-                    rows = _rows(src, table)
-                    for part in rows.partitions():
-                        batch = [{k: _for_target(v) for k, v in r._mapping.items()} for r in part]
+                    for part in _rows(src, table).partitions():
+                        batch = []
+                        for r in part:
+                            h.update(_row_bytes(r))
+                            batch.append({k: _for_target(v) for k, v in r._mapping.items()})
                         tgt.execute(insert(table), batch)
                         n += len(batch)
                         if progress:
                             progress(table.name, n)
                     result.counts[table.name] = n
+                    src_digest[table.name] = h.hexdigest()
                 if dialect == "postgresql":
                     from bookkeeper_tui.store.pg import reset_sequences
 
@@ -210,8 +215,8 @@ def migrate(
         # Verify: the same rows, and the same KPIs computed by each database.
         if stage:
             stage("checking every row of the copy")
-        with src_engine.connect() as src, tgt_engine.connect() as tgt:
-            src_counts, src_digest = digest(src)
+        src_counts = result.counts
+        with tgt_engine.connect() as tgt:
             tgt_counts, tgt_digest = digest(tgt)
         if src_counts != tgt_counts or src_digest != tgt_digest:
             bad = [
