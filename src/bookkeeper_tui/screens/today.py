@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Static
 
-from bookkeeper_tui.core.owners import owner_matches
+from bookkeeper_tui.core.owners import owned_by, owner_matches
 from bookkeeper_tui.screens import team
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.fast import TODAY_AHEAD_DAYS
@@ -152,15 +152,8 @@ class TodayScreen(DataScreen):
         who = self.bk.owner_cut
         if who is None:
             return rows
-        matches: dict[str | None, bool] = {}  # few owners: each compared once
-        out = []
-        for r in rows:
-            ok = matches.get(r.owner)
-            if ok is None:
-                ok = matches[r.owner] = owner_matches(r.owner, who)
-            if ok:
-                out.append(r)
-        return out
+        keep = owned_by(who)
+        return [r for r in rows if keep(r.owner)]
 
     def _owner_view_changed(self, _mine: bool) -> None:
         if self.as_of is not None:

@@ -41,7 +41,7 @@ from bookkeeper_tui.core.models import (
     Touchpoint,
     name_key,
 )
-from bookkeeper_tui.core.owners import distinct_owners, owner_key
+from bookkeeper_tui.core.owners import distinct_owners, owned_by, owner_key
 from bookkeeper_tui.core.playbook import PlannedTouchpoint, playbook_touchpoints
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
 from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
@@ -609,8 +609,8 @@ class Book:
             return [aid for aid, _ in s.execute(q)]
         # Names are compared folded and with spaces collapsed, which SQL cannot say the
         # same way on every backend: the few thousand (id, owner) pairs are compared here.
-        who = owner_key(owner)
-        return [aid for aid, own in s.execute(q) if owner_key(own) == who]
+        keep = owned_by(owner)
+        return [aid for aid, own in s.execute(q) if keep(own)]
 
     def show(self, query: str, as_of: date) -> dict:
         """One account: health with its breakdown, contacts, open touchpoints, timeline."""

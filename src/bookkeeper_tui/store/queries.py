@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from bookkeeper_tui.core.owners import owner_key
+from bookkeeper_tui.core.owners import owned_by
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.store.rows import TodayRow
 
@@ -74,19 +74,13 @@ def fetch_today(run: Run, as_of: date, ahead_days: int, owner: str | None = None
     folded: dict[str, str] = {}
     ranks: dict[tuple[str | None, str], int] = {}
     keyed: list[tuple[int, str, int, TodayRow]] = []
-    who = None if owner is None else owner_key(owner)
-    # owner value -> does it match *who* (few distinct owners: each folded once).
-    mine: dict[str | None, bool] = {}
+    keep = None if owner is None else owned_by(owner)
     params = {"as_of": as_of.isoformat(), "limit": limit.isoformat()}
     for tid, aid, name, kind, due, status, snoozed, tier, note, origin, score, band, own in run(
         TODAY_SQL, params
     ):
-        if who is not None:
-            ok = mine.get(own)
-            if ok is None:
-                ok = mine[own] = owner_key(own) == who
-            if not ok:
-                continue
+        if keep is not None and not keep(own):
+            continue
         if status == "snoozed" and snoozed is not None:
             due = snoozed
         if due in dates:
