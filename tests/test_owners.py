@@ -8,7 +8,13 @@ from datetime import date
 
 import pytest
 
-from bookkeeper_tui.core.owners import distinct_owners, owner_key, owner_label, owner_matches
+from bookkeeper_tui.core.owners import (
+    distinct_owners,
+    owner_cut_label,
+    owner_key,
+    owner_label,
+    owner_matches,
+)
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.store.book import Book, BookError
 from bookkeeper_tui.store.fast import read_today
@@ -347,3 +353,10 @@ def test_kpi_cut_on_the_command_line(team_cli, team_book):
     assert human.code == 0 and "owner luis" in human.out
     bad = team_cli("kpi", "--tier", "gold")
     assert bad.code == 2 and "unknown tier 'gold'" in bad.err
+
+
+@pytest.mark.parametrize(
+    ("who", "label"), [("maya", "owner maya"), (" Maya  Li ", "owner Maya Li"), ("", "no owner")]
+)
+def test_owner_cut_label(who, label):
+    assert owner_cut_label(who) == label

@@ -647,12 +647,12 @@ def _cmd_kpi(args) -> int:
     from rich.console import Console
 
     from bookkeeper_tui.core.benchmarks import rate
-    from bookkeeper_tui.core.owners import owner_label
+    from bookkeeper_tui.core.owners import owner_cut_label
 
     con = Console()
     cut = ""
     if owner is not None:
-        cut += f" · owner {_esc(owner_label(owner))}"
+        cut += f" · {_esc(owner_cut_label(owner))}"
     if tier is not None:
         cut += f" · tier {tier}"
     con.print(f"[bold]KPIs[/] {k['period']['start']} .. {k['period']['end']}{cut}")

@@ -55,6 +55,12 @@ def owner_label(who: str | None) -> str:
     return key if key else "no owner"
 
 
+def owner_cut_label(who: str) -> str:
+    """An owner cut in a status line: 'owner maya', or 'no owner' (not 'owner no owner')."""
+    label = owner_label(who)
+    return label if label == "no owner" else f"owner {label}"
+
+
 def distinct_owners(owners: Iterable[str | None]) -> list[str]:
     """Each owner once (the first spelling seen), sorted by name; unowned left out."""
     seen: dict[str, str] = {}

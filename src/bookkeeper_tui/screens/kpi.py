@@ -29,7 +29,7 @@ from textual.widgets import Header, Input, Sparkline, Static
 from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
 from bookkeeper_tui.core.benchmarks import rate
 from bookkeeper_tui.core.kpi import period_start
-from bookkeeper_tui.core.owners import owner_key, owner_label
+from bookkeeper_tui.core.owners import owner_cut_label, owner_key, owner_label
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.book import BookError
@@ -347,7 +347,7 @@ class KpiScreen(DataScreen):
             (f"  ·  {k['cohort_size']} paying accounts at the start", "dim"),
         )
         if owner is not None or tier is not None:  # a cut: say whose numbers these are
-            cut = [] if owner is None else [f"owner {owner_label(owner)}"]
+            cut = [] if owner is None else [owner_cut_label(owner)]
             cut += [] if tier is None else [f"tier {tier}"]
             status = Text.assemble(("Cut: " + " · ".join(cut), "bold"), "  ·  ", status)
         self.query_one("#kpi-status", Static).update(status)
