@@ -535,3 +535,33 @@ def test_well_formed_lines_round_trip(case: tuple[str, dict[str, Any]]) -> None:
     got = {field: getattr(result, field) for field in expected}
     got["scores"] = set(result.scores)
     assert got == expected, line
+
+
+# --- how the account was found (issue 12, points 4 and 5) -------------------------------
+
+RADIANT = [*NAMES, "Radiantfield Energy", "Radiant", "Blue Sky Solar Power"]
+
+ACCOUNT_MATCH_CASES: list[tuple[str, str, str, str]] = [
+    # line, account, how it was found, summary
+    ('radiantfield energy call "left voicemail"', "Radiantfield Energy", "exact", "left voicemail"),
+    ('Radiantfield  ENERGY call "ok"', "Radiantfield Energy", "exact", "ok"),
+    ('radiant call "left voicemail"', "Radiant", "exact", "left voicemail"),
+    ('radiantfield call "left voicemail"', "Radiantfield Energy", "prefix", "left voicemail"),
+    ('radiantfield ener call "left voicemail"', "Radiantfield Energy", "prefix", "left voicemail"),
+    ('blue sky solar power call "ok"', "Blue Sky Solar Power", "exact", "ok"),
+    ('blue sky sol call "ok"', "Blue Sky Solar Power", "prefix", "ok"),
+    ('blue call "all good"', "Blue Sky Solar Power", "prefix", "all good"),
+    ("globex call", "Globex Ltd", "prefix", ""),
+    ("GLOBEX LTD call", "Globex Ltd", "exact", ""),
+    ("glob call", "Globex Ltd", "prefix", ""),
+    ('umbr call "running late"', "Umbrella", "prefix", "running late"),
+    ('glbex call "left voicemail"', "Globex Ltd", "fuzzy", "left voicemail"),
+    ('umbrela call "ok"', "Umbrella", "fuzzy", "ok"),
+    ('radiantfeild energy call "ok"', "Radiantfield Energy", "fuzzy", "ok"),
+]
+
+
+@pytest.mark.parametrize(("line", "account", "how", "summary"), ACCOUNT_MATCH_CASES)
+def test_account_match_kind_and_longest_name(line: str, account: str, how: str, summary: str):
+    q = parse(line, RADIANT)
+    assert (q.account, q.account_match, q.summary) == (account, how, summary)

@@ -129,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     lg.add_argument("line", nargs="+")
     lg.add_argument("--as-of", type=_iso, help="treat this day as today")
+    lg.add_argument(
+        "--yes",
+        action="store_true",
+        help="log to the closest account even when the name is only a close spelling",
+    )
     lg.add_argument("--json", action="store_true")
 
     k = sub.add_parser("kpi", parents=[common], help="NRR, GRR, churn, NPS, health, QBRs")
@@ -605,7 +610,18 @@ def _print_account(d: dict) -> None:
 
 
 def _cmd_log(args) -> int:
-    res = _synced(args, lambda book, today: book.log(" ".join(args.line), today))
+    def work(book, today):
+        parsed = book.parse(" ".join(args.line), today)
+        if parsed.account_match == "fuzzy" and not args.yes:
+            # A typo must never write silently to another account.
+            raise UsageError(
+                f"did you mean {_clean(parsed.account)}? No account starts with what you "
+                "typed, so nothing was saved; fix the account name, or add --yes to log "
+                f"it to {_clean(parsed.account)}"
+            )
+        return book.record(parsed, today)
+
+    res = _synced(args, work)
     if args.json:
         _dump(res.as_json())
         return EXIT_OK

@@ -92,6 +92,10 @@ class QuickLog:
     dated: bool = False
     next: NextTouchpoint | None = None
     tags: tuple[str, ...] = ()
+    # How the account was found: "exact", "prefix" or "fuzzy" (a close spelling: the
+    # CLI refuses it without --yes and the TUI asks before saving; a typo must never
+    # write silently to another account).
+    account_match: str = "exact"
 
 
 @dataclass(frozen=True)
@@ -147,8 +151,13 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _resolve_account(toks: Sequence[_Tok], account_names: Sequence[str]) -> tuple[str, int]:
-    """Exact run of tokens, else unique prefix (extended over tokens), else fuzzy; see brief."""
+def _resolve_account(toks: Sequence[_Tok], account_names: Sequence[str]) -> tuple[str, int, str]:
+    """Exact run of tokens, else unique prefix (extended over tokens), else fuzzy.
+
+    Returns (name, tokens consumed, how) with how in "exact" / "prefix" / "fuzzy". The
+    longest run of leading words that names (or starts) an account wins, so multi-word
+    names work without quotes.
+    """
     if not toks:
         raise QuickLogError(EMPTY_LINE)
     first = toks[0]
@@ -164,10 +173,10 @@ def _resolve_account(toks: Sequence[_Tok], account_names: Sequence[str]) -> tupl
             run += 1
     keys = [_key(t.text) for t in toks[:run]]
 
-    def pick(keys_hit: Sequence[str], k: int) -> tuple[str, int]:
+    def pick(keys_hit: Sequence[str], k: int, how: str) -> tuple[str, int, str]:
         names = list(dict.fromkeys(n for kh in keys_hit for n in by_key[kh]))
         if len(names) == 1:
-            return names[0], k
+            return names[0], k, how
         typed = " ".join(t.text for t in toks[:k])
         raise QuickLogError(
             f"'{_show(typed)}' matches several accounts: {', '.join(names)}; type more of the name",
@@ -178,7 +187,7 @@ def _resolve_account(toks: Sequence[_Tok], account_names: Sequence[str]) -> tupl
 
     for k in range(run, 0, -1):  # a. longest exact run
         if " ".join(keys[:k]) in by_key:
-            return pick([" ".join(keys[:k])], k)
+            return pick([" ".join(keys[:k])], k, "exact")
     if keys[0]:  # b. prefix, narrowed by the following tokens while it stays non-empty
         cands = [kk for kk in by_key if kk.startswith(keys[0])]
         k = 1
@@ -187,8 +196,11 @@ def _resolve_account(toks: Sequence[_Tok], account_names: Sequence[str]) -> tupl
             if not narrower:
                 break
             cands, k = narrower, k + 1
+        if len(cands) == 1:  # one name left: take the following words it still starts with
+            while k < run and cands[0].startswith(" ".join(keys[: k + 1])):
+                k += 1
         if cands:
-            return pick(cands, k)
+            return pick(cands, k, "prefix")
         all_keys = list(by_key)
         first_words: dict[str, list[str]] = {}
         for kk in all_keys:
@@ -199,7 +211,7 @@ def _resolve_account(toks: Sequence[_Tok], account_names: Sequence[str]) -> tupl
                 words = difflib.get_close_matches(keys[0], list(first_words), len(all_keys), 0.8)
                 hits += [kk for w in words for kk in first_words[w]]
             if hits:
-                return pick(list(dict.fromkeys(hits)), k)
+                return pick(list(dict.fromkeys(hits)), k, "fuzzy")
     raise _err(
         f"no account matches '{_show(first.text)}'; check the spelling or add it with {_ADD_HINT}",
         first,
@@ -217,7 +229,8 @@ def match_account(text_tokens: Sequence[str], account_names: Sequence[str]) -> t
     for text in text_tokens:
         toks.append(_Tok(text, pos, pos + len(text), quoted=any(c.isspace() for c in text)))
         pos += len(text) + 1
-    return _resolve_account(toks, account_names)
+    name, used, _how = _resolve_account(toks, account_names)
+    return name, used
 
 
 def _shift(today: date, sign: int, n: int, unit: str) -> date:
@@ -381,7 +394,7 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
     toks = _tokenize(line)
     if not toks:
         raise QuickLogError(EMPTY_LINE)
-    account, i = _resolve_account(toks, account_names)
+    account, i, how = _resolve_account(toks, account_names)
     kind: str | None = None
     quoted: list[str] = []
     words: list[str] = []
@@ -502,6 +515,7 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
         dated=when is not None,
         next=nxt_tp,
         tags=tuple(tags),
+        account_match=how,
     )
 
 
