@@ -3,6 +3,10 @@
 The line is parsed on every keystroke by the pure parser (no database round trip), so
 the preview and the inline error follow the typing. The account name completes as you
 type (right arrow accepts). ``enter`` saves in a worker thread; ``escape`` cancels.
+
+A typo never writes silently to another account: when the account is only a close
+spelling of a name (not the name or the start of one), the screen asks "did you mean
+…?" and ``enter`` does not save; ``ctrl+y`` confirms and saves to that account.
 """
 
 from __future__ import annotations
@@ -55,7 +59,10 @@ class QuickLogScreen(DataModal):
     """A one-line logger with live preview and inline errors."""
 
     CSS_PATH = "quick_log.tcss"
-    BINDINGS = [Binding("escape", "cancel", "Cancel", show=True)]
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", show=True),
+        Binding("ctrl+y", "confirm_account", "Log to the suggested account", show=False),
+    ]
 
     def __init__(self, prefill: str = "", touchpoint_id: int | None = None) -> None:
         super().__init__()
@@ -156,10 +163,10 @@ class QuickLogScreen(DataModal):
             )
             preview.update("")
             return
-        error.update("")
         cands.update("")
         assert result.parsed is not None
         q = result.parsed
+        error.update(self._did_you_mean(q) if q.account_match == "fuzzy" else "")
         if q.account not in self.briefs:
             self.briefs[q.account] = {}
             self._fetch_brief(q.account)
@@ -180,7 +187,10 @@ class QuickLogScreen(DataModal):
         rows: list[tuple[str, Text | str]] = []
         tier = f" ({brief['tier']})" if brief.get("tier") else ""
         churned = " — churned" if brief.get("status") == "churned" else ""
-        rows.append(("account", Text(safe(q.account) + tier + churned, style="bold")))
+        account = Text(safe(q.account) + tier + churned, style="bold")
+        if q.account_match == "fuzzy":
+            account.append("  did you mean this account? ctrl+y logs it here", style="yellow")
+        rows.append(("account", account))
         when = "" if not q.dated else f" on {q.when:%a %d %b}"
         rows.append(("kind", label(q.kind) + when))
         if q.contact:
@@ -254,8 +264,36 @@ class QuickLogScreen(DataModal):
         if result.error is not None or result.parsed is None:
             self._update(event.value)
             return
+        if result.parsed.account_match == "fuzzy":
+            # Only a close spelling: ask, never save to another account on enter.
+            self.query_one("#quick-log-error", Static).update(
+                self._did_you_mean(result.parsed, asked=True)
+            )
+            self.app.bell()
+            return
         self.saving = True
         self._save(result.parsed)
+
+    def action_confirm_account(self) -> None:
+        """ctrl+y: save a line whose account was only a close spelling, as suggested."""
+        if self.saving or not self.loaded or not self.names:
+            return
+        result = self.parse(self.query_one(Input).value)
+        if result.parsed is None or result.parsed.account_match != "fuzzy":
+            return
+        self.saving = True
+        self._save(result.parsed)
+
+    def _did_you_mean(self, q: QuickLog, asked: bool = False) -> Text:
+        name = safe(q.account)
+        out = Text(f"? did you mean {name}? ", style="bold yellow")
+        out.append(
+            f"Nothing was saved: press ctrl+y to log it to {name}, or fix the account name."
+            if asked
+            else f"Press ctrl+y to log it to {name}, or fix the account name.",
+            style="yellow",
+        )
+        return out
 
     @work(thread=True, group="save", exit_on_error=False)
     def _save(self, parsed: QuickLog) -> None:
