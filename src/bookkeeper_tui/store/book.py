@@ -447,6 +447,34 @@ class Book:
             )
         return new
 
+    def fire_score_loop(
+        self, s: Session, scores: Sequence[tuple[int, int, str, float, date]], today: date
+    ) -> None:
+        """The closed loop for recorded answers (id, account id, kind, value, day).
+
+        Used for imported scores and ticket CSAT: an answer dated within
+        ``loop.window_days`` before *today* (or later) gets the same touchpoints as a
+        quick-logged one, keyed by the score's id so a re-import never doubles them;
+        older answers are history and fire nothing.
+        """
+        lc = self.config.loop
+        oldest = today - timedelta(days=lc.window_days)
+        quiet = self.config.signals.referral_quiet_days
+        for sid, aid, kind, value, day in sorted(scores, key=lambda r: (r[4], r[0])):
+            if day < oldest:
+                continue
+            recent_ref = s.execute(
+                select(func.count(Touchpoint.id))
+                .where(Touchpoint.account_id == aid)
+                .where(Touchpoint.kind == "referral_ask")
+                .where(Touchpoint.rule != f"loop:referral_ask:{sid}")
+                .where(Touchpoint.due > day - timedelta(days=quiet))
+            ).scalar_one()
+            planned = score_touchpoints(
+                kind, value, day, str(sid), lc, referral_asked_recently=bool(recent_ref)
+            )
+            self._insert_planned(s, aid, planned)
+
     def _sync_playbook(self, s: Session, as_of: date, account_ids: Sequence[int] | None) -> None:
         pc = self.config.playbook
         window = (
