@@ -28,7 +28,12 @@ from sqlmodel import Session
 from bookkeeper_tui.config import DEFAULT, Config
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
-from bookkeeper_tui.core.loop import band_touchpoints, score_touchpoints
+from bookkeeper_tui.core.loop import (
+    band_touchpoints,
+    is_detractor_line,
+    says_referral,
+    score_touchpoints,
+)
 from bookkeeper_tui.core.models import (
     Account,
     Contact,
@@ -1342,6 +1347,13 @@ class Book:
                 horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
                 same_horizon = q.when + timedelta(days=COMPLETE_SAME_KIND_AHEAD_DAYS)
                 kinds = COMPLETES.get(q.kind, frozenset())
+                if is_detractor_line(
+                    [(sc.kind, float(sc.value)) for sc in q.scores],
+                    [t for _, _, t in churn_spans(q.summary, self.config.churn_words)],
+                    lc,
+                ):
+                    # A detractor call is not the planned expansion conversation.
+                    kinds = kinds - {"expansion"}
                 # Same kind first (a renewal call completes the renewal, not the CES
                 # check), then the most overdue.
                 candidates = sorted(
@@ -1358,6 +1370,22 @@ class Book:
                     self._complete(match, q.when, it.id)
                     completed.append((match.kind, match.due))
                     done_ids.add(match.id)
+                # Whatever its kind, a line that says it asked for a referral does so.
+                if says_referral(q.summary, q.tags):
+                    ref = next(
+                        (
+                            t
+                            for t in open_tps
+                            if t.kind == "referral_ask"
+                            and t.due <= horizon
+                            and t.id not in done_ids
+                        ),
+                        None,
+                    )
+                    if ref is not None:
+                        self._complete(ref, q.when, it.id)
+                        completed.append((ref.kind, ref.due))
+                        done_ids.add(ref.id)
             for sc in q.scores:
                 kinds = SCORE_COMPLETES.get(sc.kind, frozenset())
                 horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
