@@ -23,6 +23,7 @@ from bookkeeper_tui.core.models import (
     Score,
     Subscription,
     Ticket,
+    Touchpoint,
     UsageEvent,
 )
 from bookkeeper_tui.io.csvfile import read_csv, rejects_path_for
@@ -886,3 +887,58 @@ def test_garbage_csv_is_a_report_or_a_file_error_and_writes_nothing(
         assert r.created == r.updated == 0
         assert all(e.line >= 2 and e.reason for e in r.rejected)
     assert dump(book) == before
+
+
+# -- closed loop from imported answers (issue 12.6) -------------------------------------------
+def loop_tps(book) -> list[tuple[str, date]]:
+    with book.read() as s:
+        rows = s.execute(
+            select(Touchpoint.kind, Touchpoint.due)
+            .where(Touchpoint.origin == "loop")
+            .order_by(Touchpoint.due, Touchpoint.kind)
+        ).all()
+    return [tuple(r) for r in rows]
+
+
+def _det(day: date) -> list[tuple[str, date]]:
+    return [("follow_up", day + timedelta(days=1)), ("resolution_check", day + timedelta(days=7))]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "day", "expected"),
+    [
+        ("nps", 3, "2026-11-20", _det(date(2026, 11, 20))),
+        ("csat", 1, "2026-11-24", _det(date(2026, 11, 24))),
+        ("nps", 10, "2026-11-20", [("referral_ask", date(2026, 11, 23))]),
+        ("nps", 8, "2026-11-20", []),
+        ("csat", 4, "2026-11-20", []),
+        ("nps", 2, "2026-10-25", _det(date(2026, 10, 25))),  # 30 days: inside
+        ("nps", 2, "2026-10-24", []),  # 31 days old: history, no loop
+        ("nps", 10, "2026-06-01", []),
+    ],
+)
+def test_imported_scores_in_the_loop_window_fire_the_closed_loop(
+    seeded, tmp_path, kind, value, day, expected
+):
+    path = put(tmp_path, f"account,date,kind,value\nAcme Corp,{day},{kind},{value}\n")
+    r = imp(seeded, "scores", path)
+    assert (r.created, r.rejected) == (1, [])
+    assert loop_tps(seeded) == expected
+    imp(seeded, "scores", path)  # a re-import does not fire it twice
+    assert loop_tps(seeded) == expected
+
+
+@pytest.mark.parametrize(
+    ("closed", "csat", "expected"),
+    [
+        ("2026-11-22", 2, _det(date(2026, 11, 22))),
+        ("2026-11-22", 5, []),
+        ("2026-09-01", 1, []),  # closed long ago
+    ],
+)
+def test_imported_ticket_csat_fires_the_closed_loop(seeded, tmp_path, closed, csat, expected):
+    text = f"account,opened,closed,csat,external_id\nAcme Corp,2026-08-30,{closed},{csat},T9\n"
+    imp(seeded, "tickets", put(tmp_path, text))
+    assert loop_tps(seeded) == expected
+    imp(seeded, "tickets", put(tmp_path, text))
+    assert loop_tps(seeded) == expected

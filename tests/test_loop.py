@@ -6,9 +6,12 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import delete, select
 
 from bookkeeper_tui.config import LoopConfig
 from bookkeeper_tui.core.loop import band_touchpoints, score_touchpoints
+from bookkeeper_tui.core.models import Touchpoint
+from tests.conftest import TODAY
 
 CFG = LoopConfig()
 DAY = date(2026, 5, 14)
@@ -134,3 +137,67 @@ def test_band_intervention_rule_tied_to_day() -> None:
 def test_band_intervention_days_configurable() -> None:
     got = band_touchpoints("green", "red", DAY, replace(CFG, intervention_days=5))
     assert [p.due for p in got] == [DAY + timedelta(days=5)]
+
+
+# -- what a logged line completes (issue 12.6) ------------------------------------------------
+
+
+@pytest.fixture
+def planned(book):
+    """Acme with exactly two open touchpoints: a referral ask and an expansion conversation."""
+    book.add_account("Acme Corp", "smb", date(2024, 1, 10))
+    book.sync(TODAY, force=True)
+    with book.write() as s:
+        s.execute(delete(Touchpoint))
+        for kind, days in (("referral_ask", 1), ("expansion", 5)):
+            s.add(
+                Touchpoint(
+                    account_id=1,
+                    kind=kind,
+                    due=TODAY + timedelta(days=days),
+                    status="open",
+                    origin="loop" if kind == "referral_ask" else "playbook",
+                    rule=f"test:{kind}",
+                )
+            )
+    return book
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ('acme email "sent the intro deck"', ["referral_ask"]),
+        ('acme call "asked for a referral, they will think"', ["expansion", "referral_ask"]),
+        ('acme meeting "two Referrals promised" ', ["expansion", "referral_ask"]),
+        ('acme note "referral intro to Hooli"', ["referral_ask"]),
+        ("acme note #referral", ["referral_ask"]),
+        ('acme call "referee meeting"', ["expansion"]),
+        ('acme call "went fine"', ["expansion"]),
+        ('acme call nps 8 "went fine"', ["expansion"]),
+        ('acme call nps 9 "loves it"', ["expansion"]),
+        # A detractor call is not the planned expansion conversation.
+        ('acme call nps 3 "unhappy with support"', []),
+        ('acme meeting csat 2 "rough quarter"', []),
+        ('acme call "they want to cancel"', []),
+        ('acme call nps 4 "but gave a referral"', ["referral_ask"]),
+    ],
+)
+def test_logged_line_completes(planned, line, expected):
+    res = planned.log(line, TODAY)
+    assert sorted(k for k, _ in res.completed) == expected
+    with planned.read() as s:
+        done = s.execute(
+            select(Touchpoint.kind).where(Touchpoint.status == "done").order_by(Touchpoint.kind)
+        ).scalars()
+        assert list(done) == expected
+
+
+def test_detractor_call_does_not_lift_health_from_red_to_green(book):
+    book.add_account("Acme Corp", "smb", date(2024, 1, 10), mrr=1000)
+    book.log('acme email nps 10 @2026-11-01 "survey"', TODAY)
+    book.sync(TODAY, force=True)
+    assert book.show("Acme Corp", TODAY)["health"]["band"] == "red"
+    res = book.log('acme call nps 3 "unhappy with support"', TODAY)
+    assert res.band == "red"  # its NPS 3 counts in the survey; it is not engagement
+    res = book.log('acme call "sorted out, they are happy again"', TODAY)
+    assert res.band == "green"  # an ordinary conversation still refreshes engagement

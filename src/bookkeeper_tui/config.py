@@ -105,6 +105,7 @@ class LoopConfig:
     resolution_check_days: int = 7
     intervention_days: int = 2
     referral_ask_days: int = 3
+    window_days: int = 30
 
 
 @dataclass(frozen=True)

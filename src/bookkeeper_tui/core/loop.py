@@ -6,6 +6,8 @@ gives each a rule key tied to the score so a replayed save never doubles them.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from bookkeeper_tui.config import LoopConfig
@@ -22,6 +24,25 @@ def is_detractor(kind: str, value: float, cfg: LoopConfig) -> bool:
 
 def is_promoter(kind: str, value: float, cfg: LoopConfig) -> bool:
     return kind == "nps" and value >= cfg.promoter_nps_min
+
+
+_REFERRAL = re.compile(r"\breferrals?\b", re.IGNORECASE)
+
+
+def says_referral(summary: str, tags: Sequence[str]) -> bool:
+    """An interaction that says it asked for (or got) a referral: a ``referral`` tag, or
+    the word "referral"/"referrals" in its text. It completes an open referral ask."""
+    return any(t.lower() in ("referral", "referrals") for t in tags) or bool(
+        _REFERRAL.search(summary or "")
+    )
+
+
+def is_detractor_line(
+    scores: Sequence[tuple[str, float]], churn_terms: Sequence[str], cfg: LoopConfig
+) -> bool:
+    """A conversation carrying a detractor answer or churn language: it is not the
+    planned expansion conversation."""
+    return bool(churn_terms) or any(is_detractor(k, v, cfg) for k, v in scores)
 
 
 def score_touchpoints(

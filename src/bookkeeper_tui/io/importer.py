@@ -1397,6 +1397,21 @@ class _ScorePlanner(_RecordPlanner):
             want["external_id"] = v["external_id"]
         return want
 
+    needs_ids = True
+
+    def write(self, rows: list[_Row]) -> None:
+        super().write(rows)
+        # Recent answers fire the closed loop like quick-logged ones (docs/rules.md).
+        self.book.fire_score_loop(
+            self.session,
+            [
+                (r.target, r.want["account_id"], r.want["kind"], r.want["value"], r.want["day"])
+                for r in rows
+                if r.action in ("create", "update")
+            ],
+            self.today,
+        )
+
 
 class _TicketPlanner(_RecordPlanner):
     kind = "tickets"
@@ -1486,6 +1501,19 @@ class _TicketPlanner(_RecordPlanner):
         if inserts:
             s.execute(insert(Score.__table__), inserts)
         _bulk_update(s, Score.__table__, updates)
+        # A recent ticket CSAT fires the closed loop like a quick-logged one.
+        updated = {u["id"] for u in updates}
+        changed = [r["external_id"] for r in inserts] + [
+            ext for ext, have in existing.items() if have[0] in updated
+        ]
+        answers: list = []
+        for i in range(0, len(changed), 500):
+            answers += s.execute(
+                select(Score.id, Score.account_id, Score.kind, Score.value, Score.day)
+                .where(Score.kind == "csat")
+                .where(Score.external_id.in_(changed[i : i + 500]))
+            ).all()
+        self.book.fire_score_loop(s, [tuple(r) for r in answers], self.today)
         if deletes:
             s.execute(delete(Score.__table__).where(Score.__table__.c.id.in_(deletes)))
 

@@ -28,7 +28,12 @@ from sqlmodel import Session
 from bookkeeper_tui.config import DEFAULT, Config
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
-from bookkeeper_tui.core.loop import band_touchpoints, score_touchpoints
+from bookkeeper_tui.core.loop import (
+    band_touchpoints,
+    is_detractor_line,
+    says_referral,
+    score_touchpoints,
+)
 from bookkeeper_tui.core.models import (
     Account,
     Contact,
@@ -446,6 +451,34 @@ class Book:
                 ],
             )
         return new
+
+    def fire_score_loop(
+        self, s: Session, scores: Sequence[tuple[int, int, str, float, date]], today: date
+    ) -> None:
+        """The closed loop for recorded answers (id, account id, kind, value, day).
+
+        Used for imported scores and ticket CSAT: an answer dated within
+        ``loop.window_days`` before *today* (or later) gets the same touchpoints as a
+        quick-logged one, keyed by the score's id so a re-import never doubles them;
+        older answers are history and fire nothing.
+        """
+        lc = self.config.loop
+        oldest = today - timedelta(days=lc.window_days)
+        quiet = self.config.signals.referral_quiet_days
+        for sid, aid, kind, value, day in sorted(scores, key=lambda r: (r[4], r[0])):
+            if day < oldest:
+                continue
+            recent_ref = s.execute(
+                select(func.count(Touchpoint.id))
+                .where(Touchpoint.account_id == aid)
+                .where(Touchpoint.kind == "referral_ask")
+                .where(Touchpoint.rule != f"loop:referral_ask:{sid}")
+                .where(Touchpoint.due > day - timedelta(days=quiet))
+            ).scalar_one()
+            planned = score_touchpoints(
+                kind, value, day, str(sid), lc, referral_asked_recently=bool(recent_ref)
+            )
+            self._insert_planned(s, aid, planned)
 
     def _sync_playbook(self, s: Session, as_of: date, account_ids: Sequence[int] | None) -> None:
         pc = self.config.playbook
@@ -1314,6 +1347,13 @@ class Book:
                 horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
                 same_horizon = q.when + timedelta(days=COMPLETE_SAME_KIND_AHEAD_DAYS)
                 kinds = COMPLETES.get(q.kind, frozenset())
+                if is_detractor_line(
+                    [(sc.kind, float(sc.value)) for sc in q.scores],
+                    [t for _, _, t in churn_spans(q.summary, self.config.churn_words)],
+                    lc,
+                ):
+                    # A detractor call is not the planned expansion conversation.
+                    kinds = kinds - {"expansion"}
                 # Same kind first (a renewal call completes the renewal, not the CES
                 # check), then the most overdue.
                 candidates = sorted(
@@ -1330,6 +1370,22 @@ class Book:
                     self._complete(match, q.when, it.id)
                     completed.append((match.kind, match.due))
                     done_ids.add(match.id)
+                # Whatever its kind, a line that says it asked for a referral does so.
+                if says_referral(q.summary, q.tags):
+                    ref = next(
+                        (
+                            t
+                            for t in open_tps
+                            if t.kind == "referral_ask"
+                            and t.due <= horizon
+                            and t.id not in done_ids
+                        ),
+                        None,
+                    )
+                    if ref is not None:
+                        self._complete(ref, q.when, it.id)
+                        completed.append((ref.kind, ref.due))
+                        done_ids.add(ref.id)
             for sc in q.scores:
                 kinds = SCORE_COMPLETES.get(sc.kind, frozenset())
                 horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)

@@ -18,7 +18,19 @@ from datetime import date, timedelta
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import Date, Result, Row, Select, bindparam, case, func, select
+from sqlalchemy import (
+    Date,
+    Float,
+    Result,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+)
 from sqlmodel import Session
 
 from bookkeeper_tui.config import Config
@@ -108,6 +120,15 @@ def _statements(filtered: bool) -> _Statements:
     since = bindparam("since", type_=Date)
     recent = bindparam("recent", type_=Date)
     two_way = sorted(TWO_WAY_KINDS)
+    # Conversations that carry a detractor answer (NPS/CSAT at or below loop.detractor_*):
+    # they do not refresh engagement, so a complaint call cannot lift health (rules.md).
+    detractor_talks = select(Score.interaction_id).where(
+        Score.interaction_id.is_not(None),
+        or_(
+            and_(Score.kind == "nps", Score.value <= bindparam("det_nps", type_=Float)),
+            and_(Score.kind == "csat", Score.value <= bindparam("det_csat", type_=Float)),
+        ),
+    )
     day, count = UsageEvent.day, UsageEvent.count
     usage_recent = bindparam("usage_recent", type_=Date)
     usage_base = bindparam("usage_base", type_=Date)
@@ -125,7 +146,9 @@ def _statements(filtered: bool) -> _Statements:
                 func.max(
                     case(
                         (
-                            Interaction.kind.in_(two_way) & (Interaction.day <= as_of),
+                            Interaction.kind.in_(two_way)
+                            & (Interaction.day <= as_of)
+                            & Interaction.id.not_in(detractor_talks),
                             Interaction.day,
                         )
                     )
@@ -339,6 +362,8 @@ def _load_states(
     q = _statements(ids is not None)
     params: dict[str, object] = {
         "as_of": as_of,
+        "det_nps": float(config.loop.detractor_nps_max),
+        "det_csat": float(config.loop.detractor_csat_max),
         "since": since,
         "recent": recent,
         "usage_recent": usage_recent,
