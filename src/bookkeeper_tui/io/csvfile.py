@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -185,7 +186,10 @@ def write_rejects(
     target = target or rejects_path_for(data.path)
     width = len(data.header)
     try:
-        with target.open("w", encoding="utf-8-sig" if data.bom else "utf-8", newline="") as fh:
+        # 0600 like the book: the rejected rows are customer data.
+        fd = os.open(target, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        os.fchmod(fd, 0o600)  # an older rejects file may have been 0644
+        with open(fd, "w", encoding="utf-8-sig" if data.bom else "utf-8", newline="") as fh:
             end = "\r\n" if data.crlf else "\n"
             w = csv.writer(fh, delimiter=data.delimiter, lineterminator=end)
             w.writerow([*data.header, "line", "reason"])

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import create_engine
 
@@ -178,8 +178,10 @@ def _prepare_sqlite_file(path: Path) -> None:
     if path.exists():
         _check_writable(path)
         return
+    # A dangling symlink: create its target (O_EXCL refuses the link itself), still 0600.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
         pass
@@ -239,9 +241,13 @@ def make_engine(db: str | None) -> tuple[Engine, str]:
         raise StoreError(
             f"{path} is a folder; give --db the path of a book file, e.g. {path}/book.db"
         )
+    if not str(path):
+        raise StoreError("the book's path is empty; give --db the path of a book file")
     _prepare_sqlite_file(path)
+    # URL.create keeps the path literal: '?', '#' and '%' stay in the file name instead of
+    # being read as URL query options (``--db 'q?mode=ro.db'`` is a file of that name).
     engine = create_engine(
-        f"sqlite:///{path}",
+        URL.create("sqlite", database=str(path)),
         connect_args={
             "timeout": BUSY_TIMEOUT_MS / 1000,
             "isolation_level": None,
