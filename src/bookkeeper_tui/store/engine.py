@@ -39,16 +39,31 @@ class StoreError(RuntimeError):
     """The book cannot be opened or written; the message says why and what to do."""
 
 
+#: What follows ``<book>-`` in a backup's name: a daily date, a manual backup's time, or a
+#: pre-upgrade copy's schema version and time.
+BACKUP_SUFFIX = r"(\d{4}-\d{2}-\d{2}|\d{8}-\d{6}(-\d+)?|v\d+-\d{8}-\d{6}(-\d+)?)\.db"
+
+
+def backup_book_stem(name: str) -> str | None:
+    """The book a backup file's name says it is of (``sales-2026-12-04.db`` -> ``sales``)."""
+    import re
+
+    m = re.match(rf"^(.+)-{BACKUP_SUFFIX}$", name)
+    return m.group(1) if m else None
+
+
 def find_backups(book: Path) -> list[Path]:
-    """The backups beside *book* (``backups/``, ``daily/``, ``pre-upgrade/``), newest first."""
+    """This book's backups beside it (``backups/``, ``daily/``, ``pre-upgrade/``), newest first.
+
+    Only files named after the book (``sales-...db`` for ``sales.db``): another book's
+    backups in the same folder are never offered for this one.
+    """
     found: list[Path] = []
     root = book.parent / "backups"
     for folder in (root, root / "daily", root / "pre-upgrade"):
         try:
             found.extend(
-                p
-                for p in folder.iterdir()
-                if p.name.startswith("book-") and p.name.endswith(".db") and p.is_file()
+                p for p in folder.iterdir() if backup_book_stem(p.name) == book.stem and p.is_file()
             )
         except OSError:
             continue
