@@ -51,7 +51,7 @@ def test_backup_is_a_valid_private_book(demo_book, capsys):
     assert code == 0, err
     folder = src.parent / "backups"
     (copy,) = folder.iterdir()
-    assert copy.name.startswith("book-") and copy.suffix == ".db"
+    assert copy.name.startswith("demo-") and copy.suffix == ".db"
     assert str(copy) in out and "KB" in out and "restore" in out.lower()
     assert _mode(copy) == 0o600 and _mode(folder) == 0o700
     assert _integrity(copy) == "ok"
@@ -83,7 +83,7 @@ def test_backup_to_a_file_or_a_folder(demo_book, tmp_path, capsys):
     code, _, err = _run(capsys, "backup", str(folder), "--db", src)
     assert code == 0, err
     (copy,) = folder.iterdir()
-    assert copy.name.startswith("book-") and _integrity(copy) == "ok"
+    assert copy.name.startswith("demo-") and _integrity(copy) == "ok"
     assert _mode(folder) == 0o755  # a folder the user made keeps its permissions
 
 
@@ -104,7 +104,7 @@ def test_two_default_backups_in_one_second_both_kept(demo_book):
     a = backup(demo_book.location, now=now)
     b = backup(demo_book.location, now=now)
     assert a.path != b.path and a.path.exists() and b.path.exists()
-    assert a.path.name == "book-20261124-093000.db" and b.path.name == "book-20261124-093000-2.db"
+    assert a.path.name == "demo-20261124-093000.db" and b.path.name == "demo-20261124-093000-2.db"
 
 
 def test_backup_refuses_a_postgresql_book(capsys):
@@ -282,3 +282,99 @@ def test_backup_function_errors_are_book_errors(tmp_path):
     with pytest.raises(BookError, match="folder"):
         backup(str(tmp_path))
     assert not os.listdir(tmp_path)
+
+
+# -- two books in one folder (issue 13, point 3) ---------------------------------------------
+def _two_books(tmp_path: Path) -> tuple[Path, Path]:
+    paths = []
+    for name in ("sales", "support"):
+        path = tmp_path / f"{name}.db"
+        b = Book.open(str(path))
+        try:
+            b.add_account(f"{name.title()} Account", "smb", date(2026, 1, 1))
+        finally:
+            b.close()
+        paths.append(path)
+    return paths[0], paths[1]
+
+
+def test_daily_backups_of_two_books_in_one_folder_are_named_after_each_book(tmp_path):
+    sales, support = _two_books(tmp_path)
+    folder = tmp_path / "backups" / "daily"
+    for n in range(9):
+        day = date(2026, 12, 1) + timedelta(days=n)
+        assert daily_backup(sales, day) == folder / f"sales-{day.isoformat()}.db"
+        assert daily_backup(support, day) == folder / f"support-{day.isoformat()}.db"
+    names = sorted(p.name for p in folder.iterdir())
+    # Each book keeps its own last seven.
+    assert [n for n in names if n.startswith("sales-")] == [
+        f"sales-2026-12-{d:02d}.db" for d in range(3, 10)
+    ]
+    assert [n for n in names if n.startswith("support-")] == [
+        f"support-2026-12-{d:02d}.db" for d in range(3, 10)
+    ]
+    assert _names(Book.open(str(folder / "sales-2026-12-09.db"))) == ["Sales Account"]
+
+
+def test_manual_and_pre_upgrade_backups_are_named_after_the_book(tmp_path):
+    sales, _ = _two_books(tmp_path)
+    r = backup(str(sales), now=datetime(2026, 12, 4, 9, 30))
+    assert r.path.name == "sales-20261204-093000.db"
+    from bookkeeper_tui.io.backup import pre_upgrade_backup
+
+    pre = pre_upgrade_backup(sales, 3, now=datetime(2026, 12, 4, 9, 30))
+    assert pre.name == "sales-v3-20261204-093000.db"
+
+
+def test_check_only_suggests_the_books_own_backups(tmp_path, capsys):
+    sales, support = _two_books(tmp_path)
+    daily_backup(sales, date(2026, 12, 4))
+    daily_backup(support, date(2026, 12, 5))  # newer, but of the other book
+    code, out, _ = _run(capsys, "check", "--db", str(sales), "--json")
+    assert code == 0
+    import json
+
+    assert [Path(p).name for p in json.loads(out)["backups"]] == ["sales-2026-12-04.db"]
+    sales.write_bytes(b"garbage" * 1000)
+    code, out, _ = _run(capsys, "check", "--db", str(sales))
+    assert code == 1
+    assert "sales-2026-12-04.db" in out and "support-" not in out
+
+
+def test_restore_refuses_a_backup_of_another_book_unless_forced(tmp_path, capsys):
+    sales, support = _two_books(tmp_path)
+    other = daily_backup(support, date(2026, 12, 4))
+    assert other is not None
+    code, _, err = _run(capsys, "restore", str(other), "--db", str(sales), "--yes")
+    assert code == 1
+    assert "not a backup of the book" in err and "--force" in err
+    assert _names(Book.open(str(sales))) == ["Sales Account"]
+    # Renamed, it is still recognised by the identity kept inside it.
+    renamed = tmp_path / "renamed.db"
+    os.rename(other, renamed)
+    code, _, err = _run(capsys, "restore", str(renamed), "--db", str(sales), "--yes")
+    assert code == 1 and "identity" in err
+    code, _out, err = _run(capsys, "restore", str(renamed), "--db", str(sales), "--yes", "--force")
+    assert code == 0, err
+    assert _names(Book.open(str(sales))) == ["Support Account"]
+
+
+def test_restore_of_the_books_own_backup_still_works(tmp_path, capsys):
+    sales, _ = _two_books(tmp_path)
+    own = daily_backup(sales, date(2026, 12, 4))
+    code, _, err = _run(capsys, "restore", str(own), "--db", str(sales), "--yes")
+    assert code == 0, err
+
+
+def test_a_book_without_an_identity_gets_one_on_open(tmp_path):
+    path = tmp_path / "old.db"
+    Book.open(str(path)).close()
+    conn = sqlite3.connect(path)
+    conn.execute("DELETE FROM meta WHERE key = 'book_id'")
+    conn.commit()
+    conn.close()
+    Book.open(str(path)).close()
+    conn = sqlite3.connect(path)
+    (book_id,) = conn.execute("SELECT value FROM meta WHERE key = 'book_id'").fetchone()
+    conn.close()
+    assert len(book_id) == 32

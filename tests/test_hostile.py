@@ -469,3 +469,57 @@ def test_cli_json_escapes_but_keeps_the_data(hostile_book, cli):
     assert r.code == 0, r.err
     assert "\x1b" not in r.out and "\\u001b" in r.out
     assert r.json()["name"] == HOSTILE_NAMES[0]  # the data itself is kept, exactly
+
+
+# -- files: permissions, literal paths, empty paths (issue 13, point 6) -------------------
+def _mode(path) -> int:
+    import os
+    import stat
+
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_rejects_file_is_private(book, cli, tmp_path):
+    path = tmp_path / "accounts.csv"
+    path.write_text("name,start\nGood,2025-01-01\nBad,03/04/2025\n", encoding="utf-8")
+    r = cli("import", "accounts", str(path), "--skip-invalid")
+    assert r.code == 0, r.err
+    assert _mode(tmp_path / "accounts.rejects.csv") == 0o600
+
+
+def test_book_behind_a_dangling_symlink_is_created_private(tmp_path, capsys):
+    import os
+
+    from bookkeeper_tui.cli import main
+
+    target = tmp_path / "real.db"
+    link = tmp_path / "link.db"
+    os.symlink(target, link)
+    assert main(["accounts", "--db", str(link)]) == 0, capsys.readouterr().err
+    assert target.is_file() and _mode(target) == 0o600
+
+
+@pytest.mark.parametrize("name", ["q?mode=ro.db", "a#b.db", "x%20y.db", "p?cache=shared&x=1.db"])
+def test_db_path_is_taken_literally(tmp_path, capsys, monkeypatch, name):
+    from bookkeeper_tui.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["accounts", "--db", name]) == 0, capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".db"] == [name]
+    assert _mode(tmp_path / name) == 0o600
+    b = Book.open(str(tmp_path / name))
+    try:
+        b.add_account("Acme Corp", "smb", TODAY)
+    finally:
+        b.close()
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".db"] == [name]
+
+
+def test_empty_db_path_is_refused(tmp_path, capsys, monkeypatch):
+    from bookkeeper_tui.cli import main
+
+    monkeypatch.setenv("BOOKKEEPER_DB", str(tmp_path / "env.db"))
+    assert main(["accounts", "--db", ""]) == 2
+    err = capsys.readouterr().err
+    assert "--db" in err and "empty" in err
+    assert not (tmp_path / "env.db").exists()

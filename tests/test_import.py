@@ -942,3 +942,75 @@ def test_imported_ticket_csat_fires_the_closed_loop(seeded, tmp_path, closed, cs
     assert loop_tps(seeded) == expected
     imp(seeded, "tickets", put(tmp_path, text))
     assert loop_tps(seeded) == expected
+
+# -- runaway quotes, duplicate headers, huge lines (issue 13, point 4) -----------------------
+def _many_accounts(n: int, stray_at: int | None = None) -> str:
+    # The stray quote opens the last cell, a column no field reads: before, the rest of
+    # the file vanished into it and "Imported 5 accounts" looked like success.
+    lines = ["name,owner,comment"]
+    for i in range(2, n + 2):
+        comment = '"oops' if i == stray_at else "fine"
+        lines.append(f"Account {i},Dana,{comment}")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("stray_at", [5, 990])
+def test_a_stray_quote_is_refused_with_the_line_it_opened_on(book, tmp_path, stray_at):
+    before = dump(book)
+    path = put(tmp_path, _many_accounts(1000, stray_at))
+    with pytest.raises(BookError) as exc:
+        imp(book, "accounts", path)
+    msg = exc.value.message
+    assert f"line {stray_at}" in msg and "quote" in msg
+    assert dump(book) == before
+
+
+def test_a_stray_quote_through_the_cli_is_exit_2_and_writes_nothing(book, cli, tmp_path):
+    path = put(tmp_path, _many_accounts(1000, 7))
+    r = cli("import", "accounts", str(path))
+    assert r.code == 2 and "line 7" in r.err and "Imported" not in r.out
+    assert book.account_names() == []
+
+
+def test_legitimate_multi_line_cells_still_import(book, tmp_path):
+    note = "\n".join(f"line {i}" for i in range(30))
+    path = put(
+        tmp_path,
+        f'name,owner,comment\nAcme,Dana,"a\nb"\nGlobex,Hank,"{note}"\nInitech,Dana,5" screen\n',
+    )
+    assert imp(book, "accounts", path).created == 3
+
+
+@pytest.mark.parametrize(
+    "header,named", [("name,owner,Name", "name"), ("name,owner,owner", "owner")]
+)
+def test_duplicate_headers_are_an_error_naming_them(book, tmp_path, header, named):
+    path = put(tmp_path, f"{header}\nAcme,Dana,x\n")
+    with pytest.raises(BookError) as exc:
+        read_csv(path)
+    assert "more than once" in exc.value.message and f"'{named}'" in exc.value.message.lower()
+
+
+def test_a_huge_line_is_refused_without_reading_it_whole(book, tmp_path):
+    path = tmp_path / "huge.csv"
+    with path.open("w") as fh:
+        fh.write("name,owner\nAcme,Dana\n")
+        fh.write("x" * 5_000_000 + ",Dana\n")
+    with pytest.raises(BookError) as exc:
+        imp(book, "accounts", path)
+    assert "line 3" in exc.value.message and "long" in exc.value.message
+    assert book.account_names() == []
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_dev_zero_is_refused_quickly(book, tmp_path):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(BookError):
+            imp(book, "accounts", Path("/dev/zero"))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024

@@ -153,6 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Every file Bookkeeper creates (book, -wal/-shm, backups, rejects, exports) is 0600.
+    umask = os.umask(0o077)
     try:
         return _main(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
@@ -163,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    finally:
+        os.umask(umask)
 
 
 def _main(argv: list[str]) -> int:
@@ -172,6 +176,13 @@ def _main(argv: list[str]) -> int:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
         print(f"bookkeeper: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if getattr(args, "db", None) == "":
+        print(
+            "bookkeeper: --db is empty; give the path of a book file, or leave --db out "
+            "to use the default book",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     try:
         return _dispatch(args)

@@ -30,8 +30,17 @@ log = logging.getLogger(__name__)
 
 BACKUP_DIR = "backups"
 DAILY_DIR = "daily"
-_DAILY_NAME = re.compile(r"^book-(\d{4}-\d{2}-\d{2})\.db$")
-_DAILY_TMP = re.compile(r"^\.book-\d{4}-\d{2}-\d{2}\.db\.\d+\.tmp$")
+
+
+def _daily_name(stem: str) -> re.Pattern[str]:
+    """``<stem>-YYYY-MM-DD.db``: the daily backups of the book ``<stem>.db``, and no other's."""
+    return re.compile(rf"^{re.escape(stem)}-(\d{{4}}-\d{{2}}-\d{{2}})\.db$")
+
+
+def _daily_tmp(stem: str) -> re.Pattern[str]:
+    return re.compile(rf"^\.{re.escape(stem)}-\d{{4}}-\d{{2}}-\d{{2}}\.db\.\d+\.tmp$")
+
+
 #: A temporary copy this old was left by a crash, not by a backup still running.
 _STALE_TMP_SECONDS = 3600
 
@@ -99,6 +108,22 @@ def read_connection(source: Path) -> sqlite3.Connection:
     return conn
 
 
+def book_identity(path: Path) -> str | None:
+    """The identity (``meta.book_id``) of the book or backup at *path*; None when it has none
+    or cannot be read (an old or damaged file)."""
+    try:
+        conn = read_connection(path)
+    except sqlite3.Error:
+        return None
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'book_id'").fetchone()
+    except sqlite3.Error:
+        return None
+    finally:
+        conn.close()
+    return str(row[0]) if row and row[0] else None
+
+
 def copy_book(source: Path, dest: Path) -> int:
     """Copy the book at *source* into the new, empty file *dest* with SQLite's backup API.
 
@@ -122,13 +147,13 @@ def copy_book(source: Path, dest: Path) -> int:
     return dest.stat().st_size
 
 
-def _default_name(now: datetime) -> str:
-    return f"book-{now:%Y%m%d-%H%M%S}.db"
+def _default_name(now: datetime, book_stem: str = "book") -> str:
+    return f"{book_stem}-{now:%Y%m%d-%H%M%S}.db"
 
 
-def _create_free(folder: Path, now: datetime) -> Path:
-    """Create ``book-YYYYMMDD-HHMMSS.db`` in *folder* (``-2``, ``-3``... if that one exists)."""
-    stem = _default_name(now).removesuffix(".db")
+def _create_free(folder: Path, now: datetime, book_stem: str = "book") -> Path:
+    """Create ``<book>-YYYYMMDD-HHMMSS.db`` in *folder* (``-2``, ``-3``... if that one exists)."""
+    stem = _default_name(now, book_stem).removesuffix(".db")
     for n in range(1, 1000):
         path = folder / (f"{stem}.db" if n == 1 else f"{stem}-{n}.db")
         try:
@@ -142,7 +167,8 @@ def _create_free(folder: Path, now: datetime) -> Path:
 def backup(db: str | None, dest: str | None = None, now: datetime | None = None) -> BackupResult:
     """Back up the book named by *db* to *dest* (a new file or an existing folder).
 
-    Without *dest*: ``<folder of the book>/backups/book-YYYYMMDD-HHMMSS.db``. Bad input
+    Without *dest*: ``<folder of the book>/backups/<book>-YYYYMMDD-HHMMSS.db`` (``<book>``
+    the book file's name without ``.db``, e.g. ``sales-20261204-093000.db``). Bad input
     (server database, no book, a destination that exists) raises :class:`BookError`; a
     failure while copying raises :class:`StoreError`. A half-made copy is removed.
     """
@@ -177,7 +203,7 @@ def backup(db: str | None, dest: str | None = None, now: datetime | None = None)
         ) from None
     try:
         if target is None:
-            target = _create_free(folder, now)
+            target = _create_free(folder, now, source.stem)
         else:
             _create_private(target)
     except FileExistsError:
@@ -214,9 +240,11 @@ def _remove_quietly(path: Path) -> None:
 
 
 def daily_backup(book_path: Path, today: date, keep: int = 7) -> Path | None:
-    """Today's automatic backup, ``<folder of the book>/backups/daily/book-YYYY-MM-DD.db``.
+    """Today's automatic backup, ``<folder of the book>/backups/daily/<book>-YYYY-MM-DD.db``.
 
-    At most one a day: when today's exists this is a single ``stat``. After a new one,
+    Named after the book file (``sales.db`` -> ``sales-2026-12-04.db``), so two books in
+    one folder each keep their own backups and their own rotation. At most one a day:
+    when today's exists this is a single ``stat``. After a new one,
     the folder is pruned to the newest *keep* daily backups (other files are left
     alone). Never raises: a failure is logged and gives None, because a failed
     automatic backup must not stop anyone working.
@@ -224,7 +252,7 @@ def daily_backup(book_path: Path, today: date, keep: int = 7) -> Path | None:
     try:
         book_path = Path(book_path)
         folder = book_path.parent / BACKUP_DIR / DAILY_DIR
-        target = folder / f"book-{today.isoformat()}.db"
+        target = folder / f"{book_path.stem}-{today.isoformat()}.db"
         if target.exists():
             return target
         if not book_path.is_file():
@@ -243,24 +271,28 @@ def daily_backup(book_path: Path, today: date, keep: int = 7) -> Path | None:
         except BaseException:
             _remove_quietly(tmp)
             raise
-        prune_daily(folder, keep)
+        prune_daily(folder, keep, book_path.stem)
         return target
     except Exception as exc:
         log.warning("the daily backup of %s failed: %s", book_path, exc)
         return None
 
 
-def prune_daily(folder: Path, keep: int = 7) -> list[Path]:
-    """Remove all but the newest *keep* (at least one) daily backups; the removed paths."""
+def prune_daily(folder: Path, keep: int = 7, stem: str = "book") -> list[Path]:
+    """Remove all but the newest *keep* (at least one) daily backups of the book *stem*.
+
+    Other books' backups in the same folder are left alone. Gives the removed paths.
+    """
+    name, tmp = _daily_name(stem), _daily_tmp(stem)
     dated = sorted(
         (m.group(1), p)
         for p in folder.iterdir()
-        if (m := _DAILY_NAME.match(p.name)) is not None and p.is_file()
+        if (m := name.match(p.name)) is not None and p.is_file()
     )
     removed = []
     cutoff = time.time() - _STALE_TMP_SECONDS
     for p in folder.iterdir():
-        if _DAILY_TMP.match(p.name) and p.stat().st_mtime < cutoff:
+        if tmp.match(p.name) and p.stat().st_mtime < cutoff:
             _remove_quietly(p)
     for _, p in dated[: max(0, len(dated) - max(1, keep))]:
         try:
@@ -284,7 +316,7 @@ PRE_UPGRADE_DIR = "pre-upgrade"
 
 
 def pre_upgrade_backup(book_path: Path, version: int, now: datetime | None = None) -> Path:
-    """The copy taken before a schema upgrade: ``backups/pre-upgrade/book-v<N>-<time>.db``.
+    """The copy taken before a schema upgrade: ``backups/pre-upgrade/<book>-v<N>-<time>.db``.
 
     *version* is the book's schema version before the upgrade. Copied under a temporary
     name and renamed, so a crash never leaves a half-copy that looks like a backup. Unlike
@@ -298,19 +330,20 @@ def pre_upgrade_backup(book_path: Path, version: int, now: datetime | None = Non
     _mkdir_private(folder)
     stamp = f"{(now or datetime.now()):%Y%m%d-%H%M%S}"
     # Unique per process and thread: two openers of the same old book each copy it.
-    tmp = folder / f".book-v{version}-{stamp}.db.{os.getpid()}-{threading.get_ident()}.tmp"
+    stem = book_path.stem
+    tmp = folder / f".{stem}-v{version}-{stamp}.db.{os.getpid()}-{threading.get_ident()}.tmp"
     _remove_quietly(tmp)
     _create_private(tmp)
     try:
         copy_book(book_path, tmp)
         for n in range(1, 1000):
-            target = folder / f"book-v{version}-{stamp}{'' if n == 1 else f'-{n}'}.db"
+            target = folder / f"{stem}-v{version}-{stamp}{'' if n == 1 else f'-{n}'}.db"
             try:
                 _create_private(target)  # claims the name: never replaces a backup
             except FileExistsError:
                 continue
             os.replace(tmp, target)
             return target
-        raise BookError(f"{folder} already has too many backups named book-v{version}-{stamp}")
+        raise BookError(f"{folder} already has too many backups named {stem}-v{version}-{stamp}")
     finally:
         _remove_quietly(tmp)

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bookkeeper_tui.io.backup import copy_book, read_connection
-from bookkeeper_tui.store.engine import find_backups, fix_hint
+from bookkeeper_tui.io.backup import book_identity, copy_book, read_connection
+from bookkeeper_tui.store.engine import backup_book_stem, find_backups, fix_hint
 from bookkeeper_tui.store.version import SCHEMA_VERSION
 
 __all__ = ["CheckResult", "RestoreResult", "check", "find_backups", "fix_hint", "restore"]
@@ -111,8 +111,29 @@ def _private_copy(src: Path, dest: Path) -> None:
         os.fsync(out.fileno())
 
 
-def restore(backup: Path, book: Path, now: datetime | None = None) -> RestoreResult:
-    """Put *backup* in place of *book* (see the module doc); raise ValueError when refused."""
+def other_book(backup: Path, book: Path) -> str | None:
+    """Why *backup* is a backup of another book than *book*, or None when it may be this one's.
+
+    Compares the identities kept in both files' ``meta`` table; when either has none (an
+    old or damaged file), the book name in the backup's file name (``sales-...db``).
+    """
+    mine = book_identity(book) if book.is_file() else None
+    theirs = book_identity(backup)
+    if mine and theirs:
+        return None if mine == theirs else "it holds another book (its book identity differs)"
+    named = backup_book_stem(backup.name)
+    if named is not None and named != book.stem:
+        return f"its name says it is a backup of {named}.db"
+    return None
+
+
+def restore(
+    backup: Path, book: Path, now: datetime | None = None, force: bool = False
+) -> RestoreResult:
+    """Put *backup* in place of *book* (see the module doc); raise ValueError when refused.
+
+    A backup of another book is refused unless *force*.
+    """
     if not backup.is_file():
         raise ValueError(f"there is no backup at {backup}")
     problems, _ = inspect_file(backup)
@@ -120,6 +141,12 @@ def restore(backup: Path, book: Path, now: datetime | None = None) -> RestoreRes
         raise ValueError(
             f"{backup} is not a sound Bookkeeper backup ({'; '.join(problems[:3])}); "
             "nothing was changed; choose another backup"
+        )
+    if not force and (why := other_book(backup, book)) is not None:
+        raise ValueError(
+            f"{backup} is not a backup of the book {book}: {why}; nothing was changed; "
+            "choose one of this book's backups (bookkeeper check lists them), or add "
+            "--force to put it in place anyway"
         )
     now = now or datetime.now()
     folder = book.parent

@@ -18,6 +18,7 @@ def add_parsers(sub, common) -> None:
     r = sub.add_parser("restore", parents=[common], help="put a backup in place of the book")
     r.add_argument("backup", metavar="BACKUP")
     r.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    r.add_argument("--force", action="store_true", help="restore even a backup of another book")
     r.set_defaults(handler=run_restore)
 
 
@@ -75,7 +76,7 @@ def run_restore(args: argparse.Namespace) -> int:
             print("Nothing was changed.")
             return EXIT_FAIL
     try:
-        res = restore(backup, book)
+        res = restore(backup, book, force=args.force)
     except ValueError as exc:
         print(f"bookkeeper: {exc}", file=sys.stderr)
         return EXIT_FAIL

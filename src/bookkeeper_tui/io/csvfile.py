@@ -13,6 +13,8 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,45 +47,92 @@ class CsvData:
         return f"{enc}, {'CRLF' if self.crlf else 'LF'} line ends"
 
 
-def decode(path: Path) -> tuple[str, bool]:
-    """The file's text and whether it started with a UTF-8 byte-order mark."""
+#: A physical line longer than this (bytes) is refused: no CSV export has one, and
+#: ``/dev/zero`` or a binary file would otherwise be read whole.
+LINE_LIMIT = 4 * 1024 * 1024
+#: A quoted cell running on over more physical lines than this is a stray quote, not a note.
+RECORD_LINE_LIMIT = 200
+#: How much of the start of the file the delimiter sniffer sees.
+SNIFF_BYTES = 65536
+
+
+def _open_checked(path: Path) -> tuple[io.BufferedReader, bool]:
+    """Open *path* for reading, refuse what is not UTF-8 CSV text; (file, has a BOM)."""
     name = path.name
     if not path.exists():
         raise BookError(f"{path} does not exist; check the path")
     if path.is_dir():
         raise BookError(f"{path} is a folder, not a CSV file; give the file's path")
     try:
-        data = path.read_bytes()
+        fh = path.open("rb")
     except OSError as exc:
         raise BookError(f"cannot read {path} ({exc.strerror}); check its permissions") from None
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise BookError(
+    try:
+        head = fh.peek(4)[:4]
+    except OSError as exc:
+        fh.close()
+        raise BookError(f"cannot read {path} ({exc.strerror}); check its permissions") from None
+    problem = None
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        problem = (
             f"{name} is UTF-16 text; save it as 'CSV UTF-8' (or convert it to UTF-8) and "
             "import again"
         )
-    if data.startswith(b"PK\x03\x04"):
-        raise BookError(
+    elif head.startswith(b"PK\x03\x04"):
+        problem = (
             f"{name} looks like a spreadsheet (.xlsx/.ods), not a CSV file; "
             "save it as 'CSV UTF-8' and import that"
         )
-    bom = data.startswith(codecs.BOM_UTF8)
+    if problem:
+        fh.close()
+        raise BookError(problem)
+    bom = head.startswith(codecs.BOM_UTF8)
     if bom:
-        data = data[len(codecs.BOM_UTF8) :]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise BookError(
-            f"{name} is not UTF-8 text (byte 0x{data[exc.start]:02X} on line {line}); "
-            "save it as 'CSV UTF-8' and import again"
-        ) from None
-    if "\x00" in text:
-        raise BookError(
-            f"{name} contains NUL bytes, so it is not a CSV text file; "
-            "export it from your spreadsheet or CRM as 'CSV UTF-8'"
-        )
+        fh.read(len(codecs.BOM_UTF8))
+    return fh, bom
+
+
+def _lines(fh: io.BufferedReader, name: str):
+    """The file's lines, decoded one by one (never the whole file), with their checks."""
+    number = 0
+    while True:
+        try:
+            raw = fh.readline(LINE_LIMIT + 1)
+        except OSError as exc:
+            raise BookError(f"cannot read {name} ({exc.strerror}); check the file") from None
+        if not raw:
+            return
+        number += 1
+        if b"\x00" in raw:
+            raise BookError(
+                f"{name} contains NUL bytes (line {number}), so it is not a CSV text file; "
+                "export it from your spreadsheet or CRM as 'CSV UTF-8'"
+            )
+        if len(raw) > LINE_LIMIT:
+            raise BookError(
+                f"{name} line {number} is too long (over {LINE_LIMIT // (1024 * 1024)} MB), so "
+                "it is not a CSV export; check the file (old Mac files with CR-only line ends: "
+                "save them again with LF or CRLF line ends)"
+            )
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BookError(
+                f"{name} is not UTF-8 text (byte 0x{raw[exc.start]:02X} on line {number}); "
+                "save it as 'CSV UTF-8' and import again"
+            ) from None
+
+
+def decode(path: Path) -> tuple[str, bool]:
+    """The file's text and whether it started with a UTF-8 byte-order mark.
+
+    Reads the whole file: for small files only (``read_csv`` streams instead).
+    """
+    fh, bom = _open_checked(path)
+    with fh:
+        text = "".join(_lines(fh, path.name))
     if not text.strip():
-        raise BookError(f"{name} is empty; it needs a header line and one line per row")
+        raise BookError(f"{path.name} is empty; it needs a header line and one line per row")
     return text, bom
 
 
@@ -136,32 +185,131 @@ def sniff_delimiter(text: str) -> str:
     return best
 
 
+class _Feed:
+    """Lines for ``csv.reader``, watching each record's physical lines as it goes.
+
+    ``csv.reader`` pulls lines only until its record is complete, so the lines taken since
+    the last record are exactly the current record's. A record that runs on over more than
+    :data:`RECORD_LINE_LIMIT` lines is a stray quote swallowing the file: refused with
+    the line where the quote opened.
+    """
+
+    def __init__(self, lines, name: str):
+        self.lines = lines
+        self.name = name
+        self.taken = 0  # physical lines handed out
+        self.record_start = 1
+        self.record_quotes = 0
+        self.record_lines: list[str] = []
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.lines)
+        self.taken += 1
+        self.record_quotes += line.count('"')
+        self.record_lines.append(line)
+        if self.taken - self.record_start >= RECORD_LINE_LIMIT:
+            raise self.runaway(f"runs on for more than {RECORD_LINE_LIMIT} lines")
+        return line
+
+    def next_record(self) -> None:
+        self.record_start = self.taken + 1
+        self.record_quotes = 0
+        self.record_lines = []
+
+    def record_unclosed(self, delimiter: str) -> bool:
+        """Whether the record just read ended inside its quotes (only at the end of the file).
+
+        An odd number of quotes alone is not enough: ``5" screen`` in an unquoted cell is a
+        literal quote. Strict parsing tells the two apart.
+        """
+        if self.record_quotes % 2 == 0:
+            return False
+        try:
+            for _ in csv.reader(self.record_lines, delimiter=delimiter, strict=True):
+                pass
+        except csv.Error as exc:
+            return "end of data" in str(exc)
+        return False
+
+    def runaway(self, how: str) -> BookError:
+        return BookError(
+            f"{self.name} line {self.record_start} opens a quoted cell that {how}, so a "
+            "stray quote would swallow the rest of the file; nothing was imported; fix "
+            f"the quotes on line {self.record_start} (a quote inside a cell is written "
+            'twice: "") and import again'
+        )
+
+
+def _duplicates(header: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    dups: list[str] = []
+    for h in header:
+        key = h.casefold()
+        if not key:
+            continue
+        if key in seen and seen[key] not in dups:
+            dups.append(seen[key])
+        seen.setdefault(key, h)
+    return dups
+
+
 def read_csv(path: str | Path) -> CsvData:
-    """Read and split a CSV file; file-level problems raise :class:`BookError`."""
+    """Read and split a CSV file; file-level problems raise :class:`BookError`.
+
+    The file is read line by line (never whole): lines over :data:`LINE_LIMIT`, cells
+    over :data:`FIELD_LIMIT` and runaway quoted cells are refused with their line.
+    """
     path = Path(path)
-    text, bom = decode(path)
-    delimiter = sniff_delimiter(text)
-    crlf = "\r\n" in text[:65536]
-    csv.field_size_limit(max(csv.field_size_limit(), FIELD_LIMIT))
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header: list[str] | None = None
-    rows: list[tuple[int, list[str]]] = []
-    previous_end = 0
-    try:
-        for record in reader:
-            start = previous_end + 1
-            previous_end = reader.line_num
-            if not record or not any(c.strip() for c in record):
-                continue
-            if header is None:
-                header = [h.strip().lstrip("\ufeff").strip() for h in record]
-                continue
-            rows.append((start, record))
-    except csv.Error as exc:
-        raise BookError(
-            f"{path.name} line {previous_end + 1} cannot be read as CSV ({exc}); "
-            "check that line's quotes, or export the file again as 'CSV UTF-8'"
-        ) from None
+    fh, bom = _open_checked(path)
+    with fh:
+        lines = _lines(fh, path.name)
+        head: list[str] = []
+        size = 0
+        for line in lines:
+            head.append(line)
+            size += len(line)
+            if size >= SNIFF_BYTES:
+                break
+        sample = "".join(head)
+        if not sample.strip() and size < SNIFF_BYTES:
+            raise BookError(f"{path.name} is empty; it needs a header line and one line per row")
+        delimiter = sniff_delimiter(sample)
+        crlf = "\r\n" in sample
+        csv.field_size_limit(FIELD_LIMIT)
+        feed = _Feed(itertools.chain(head, lines), path.name)
+        reader = csv.reader(feed, delimiter=delimiter)
+        header: list[str] | None = None
+        rows: list[tuple[int, list[str]]] = []
+        try:
+            for record in reader:
+                start = feed.record_start
+                unclosed = feed.record_unclosed(delimiter)
+                feed.next_record()
+                if unclosed:
+                    # Only the last record can end inside its quotes: at the end of the file.
+                    feed.record_start = start
+                    raise feed.runaway("is never closed (it runs to the end of the file)")
+                if not record or not any(c.strip() for c in record):
+                    continue
+                if header is None:
+                    header = [h.strip().lstrip("\ufeff").strip() for h in record]
+                    if dups := _duplicates(header):
+                        raise BookError(
+                            f"{path.name} has "
+                            + ", ".join(f"'{d}'" for d in dups)
+                            + " more than once in its header line; give each column a "
+                            "name of its own (or remove the extra one) and import again"
+                        )
+                    continue
+                rows.append((start, record))
+        except csv.Error as exc:
+            raise BookError(
+                f"{path.name} line {feed.record_start} cannot be read as CSV ({exc}); "
+                "check that line's quotes, or export the file again as 'CSV UTF-8'"
+            ) from None
     if header is None:
         raise BookError(f"{path.name} is empty; it needs a header line and one line per row")
     return CsvData(path, header, rows, delimiter, bom, crlf)
@@ -185,7 +333,10 @@ def write_rejects(
     target = target or rejects_path_for(data.path)
     width = len(data.header)
     try:
-        with target.open("w", encoding="utf-8-sig" if data.bom else "utf-8", newline="") as fh:
+        # 0600 like the book: the rejected rows are customer data.
+        fd = os.open(target, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+        os.fchmod(fd, 0o600)  # an older rejects file may have been 0644
+        with open(fd, "w", encoding="utf-8-sig" if data.bom else "utf-8", newline="") as fh:
             end = "\r\n" if data.crlf else "\n"
             w = csv.writer(fh, delimiter=data.delimiter, lineterminator=end)
             w.writerow([*data.header, "line", "reason"])

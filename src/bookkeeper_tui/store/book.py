@@ -62,7 +62,7 @@ from bookkeeper_tui.core.vocab import (
 from bookkeeper_tui.store.engine import StoreError, make_engine
 from bookkeeper_tui.store.queries import as_date, fetch_today
 from bookkeeper_tui.store.rows import TodayRow
-from bookkeeper_tui.store.schema import ensure_schema
+from bookkeeper_tui.store.schema import ensure_book_id, ensure_schema
 from bookkeeper_tui.store.state import AccountState, effective_due, load_states, stream
 
 #: Playbook touchpoints older than this are not created when first noticed
@@ -204,6 +204,7 @@ class Book:
                 # A file that is not a sound book is refused before anything writes to it.
                 preflight(Path(location))
             ensure_schema(engine)
+            ensure_book_id(engine)
         except DatabaseError as exc:
             engine.dispose()
             if engine.dialect.name == "postgresql":

@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import create_engine
 
@@ -39,16 +39,31 @@ class StoreError(RuntimeError):
     """The book cannot be opened or written; the message says why and what to do."""
 
 
+#: What follows ``<book>-`` in a backup's name: a daily date, a manual backup's time, or a
+#: pre-upgrade copy's schema version and time.
+BACKUP_SUFFIX = r"(\d{4}-\d{2}-\d{2}|\d{8}-\d{6}(-\d+)?|v\d+-\d{8}-\d{6}(-\d+)?)\.db"
+
+
+def backup_book_stem(name: str) -> str | None:
+    """The book a backup file's name says it is of (``sales-2026-12-04.db`` -> ``sales``)."""
+    import re
+
+    m = re.match(rf"^(.+)-{BACKUP_SUFFIX}$", name)
+    return m.group(1) if m else None
+
+
 def find_backups(book: Path) -> list[Path]:
-    """The backups beside *book* (``backups/``, ``daily/``, ``pre-upgrade/``), newest first."""
+    """This book's backups beside it (``backups/``, ``daily/``, ``pre-upgrade/``), newest first.
+
+    Only files named after the book (``sales-...db`` for ``sales.db``): another book's
+    backups in the same folder are never offered for this one.
+    """
     found: list[Path] = []
     root = book.parent / "backups"
     for folder in (root, root / "daily", root / "pre-upgrade"):
         try:
             found.extend(
-                p
-                for p in folder.iterdir()
-                if p.name.startswith("book-") and p.name.endswith(".db") and p.is_file()
+                p for p in folder.iterdir() if backup_book_stem(p.name) == book.stem and p.is_file()
             )
         except OSError:
             continue
@@ -178,8 +193,10 @@ def _prepare_sqlite_file(path: Path) -> None:
     if path.exists():
         _check_writable(path)
         return
+    # A dangling symlink: create its target (O_EXCL refuses the link itself), still 0600.
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
     try:
-        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         os.close(fd)
     except FileExistsError:
         pass
@@ -239,9 +256,13 @@ def make_engine(db: str | None) -> tuple[Engine, str]:
         raise StoreError(
             f"{path} is a folder; give --db the path of a book file, e.g. {path}/book.db"
         )
+    if not str(path):
+        raise StoreError("the book's path is empty; give --db the path of a book file")
     _prepare_sqlite_file(path)
+    # URL.create keeps the path literal: '?', '#' and '%' stay in the file name instead of
+    # being read as URL query options (``--db 'q?mode=ro.db'`` is a file of that name).
     engine = create_engine(
-        f"sqlite:///{path}",
+        URL.create("sqlite", database=str(path)),
         connect_args={
             "timeout": BUSY_TIMEOUT_MS / 1000,
             "isolation_level": None,

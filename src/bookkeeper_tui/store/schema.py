@@ -203,6 +203,31 @@ def ensure_schema(engine: Engine, target: int = SCHEMA_VERSION) -> int:
     return target
 
 
+#: The ``meta`` key of the book's identity: a uuid made once, copied into every backup,
+#: so ``restore`` can tell a backup of this book from one of another book.
+BOOK_ID_KEY = "book_id"
+
+
+def ensure_book_id(engine: Engine) -> str:
+    """The book's identity, created (once, under the write lock) when it has none yet."""
+    import uuid
+
+    query = text("SELECT value FROM meta WHERE key = :k")
+    with engine.connect() as conn:
+        row = conn.execute(query, {"k": BOOK_ID_KEY}).first()
+    if row is not None:
+        return str(row[0])
+    with engine.execution_options(immediate=True).begin() as conn:
+        row = conn.execute(query, {"k": BOOK_ID_KEY}).first()
+        if row is not None:  # another process made it meanwhile
+            return str(row[0])
+        book_id = uuid.uuid4().hex
+        conn.execute(
+            text("INSERT INTO meta (key, value) VALUES (:k, :v)"), {"k": BOOK_ID_KEY, "v": book_id}
+        )
+    return book_id
+
+
 def _backup_before_upgrade(engine: Engine, version: int, target: int) -> Path | None:
     """A consistent copy of an SQLite book file before any migration step touches it.
 
