@@ -569,7 +569,10 @@ def _print_account(d: dict) -> None:
         con.print("Flags: " + "; ".join(_esc(f["detail"]) for f in d["flags"]))
     n = d["nps"]
     if n["flagged"]:
-        con.print(f"Account NPS mean {n['account_mean']:.1f} vs user NPS mean {n['user_mean']:.1f}")
+        con.print(
+            f"NPS gap: buyers and champions {n['buyer_side_mean']:.1f}"
+            f" vs users {n['user_side_mean']:.1f} (mean of each contact's latest answer)"
+        )
     if d["contacts"]:
         con.print("Contacts:")
         for c in d["contacts"]:

@@ -198,8 +198,12 @@ def entry_kind(entry: dict) -> Text:
 
 
 def nps_gap_line(nps: dict) -> Text | None:
-    """'Account NPS (role-weighted) 8.4 vs users 5.1: ...' when the two stories differ."""
-    account, users = nps.get("account_mean"), nps.get("user_mean")
+    """'NPS buyers and champions 8.4 vs other contacts 5.1: ...' when the two sides differ.
+
+    Both sides are each contact's latest answer (core.nps.account_nps_detail): with nobody
+    on one side there is no gap and no line.
+    """
+    account, users = nps.get("buyer_side_mean"), nps.get("user_side_mean")
     if account is None or users is None:
         return None
     if not nps.get("flagged") and abs(account - users) < 1:
@@ -209,7 +213,7 @@ def nps_gap_line(nps: dict) -> Text | None:
     else:
         why = "buyers and champions are less happy than the end users"
     return Text.assemble(
-        ("Account NPS (role-weighted) ", "bold"),
+        ("NPS buyers and champions ", "bold"),
         (f"{account:.1f}", "bold"),
         " vs users ",
         (f"{users:.1f}", "bold"),
