@@ -546,6 +546,7 @@ def _print_account(d: dict) -> None:
     from rich.text import Text
 
     from bookkeeper_tui.config import load_config
+    from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, weight_words
     from bookkeeper_tui.core.signals import churn_spans
 
     con = Console()
@@ -557,12 +558,15 @@ def _print_account(d: dict) -> None:
     con.print(
         f"Health {_band(h['score'], h['band'])}" + (" (manual override)" if h["overridden"] else "")
     )
+    if h["score"] is None and d["status"] != "churned":
+        con.print(f"  [dim]{NOT_ENOUGH_DATA}[/]")
     for c in h["components"]:
         con.print(
-            f"  {c['name']:<11} {c['value']:>5.0f}  weight {c['weight']:>4.0f}  {_esc(c['detail'])}"
+            f"  {c['name']:<11} {c['value']:>5.0f}  {weight_words(c['weight'], c['share'])}"
+            f"  {_esc(c['detail'])}"
         )
     if h["missing"]:
-        con.print(f"  [dim]no data (left out): {', '.join(h['missing'])}[/]")
+        con.print(f"  [dim]unknown, no data yet (left out): {', '.join(h['missing'])}[/]")
     for change in h["changes"]:
         con.print(f"  [dim]since last snapshot: {_esc(change)}[/]")
     if d["flags"]:
@@ -703,7 +707,7 @@ def _num(v: float | None) -> str:
 
 def _band(score: float | None, band: str | None) -> str:
     if score is None or band is None:
-        return "[dim]no data[/]"
+        return "[dim]not enough data[/]"
     colour = {"green": "green", "yellow": "yellow", "red": "red"}[band]
     return f"[{colour}]{math.floor(score)} {band}[/]"
 

@@ -261,6 +261,21 @@ def compute_health(facts: HealthFacts, as_of: date, cfg: HealthConfig) -> Health
     )
 
 
+def weight_words(weight: float, share: float) -> str:
+    """How one component counts, the same words on the account screen and in ``show``.
+
+    The configured weight and the effective share of the score once missing components'
+    weights are spread over the rest: ``"weight 40 = 62%"``.
+    """
+    return f"weight {weight:g} = {share * 100:.0f}%"
+
+
+NOT_ENOUGH_DATA = (
+    "Not enough data for a score yet: log a call, a usage score or a survey answer "
+    "(an MRR trend alone is context, not health)."
+)
+
+
 def explain_change(previous: Sequence[tuple[str, float]] | None, current: Health) -> list[str]:
     """What moved since the last snapshot, in words: ``["usage 80 -> 35", ...]``.
 
