@@ -51,7 +51,7 @@ async def test_header_and_breakdown_match_the_book(demo_book, make_app):
             assert labels[c["name"]] in health
             assert f"{c['share'] * 100:.0f}%" in health
         for name in expected["health"]["missing"]:
-            assert f"{labels[name]:<17}no data" in health
+            assert f"{labels[name]:<17}unknown, no data yet" in health
             assert "left out" in health
         for change in expected["health"]["changes"]:
             assert change in health
@@ -115,12 +115,12 @@ async def test_nps_gap_line_only_when_the_stories_differ(demo_book, make_app):
         demo_book.set_contact_role("Acme Corp", user, "end_user")
         demo_book.log(f'acme call with "{user}" nps 1', TODAY)
     nps = demo_book.show("Acme Corp", TODAY)["nps"]
-    assert nps["account_mean"] - nps["user_mean"] >= 1
+    assert nps["buyer_side_mean"] - nps["user_side_mean"] >= 1
     calm = next(
         name
         for name in demo_book.account_names()
         if (n := demo_book.show(name, TODAY)["nps"])["account_mean"] is not None
-        and abs(n["account_mean"] - n["user_mean"]) < 1
+        and (n["gap"] is None or abs(n["gap"]) < 1)
         and not n["flagged"]
     )
     app = make_app(demo_book)
@@ -132,7 +132,7 @@ async def test_nps_gap_line_only_when_the_stories_differ(demo_book, make_app):
         screen = await open_account(app, pilot, "Acme Corp")
         assert screen.query_one("#account-nps-gap").display
         gap = plain(app, "#account-nps-gap")
-        assert f"{nps['account_mean']:.1f} vs users {nps['user_mean']:.1f}" in gap
+        assert f"{nps['buyer_side_mean']:.1f} vs users {nps['user_side_mean']:.1f}" in gap
         assert "end users are less happy" in gap
 
 
@@ -240,3 +240,40 @@ async def test_new_account_has_empty_states(book, make_app):
         assert "Nothing logged yet" in plain(app, "#account-entry")
         assert "No contacts yet" in plain(app, "#account-contacts")
         assert "No NPS answers yet" in plain(app, "#account-nps-caption")
+
+
+async def test_tui_and_show_present_the_same_health_weights(demo_book, make_app, tmp_path, capsys):
+    # Configured weight and effective share, the same numbers on the screen and in `show`.
+    from bookkeeper_tui.cli import main
+
+    name = "Acme Corp"
+    expected = demo_book.show(name, TODAY)["health"]
+    assert expected["missing"]  # some weights are shared out: raw and effective differ
+    assert (
+        main(["show", name, "--as-of", TODAY.isoformat(), "--db", str(tmp_path / "demo.db")]) == 0
+    )
+    shown = capsys.readouterr().out
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_account(app, pilot, name)
+        screen_text = plain(app, "#account-health")
+    for c in expected["components"]:
+        words = f"weight {c['weight']:g} = {c['share'] * 100:.0f}%"
+        assert words in screen_text, (words, screen_text)
+        assert words in shown, (words, shown)
+
+
+async def test_an_account_with_only_mrr_shows_not_enough_data(demo_book, make_app):
+    from datetime import date
+
+    demo_book.add_account("Legacy", "smb", date(2024, 1, 1), mrr=500)
+    detail = demo_book.show("Legacy", TODAY)
+    assert detail["health"]["band"] is None
+    assert "intervention" not in {t["kind"] for t in detail["touchpoints"]}
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_account(app, pilot, "Legacy")
+        assert "not enough data" in plain(app, "#account-header")
+        health = plain(app, "#account-health")
+        assert "Not enough data" in health and "engagement" in health
+        assert " red" not in health

@@ -264,3 +264,21 @@ def test_any_command_keeps_a_daily_backup(cli, db_path):
     assert cli("today").code == 0
     daily = db_path.parent / "backups" / "daily"
     assert [p.name for p in daily.iterdir()] == [f"book-{date.today().isoformat()}.db"]
+
+
+def test_an_account_with_only_mrr_has_not_enough_data(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # one table row per line
+    # An imported legacy account: no conversation, no usage, no survey, just MRR.
+    assert cli("add", "Legacy", "--tier", "smb", "--start", "2024-01-01", "--mrr", "500").code == 0
+    shown = cli("show", "Legacy", "--json", "--as-of", "2026-11-24").json()
+    assert shown["health"]["score"] is None and shown["health"]["band"] is None
+    assert "engagement" in shown["health"]["missing"]
+    assert "intervention" not in {t["kind"] for t in shown["touchpoints"]}
+    text = cli("show", "Legacy", "--as-of", "2026-11-24").out
+    assert "not enough data" in text and "red" not in text
+    rows = cli("accounts", "--json", "--as-of", "2026-11-24").json()
+    assert [(r["name"], r["band"]) for r in rows] == [("Legacy", None)]
+    assert cli("accounts", "--health", "red", "--json", "--as-of", "2026-11-24").json() == []
+    assert "not enough data" in cli("accounts", "--as-of", "2026-11-24").out
+    today = cli("today", "--json", "--as-of", "2026-11-24").json()
+    assert "intervention" not in {r["kind"] for r in today}  # playbook steps are fine

@@ -122,10 +122,10 @@ def test_engagement_cadence_per_tier(tier: str, cadence: int) -> None:
     assert values == [100.0, 50.0, 0.0]
 
 
-def test_engagement_falls_back_to_start() -> None:
-    c = only("engagement", HealthFacts(tier="enterprise", start=ago(60)))
-    assert c is not None and c.value == 50.0
-    assert c.detail == "60 days since the start, no conversation yet (cadence 30)"
+@pytest.mark.parametrize("days", [0, 5, 60, 1068])
+def test_engagement_is_unknown_before_the_first_conversation(days: int) -> None:
+    # The days-since-start clock never scores on its own: no conversation, no engagement.
+    assert only("engagement", HealthFacts(tier="enterprise", start=ago(days))) is None
 
 
 def test_engagement_conversation_before_start_does_not_make_new_account_cold() -> None:
@@ -292,6 +292,58 @@ def test_all_components_full_weight() -> None:
     assert h.score == 100.0 and h.band == "green" and h.missing == ()
     assert tuple(c.name for c in h.components) == COMPONENTS
     assert sum(c.share for c in h.components) == pytest.approx(1.0)
+
+
+LEGACY = HealthFacts(tier="smb", start=date(2024, 1, 1), mrr_levels=[(date(2024, 1, 1), 500.0)])
+
+
+@pytest.mark.parametrize(
+    ("facts", "score", "band", "missing"),
+    [
+        # only MRR (an imported legacy account): the trend is context, not health
+        (LEGACY, None, None, ("usage", "engagement", "support", "survey")),
+        # a never-touched new account is not 100 green either
+        (HealthFacts(tier="smb", start=ago(3)), None, None, COMPONENTS),
+        (HealthFacts(tier="enterprise", start=ago(400)), None, None, COMPONENTS),
+        # growing MRR alone is still not enough
+        (
+            HealthFacts(tier="smb", start=ago(400), mrr_levels=[(ago(400), 1.0), (ago(1), 9.0)]),
+            None,
+            None,
+            ("usage", "engagement", "support", "survey"),
+        ),
+        # one real conversation makes engagement known, and the score with it
+        # (100 * 25 + flat 70 * 5) / 30
+        (replace(LEGACY, two_way=[ago(10)]), 95.0, "green", ("usage", "support", "survey")),
+        # (20 * 40 + 70 * 5) / 45
+        (replace(LEGACY, usage=[(ago(1), 20.0)]), 25.6, "red", ("engagement", "support", "survey")),
+        # (100 * 20 + 70 * 5) / 25
+        (replace(LEGACY, tickets=[]), 94.0, "green", ("usage", "engagement", "survey")),
+        # (30 * 10 + 70 * 5) / 15
+        (
+            replace(LEGACY, surveys=[(ago(5), "nps", 3.0)]),
+            43.3,
+            "red",
+            ("usage", "engagement", "support"),
+        ),
+    ],
+)
+def test_not_enough_data_has_no_score_and_no_band(
+    facts: HealthFacts, score: float | None, band: str | None, missing: tuple[str, ...]
+) -> None:
+    h = compute_health(facts, AS_OF, CFG)
+    assert (h.score, h.band, h.missing) == (score, band, missing)
+
+
+def test_not_enough_data_still_lists_the_mrr_trend_as_context() -> None:
+    h = compute_health(LEGACY, AS_OF, CFG)
+    assert [c.name for c in h.components] == ["strength"]
+    assert h.score is None and h.band is None
+
+
+def test_override_scores_an_account_without_enough_data() -> None:
+    h = compute_health(replace(LEGACY, override=(ago(1), 40.0)), AS_OF, CFG)
+    assert (h.score, h.band, h.overridden) == (40.0, "red", True)
 
 
 def test_no_data_at_all() -> None:

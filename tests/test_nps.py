@@ -145,8 +145,8 @@ def test_account_nps_empty_is_none():
     ("responses", "gap_flag", "account_mean", "user_mean", "flagged"),
     [
         # champion 9 + end user 4: (27 + 4) / 4 vs (9 + 4) / 2
-        ([r(9, "champion", "dana"), r(4, "end_user", "bob")], 2.0, 7.75, 6.5, False),
-        ([r(9, "champion", "dana"), r(4, "end_user", "bob")], 1.0, 7.75, 6.5, True),
+        ([r(9, "champion", "dana"), r(4, "end_user", "bob")], 2.0, 7.75, 6.5, True),
+        ([r(9, "champion", "dana"), r(4, "end_user", "bob")], 6.0, 7.75, 6.5, False),
         # one champion at 10, two end users at 0: 30 / 5 vs 10 / 3
         (
             [r(10, "champion", "dana"), r(0, "end_user", "bob"), r(0, "end_user", "carl")],
@@ -168,17 +168,15 @@ def test_account_nps_empty_is_none():
             4.25,
             True,
         ),
-        # gap of exactly 2 flags: (24 + 0) / 4 = 6 vs 8 / 2 = 4
-        ([r(8, "champion", "dana"), r(0, "end_user", "bob")], 2.0, 6.0, 4.0, True),
-        # unknown role weighs like "other"
-        ([r(9, "champion", "dana"), r(4, "cto", "bob")], 2.0, 7.75, 6.5, False),
+        # unknown role weighs like "other" and sits on the user side
+        ([r(9, "champion", "dana"), r(4, "cto", "bob")], 2.0, 7.75, 6.5, True),
         # anonymous answers are each their own contact
         (
             [r(9, "economic_buyer", "ann"), r(3, "end_user", None), r(3, "end_user", None)],
             2.0,
             33 / 5,
             5.0,
-            False,
+            True,
         ),
     ],
 )
@@ -186,9 +184,74 @@ def test_account_nps_detail(responses, gap_flag, account_mean, user_mean, flagge
     got = account_nps_detail(responses, START, END, WEIGHTS, gap_flag)
     assert got.account_mean == pytest.approx(account_mean)
     assert got.user_mean == pytest.approx(user_mean)
-    assert got.gap == pytest.approx(account_mean - user_mean)
     assert got.flagged is flagged
     assert got.responses == len(responses)
+
+
+@pytest.mark.parametrize(
+    ("responses", "buyer_side", "user_side", "gap", "flagged"),
+    [
+        # one contact changing their own score is not a buyer-vs-user gap
+        (
+            [r(10, "end_user", "bob", on="2026-01-05"), r(2, "end_user", "bob")],
+            None,
+            2,
+            None,
+            False,
+        ),
+        (
+            [r(10, "champion", "dana", on="2026-01-05"), r(1, "champion", "dana")],
+            1,
+            None,
+            None,
+            False,
+        ),
+        # only one side answered: no gap, whatever the spread inside that side
+        ([r(10, "economic_buyer", "ann"), r(2, "champion", "dana")], 6, None, None, False),
+        (
+            [r(10, "admin", "al"), r(0, "end_user", "bob"), r(0, "other", "oz")],
+            None,
+            10 / 3,
+            None,
+            False,
+        ),
+        # each contact's latest answer once: bob's old 0 does not count
+        (
+            [
+                r(8, "champion", "dana"),
+                r(0, "end_user", "bob", on="2026-01-05"),
+                r(7, "end_user", "bob"),
+            ],
+            8,
+            7,
+            1,
+            False,
+        ),
+        # buyer side = economic_buyer + champion, user side = admin + end_user + other
+        (
+            [
+                r(9, "economic_buyer", "ann"),
+                r(7, "champion", "dana"),
+                r(6, "admin", "al"),
+                r(4, "end_user", "bob"),
+            ],
+            8,
+            5,
+            3,
+            True,
+        ),
+        # a gap of exactly 2 flags, in either direction
+        ([r(8, "champion", "dana"), r(6, "end_user", "bob")], 8, 6, 2, True),
+        ([r(4, "champion", "dana"), r(6, "end_user", "bob")], 4, 6, -2, True),
+        ([r(8, "Champion ", "dana"), r(7, "end_user", "bob")], 8, 7, 1, False),
+    ],
+)
+def test_account_nps_gap_is_between_role_groups(responses, buyer_side, user_side, gap, flagged):
+    got = account_nps_detail(responses, START, END, WEIGHTS, 2.0)
+    assert got.buyer_side_mean == (None if buyer_side is None else pytest.approx(buyer_side))
+    assert got.user_side_mean == (None if user_side is None else pytest.approx(user_side))
+    assert got.gap == (None if gap is None else pytest.approx(gap))
+    assert got.flagged is flagged
 
 
 def test_account_nps_detail_empty_and_windowed():
@@ -209,7 +272,8 @@ def test_account_nps_detail_custom_weights():
     rs = [r(9, "champion", "dana"), r(4, "end_user", "bob")]
     got = account_nps_detail(rs, START, END, equal)
     assert got.account_mean == got.user_mean == 6.5
-    assert got.gap == 0.0 and not got.flagged
+    # the gap is between role groups, so weights do not move it: champion 9 vs end user 4
+    assert got.gap == 5.0 and got.flagged
 
 
 # --- properties ---------------------------------------------------------------------------

@@ -562,6 +562,7 @@ def _print_account(d: dict) -> None:
     from rich.text import Text
 
     from bookkeeper_tui.config import load_config
+    from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, weight_words
     from bookkeeper_tui.core.signals import churn_spans
 
     con = Console()
@@ -573,19 +574,25 @@ def _print_account(d: dict) -> None:
     con.print(
         f"Health {_band(h['score'], h['band'])}" + (" (manual override)" if h["overridden"] else "")
     )
+    if h["score"] is None and d["status"] != "churned":
+        con.print(f"  [dim]{NOT_ENOUGH_DATA}[/]")
     for c in h["components"]:
         con.print(
-            f"  {c['name']:<11} {c['value']:>5.0f}  weight {c['weight']:>4.0f}  {_esc(c['detail'])}"
+            f"  {c['name']:<11} {c['value']:>5.0f}  {weight_words(c['weight'], c['share'])}"
+            f"  {_esc(c['detail'])}"
         )
     if h["missing"]:
-        con.print(f"  [dim]no data (left out): {', '.join(h['missing'])}[/]")
+        con.print(f"  [dim]unknown, no data yet (left out): {', '.join(h['missing'])}[/]")
     for change in h["changes"]:
         con.print(f"  [dim]since last snapshot: {_esc(change)}[/]")
     if d["flags"]:
         con.print("Flags: " + "; ".join(_esc(f["detail"]) for f in d["flags"]))
     n = d["nps"]
     if n["flagged"]:
-        con.print(f"Account NPS mean {n['account_mean']:.1f} vs user NPS mean {n['user_mean']:.1f}")
+        con.print(
+            f"NPS gap: buyers and champions {n['buyer_side_mean']:.1f}"
+            f" vs users {n['user_side_mean']:.1f} (mean of each contact's latest answer)"
+        )
     if d["contacts"]:
         con.print("Contacts:")
         for c in d["contacts"]:
@@ -727,7 +734,7 @@ def _num(v: float | None) -> str:
 
 def _band(score: float | None, band: str | None) -> str:
     if score is None or band is None:
-        return "[dim]no data[/]"
+        return "[dim]not enough data[/]"
     colour = {"green": "green", "yellow": "yellow", "red": "red"}[band]
     return f"[{colour}]{math.floor(score)} {band}[/]"
 

@@ -3,7 +3,9 @@
 Every component is scored 0-100 from the latest data dated on or before ``as_of`` and comes
 with a sentence saying why, so the UI can show the breakdown instead of a bare number. A
 component without data is left out and the remaining weights are renormalised: missing data
-is unknown, not red. Pure functions only: the caller passes ``as_of``, nothing reads the clock.
+is unknown, not red. Engagement is unknown until the first two-way conversation, and an
+account whose only known component is account strength (an MRR trend) has not enough data:
+score and band are None. Pure functions only: the caller passes ``as_of``, nothing reads the clock.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from bookkeeper_tui.config import HealthConfig
 
 #: Canonical component order; breaks ties between equal weights so the order is stable.
 COMPONENTS: tuple[str, ...] = ("usage", "engagement", "support", "survey", "strength")
+#: Components that are shown in the breakdown but cannot make a score on their own.
+CONTEXT_ONLY: frozenset[str] = frozenset({"strength"})
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,7 @@ class Component:
 
 @dataclass(frozen=True)
 class Health:
-    """A score with its breakdown; ``score`` is None when nothing is known about the account."""
+    """A score with its breakdown; ``score`` is None when there is not enough data to score."""
 
     score: float | None
     band: str | None
@@ -126,16 +130,18 @@ def _usage(facts: HealthFacts, as_of: date) -> tuple[float, str] | None:
 
 def _engagement(facts: HealthFacts, as_of: date, cfg: HealthConfig) -> tuple[float, str] | None:
     talks = [d for d in facts.two_way if d <= as_of]
-    last_talk = max(talks) if talks else None
+    if not talks:
+        # No two-way conversation yet: engagement is unknown. The days-since-start clock must
+        # not score on its own, or every imported account would read as cold (and a brand
+        # new one as perfectly engaged).
+        return None
+    last_talk = max(talks)
     start = facts.start if facts.start is not None and facts.start <= as_of else None
     # The clock starts at the start date: a pre-sales call must not make a new account look cold.
-    if start is not None and (last_talk is None or start > last_talk):
-        since = start
-        what = "since the start" + (", no conversation yet" if last_talk is None else "")
-    elif last_talk is not None:
-        since, what = last_talk, "since the last conversation"
+    if start is not None and start > last_talk:
+        since, what = start, "since the start"
     else:
-        return None
+        since, what = last_talk, "since the last conversation"
     # An unknown tier gets the longest cadence: lenient, because a bad tier is not a bad account.
     cadence = cfg.cadence_days.get(facts.tier)
     if cadence is None:
@@ -237,6 +243,10 @@ def compute_health(facts: HealthFacts, as_of: date, cfg: HealthConfig) -> Health
         Component(name=n, value=v, weight=w, share=w / total, detail=d) for n, v, w, d in present
     )
     score = round(sum(c.value * c.weight for c in components) / total, 1) if total else None
+    # An MRR trend alone is context, not health: without one other known component the
+    # account has not enough data for a score or a band (and so never calls for action).
+    if not any(c.name not in CONTEXT_ONLY for c in components):
+        score = None
 
     overridden = False
     if facts.override is not None and facts.override[0] <= as_of:
@@ -249,6 +259,21 @@ def compute_health(facts: HealthFacts, as_of: date, cfg: HealthConfig) -> Health
         missing=tuple(missing),
         overridden=overridden,
     )
+
+
+def weight_words(weight: float, share: float) -> str:
+    """How one component counts, the same words on the account screen and in ``show``.
+
+    The configured weight and the effective share of the score once missing components'
+    weights are spread over the rest: ``"weight 40 = 62%"``.
+    """
+    return f"weight {weight:g} = {share * 100:.0f}%"
+
+
+NOT_ENOUGH_DATA = (
+    "Not enough data for a score yet: log a call, a usage score or a survey answer "
+    "(an MRR trend alone is context, not health)."
+)
 
 
 def explain_change(previous: Sequence[tuple[str, float]] | None, current: Health) -> list[str]:

@@ -269,6 +269,16 @@ def period_nps_from_counts(
     )
 
 
+#: The buyer side of an account (docs/domain.md): the people who decide the renewal.
+BUYER_ROLES: frozenset[str] = frozenset({"economic_buyer", "champion"})
+
+
+def is_buyer_role(role: str) -> bool:
+    """True for economic_buyer and champion; every other role (and unknown ones) is a user."""
+    key = role.strip().casefold() if isinstance(role, str) else role
+    return key in BUYER_ROLES
+
+
 @dataclass(frozen=True)
 class AccountNps:
     """One account's buyer-weighted vs user-level view of its survey answers."""
@@ -277,12 +287,17 @@ class AccountNps:
     account_mean: float | None
     #: Plain mean (0-10) of every response in the window.
     user_mean: float | None
-    #: account_mean - user_mean: positive when buyers are happier than users.
+    #: buyer_side_mean - user_side_mean: positive when buyers are happier than users; None
+    #: when either side has no answer (one contact changing their mind is not a gap).
     gap: float | None
     #: abs(gap) >= gap_flag.
     flagged: bool
     #: Responses in the window (every one, not just the latest per contact).
     responses: int
+    #: Plain mean (0-10) of the latest answer of each economic buyer and champion.
+    buyer_side_mean: float | None = None
+    #: Plain mean (0-10) of the latest answer of each admin, end user and other contact.
+    user_side_mean: float | None = None
 
 
 def _weighted_mean(values: list[int], weights: list[float]) -> float | None:
@@ -306,6 +321,11 @@ def account_nps_detail(
     the domain's gap threshold (2 points) is stated on the mean. The caller passes one
     account's responses; contacts are still keyed by (account, contact), so mixing accounts
     would not merge people, but the means would then describe no single account.
+
+    The gap compares two groups of people, not answers: the buyer side (economic buyers and
+    champions) against the user side (admins, end users, everyone else), each contact's
+    latest answer once. A contact who changed their own score is not a buyer-vs-user gap,
+    and with nobody on one side there is no gap to flag.
     """
     window = _in_window(responses_of_one_account, start, end)
     for r in window:
@@ -315,11 +335,17 @@ def account_nps_detail(
         [r.value for r in latest], [role_weight(r.role, role_weights) for r in latest]
     )
     user_mean = sum(r.value for r in window) / len(window) if window else None
-    gap = account_mean - user_mean if account_mean is not None and user_mean is not None else None
+    buyers = [r.value for r in latest if is_buyer_role(r.role)]
+    users = [r.value for r in latest if not is_buyer_role(r.role)]
+    buyer_side = sum(buyers) / len(buyers) if buyers else None
+    user_side = sum(users) / len(users) if users else None
+    gap = buyer_side - user_side if buyer_side is not None and user_side is not None else None
     return AccountNps(
         account_mean=account_mean,
         user_mean=user_mean,
         gap=gap,
         flagged=gap is not None and abs(gap) >= gap_flag - _EPSILON,
         responses=len(window),
+        buyer_side_mean=buyer_side,
+        user_side_mean=user_side,
     )

@@ -261,7 +261,7 @@ def _risks(facts: FlagFacts, as_of: date, cfg: SignalConfig) -> list[Flag]:
                 "nps_gap",
                 "risk",
                 "NPS gap",
-                "Role-weighted account NPS and user NPS are far apart: "
+                "Buyers and champions answer NPS far apart from the other contacts: "
                 "buyers and users tell different stories.",
             )
         )

@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Sparkline, Static
 
-from bookkeeper_tui.core.health import band_of
+from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, band_of, weight_words
 from bookkeeper_tui.core.models import Account, HealthSnapshot
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.screens.base import DataScreen
@@ -198,8 +198,12 @@ def entry_kind(entry: dict) -> Text:
 
 
 def nps_gap_line(nps: dict) -> Text | None:
-    """'Account NPS (role-weighted) 8.4 vs users 5.1: ...' when the two stories differ."""
-    account, users = nps.get("account_mean"), nps.get("user_mean")
+    """'NPS buyers and champions 8.4 vs other contacts 5.1: ...' when the two sides differ.
+
+    Both sides are each contact's latest answer (core.nps.account_nps_detail): with nobody
+    on one side there is no gap and no line.
+    """
+    account, users = nps.get("buyer_side_mean"), nps.get("user_side_mean")
     if account is None or users is None:
         return None
     if not nps.get("flagged") and abs(account - users) < 1:
@@ -209,7 +213,7 @@ def nps_gap_line(nps: dict) -> Text | None:
     else:
         why = "buyers and champions are less happy than the end users"
     return Text.assemble(
-        ("Account NPS (role-weighted) ", "bold"),
+        ("NPS buyers and champions ", "bold"),
         (f"{account:.1f}", "bold"),
         " vs users ",
         (f"{users:.1f}", "bold"),
@@ -399,7 +403,7 @@ class AccountScreen(DataScreen):
         h = d["health"]
         out.append("health ")
         if h["score"] is None or h["band"] is None:
-            out.append("no data", style="dim")
+            out.append("no score" if churned else "not enough data", style="dim")
         else:
             out.append(f"● {score_str(h['score'])} {h['band']}", style=BAND_STYLE[h["band"]])
         if h["overridden"]:
@@ -428,7 +432,7 @@ class AccountScreen(DataScreen):
             if d["status"] == "churned":
                 out.append("No score: the account has churned.", style="dim")
             else:
-                out.append("No data yet: log usage, a call or a score.", style="dim")
+                out.append(NOT_ENOUGH_DATA, style="dim")
         else:
             band = h["band"]
             out.append(f"● {score_str(h['score'])} {band}", style=BAND_STYLE[band])
@@ -439,21 +443,24 @@ class AccountScreen(DataScreen):
                     style="yellow",
                 )
         if h["components"]:
-            out.append(f"\n{'component':<17}value × weight = points", style="dim")
+            out.append(
+                f"\n{'component':<17}value  weight = share of the score  points", style="dim"
+            )
         for c in h["components"]:
             value = c["value"]
             band = band_of(value, cfg) or "red"
             out.append("\n")
             out.append(f"{COMPONENT_LABEL.get(c['name'], c['name']):<17}")
             out.append(f"{score_str(value):>5}", style=BAND_STYLE[band])
-            out.append(f" × {c['share'] * 100:>3.0f}%")
-            out.append(f"  = {value * c['share']:>4.1f}", style="bold")
+            out.append(f"  {weight_words(c['weight'], c['share']):<27}")
+            if h["score"] is not None:
+                out.append(f"{value * c['share']:>4.1f}", style="bold")
             if c.get("detail"):
                 out.append(f"\n  {safe(c['detail'])}", style="dim")
         for name in h["missing"]:
             out.append("\n")
             out.append(f"{COMPONENT_LABEL.get(name, name):<17}")
-            out.append("no data", style="dim italic")
+            out.append("unknown, no data yet", style="dim italic")
             weight = cfg.weights.get(name, 0.0)
             out.append(f"\n  left out: its weight {weight:g} is shared by the rest", style="dim")
         if h["changes"]:

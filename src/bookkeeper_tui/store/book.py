@@ -773,6 +773,8 @@ class Book:
                 "user_mean": st.nps.user_mean,
                 "gap": st.nps.gap,
                 "flagged": st.nps.flagged,
+                "buyer_side_mean": st.nps.buyer_side_mean,
+                "user_side_mean": st.nps.user_side_mean,
             },
             "contacts": [
                 {
