@@ -180,3 +180,58 @@ def test_bookkeeper_alone_takes_the_shortcut_only_when_it_can(demo_book, monkeyp
     )
     assert main(["--db", demo_book.location]) == 0
     assert calls[-1] == ("full", 0)
+
+
+async def test_a_quick_log_typed_before_the_book_has_opened_is_saved_not_dropped(
+    demo_book, monkeypatch
+):
+    """Keys typed right after the first frame (l, a line, enter) take effect even while
+    the book is still opening in the background: the save waits for it."""
+    import threading
+    import time
+
+    from bookkeeper_tui.app import BookkeeperApp
+    from bookkeeper_tui.store.book import Book
+
+    demo_book.sync(TODAY)
+    rows = read_today(demo_book.location, TODAY, TODAY_AHEAD_DAYS)
+    assert rows
+    account = rows[0].account
+
+    gate = threading.Event()
+    real_open = Book.open
+
+    def slow_open(*args, **kwargs):
+        gate.wait(30)  # a slow disk: the book opens only when the test says so
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Book, "open", staticmethod(slow_open))
+    app = BookkeeperApp(
+        None,
+        location=demo_book.location,
+        first_today=rows,
+        today=lambda: TODAY,
+        poll_seconds=0,
+        daily_backup=False,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TodayScreen" and not app.book_open
+        await pilot.press("l")
+        await pilot.press(*f"{account} call early bird pricing")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.book_open
+        gate.set()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and type(app.screen).__name__ == "QuickLogScreen":
+            await pilot.pause(0.05)
+        await settle(pilot)
+        s = app.screen
+        assert type(s).__name__ == "TodayScreen", str(s.query_one("#quick-log-error").render())
+    app.close_book()
+
+    con = sqlite3.connect(demo_book.location)
+    notes = [r[0] for r in con.execute("SELECT summary || notes FROM interaction")]
+    con.close()
+    assert any("early bird pricing" in (n or "") for n in notes)
