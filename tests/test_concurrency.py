@@ -23,8 +23,9 @@ from tests.conftest import TODAY, settle
 
 PROCESSES = 3
 LINES = 200
-#: Hang guard only (the processes usually finish in a few seconds).
-WAIT_S = 120
+#: Hang guard only (the processes usually finish in a few seconds; generous so that a
+#: machine busy with other work slows the test down instead of failing it).
+WAIT_S = 600
 LOG = [sys.executable, "-m", "bookkeeper_tui", "log"]
 ACCOUNTS = ["Acme Corp", "Globex Ltd", "Initech", "Umbrella Health", "Stark Industries"]
 
@@ -125,6 +126,19 @@ async def test_the_open_app_shows_a_line_another_process_logged(db, make_app, tm
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
         app.open_account("Acme Corp")
+        # The account loads in a thread (a Future, not a worker settle() waits for) and
+        # a slow load shows the screen before its data: wait for the data itself.
+        deadline = time.monotonic() + WAIT_S
+
+        def loaded() -> bool:
+            screen = app.screen
+            if type(screen).__name__ != "AccountScreen" or screen.loading is not None:
+                return False
+            return screen.query_one("#account-timeline", VTable).row_count > 0
+
+        while not loaded():
+            assert time.monotonic() < deadline, "the account never loaded"
+            await pilot.pause(0.05)
         await settle(pilot)
         table = app.screen.query_one("#account-timeline", VTable)
         before = table.row_count
@@ -143,7 +157,7 @@ async def test_the_open_app_shows_a_line_another_process_logged(db, make_app, tm
             timeout=WAIT_S,
         )
         assert done.returncode == 0, done.stderr
-        deadline = time.monotonic() + 30  # a hang guard, not a timing assertion
+        deadline = time.monotonic() + 60  # a hang guard, not a timing assertion
         while not shown() and time.monotonic() < deadline:
             await pilot.pause(0.1)
             await settle(pilot)
@@ -189,7 +203,9 @@ def test_processes_creating_the_same_new_book_at_once_all_succeed(tmp_path, back
             )
         )
     deadline = time.monotonic() + WAIT_S
-    while not all(r.exists() for r, _ in procs) and time.monotonic() < deadline:
+    while not all(r.exists() for r, _ in procs):
+        assert time.monotonic() < deadline, "the openers never started"
+        assert all(p.poll() is None for _, p in procs), [p.communicate() for _, p in procs]
         time.sleep(0.01)
     go.touch()
     for _, p in procs:

@@ -13,6 +13,8 @@ import json
 import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -20,9 +22,36 @@ import pytest
 from bookkeeper_tui.store.fast import TODAY_AHEAD_DAYS, TodayPrefetch, read_today
 from tests.conftest import TODAY, settle
 
+#: Hang guard only: how long a test waits for a condition (a busy machine is slow).
+WAIT_S = 60
+
 
 def ids(rows) -> list[int]:
     return [r.touchpoint_id for r in rows]
+
+
+async def wait_for(pilot, condition, what: str) -> None:
+    """Pause until *condition()* holds; fail after WAIT_S (never a fixed sleep)."""
+    deadline = time.monotonic() + WAIT_S
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {WAIT_S} s"
+        await pilot.pause(0.05)
+
+
+def gate_book_open(monkeypatch) -> threading.Event:
+    """Hold the background open of the book until the returned event is set (a slow
+    disk), so "before the book has opened" does not depend on the machine's speed."""
+    from bookkeeper_tui.store.book import Book
+
+    gate = threading.Event()
+    real_open = Book.open
+
+    def slow_open(*args, **kwargs):
+        gate.wait(WAIT_S)
+        return real_open(*args, **kwargs)
+
+    monkeypatch.setattr(Book, "open", staticmethod(slow_open))
+    return gate
 
 
 def test_the_shortcut_gives_exactly_the_rows_of_the_full_path(demo_book):
@@ -35,7 +64,7 @@ def test_the_shortcut_gives_exactly_the_rows_of_the_full_path(demo_book):
     assert got is not None and len(got) == len(expected) > 5
     assert got == expected  # every field, in the same order
     prefetch = TodayPrefetch(demo_book.location, TODAY, TODAY_AHEAD_DAYS)
-    assert prefetch.result(timeout=10) == expected
+    assert prefetch.result(timeout=WAIT_S) == expected
 
 
 def _meta(path: str, sql: str, *params) -> None:
@@ -83,7 +112,7 @@ def test_the_shortcut_is_refused_for_missing_damaged_and_remote_books(tmp_path):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not a database" * 100)
     prefetch = TodayPrefetch(str(junk), TODAY, 7)
-    assert prefetch.result(timeout=10) is None  # an error is a fallback, not a crash
+    assert prefetch.result(timeout=WAIT_S) is None  # an error is a fallback, not a crash
     assert prefetch.error is not None
 
 
@@ -100,10 +129,13 @@ def test_nothing_on_the_way_to_the_first_screen_imports_sqlalchemy():
     assert json.loads(out.stdout) == []
 
 
-async def test_the_app_shows_prefetched_rows_then_opens_the_book_in_the_background(demo_book):
+async def test_the_app_shows_prefetched_rows_then_opens_the_book_in_the_background(
+    demo_book, monkeypatch
+):
     from bookkeeper_tui.app import BookkeeperApp
 
     demo_book.sync(TODAY)
+    gate = gate_book_open(monkeypatch)
     rows = read_today(demo_book.location, TODAY, TODAY_AHEAD_DAYS)
     assert rows
     app = BookkeeperApp(
@@ -120,11 +152,10 @@ async def test_the_app_shows_prefetched_rows_then_opens_the_book_in_the_backgrou
         assert type(screen).__name__ == "TodayScreen"
         assert ids(screen.rows) == ids(rows)  # on screen before the book is open
         assert not app.book_open  # not yet: the first frame comes first
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.book_open:
-                break
-        assert app.first_paint.is_set() and app.book_open
+        gate.set()
+        await wait_for(
+            pilot, lambda: app.book_open and app.first_paint.is_set(), "the background open"
+        )
         await settle(pilot)
         # The book works as usual once open: a save goes through it and Today follows.
         await pilot.press("enter")
@@ -147,10 +178,7 @@ async def test_a_book_that_fails_to_open_in_the_background_ends_the_app_with_its
     )
     async with app.run_test(size=(80, 24)) as pilot:
         app.ensure_book()
-        for _ in range(100):
-            await pilot.pause(0.05)
-            if app.return_code is not None:
-                break
+        await wait_for(pilot, lambda: app.return_code is not None, "the app's exit")
     assert app.return_code == 1
     said = " ".join(capsys.readouterr().err.split())
     assert "not a Bookkeeper book or is damaged" in said and "restore it from a backup" in said
@@ -180,3 +208,47 @@ def test_bookkeeper_alone_takes_the_shortcut_only_when_it_can(demo_book, monkeyp
     )
     assert main(["--db", demo_book.location]) == 0
     assert calls[-1] == ("full", 0)
+
+
+async def test_a_quick_log_typed_before_the_book_has_opened_is_saved_not_dropped(
+    demo_book, monkeypatch
+):
+    """Keys typed right after the first frame (l, a line, enter) take effect even while
+    the book is still opening in the background: the save waits for it."""
+    from bookkeeper_tui.app import BookkeeperApp
+
+    demo_book.sync(TODAY)
+    rows = read_today(demo_book.location, TODAY, TODAY_AHEAD_DAYS)
+    assert rows
+    account = rows[0].account
+
+    gate = gate_book_open(monkeypatch)  # the book opens only when the test says so
+    app = BookkeeperApp(
+        None,
+        location=demo_book.location,
+        first_today=rows,
+        today=lambda: TODAY,
+        poll_seconds=0,
+        daily_backup=False,
+    )
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert type(app.screen).__name__ == "TodayScreen" and not app.book_open
+        await pilot.press("l")
+        await pilot.press(*f"{account} call early bird pricing")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not app.book_open
+        gate.set()
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ != "QuickLogScreen", "the queued save"
+        )
+        await settle(pilot)
+        s = app.screen
+        assert type(s).__name__ == "TodayScreen", str(s.query_one("#quick-log-error").render())
+    app.close_book()
+
+    con = sqlite3.connect(demo_book.location)
+    notes = [r[0] for r in con.execute("SELECT summary || notes FROM interaction")]
+    con.close()
+    assert any("early bird pricing" in (n or "") for n in notes)

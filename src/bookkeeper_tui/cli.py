@@ -204,6 +204,14 @@ def _main(argv: list[str]) -> int:
         if isinstance(exc, StoreError):
             print(f"bookkeeper: {exc}", file=sys.stderr)
             return EXIT_FAIL
+        if _is_busy(exc):
+            print(
+                "bookkeeper: The book is busy: another Bookkeeper command or window "
+                "held it longer than the wait (e.g. re-planning after a big import); "
+                "nothing was saved. Wait a moment and try again.",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
         if os.environ.get("BOOKKEEPER_DEBUG"):
             raise
         print(
@@ -212,6 +220,16 @@ def _main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_FAIL
+
+
+def _is_busy(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (another writer held the book past the busy wait)."""
+    import sqlite3
+
+    orig = getattr(exc, "orig", exc)
+    return isinstance(orig, sqlite3.OperationalError) and (
+        "database is locked" in str(orig) or "database is busy" in str(orig)
+    )
 
 
 def _config():

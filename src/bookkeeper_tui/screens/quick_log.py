@@ -72,6 +72,9 @@ class QuickLogScreen(DataModal):
         self.loaded = False
         self.briefs: dict[str, dict] = {}
         self.saving = False
+        #: A line submitted before the account names had loaded (right after start-up,
+        #: while the book is still opening): saved as soon as they arrive, not dropped.
+        self.pending: str | None = None
         self.suggester = AccountSuggester()
 
     def compose(self) -> ComposeResult:
@@ -106,6 +109,9 @@ class QuickLogScreen(DataModal):
         self.names = names
         self.suggester.names = names
         self._update(self.query_one(Input).value)
+        if self.pending is not None:
+            line, self.pending = self.pending, None
+            self._submit(line)
 
     @work(thread=True, group="brief", exclusive=True, exit_on_error=False)
     def _fetch_brief(self, name: str) -> None:
@@ -138,7 +144,12 @@ class QuickLogScreen(DataModal):
                     style="yellow",
                 )
                 if self.loaded
-                else Text("Loading accounts…", style="dim")
+                else Text(
+                    "Saving as soon as the book has opened…"
+                    if self.pending is not None
+                    else "Loading accounts…",
+                    style="dim",
+                )
             )
             return
         if not line.strip():
@@ -258,11 +269,21 @@ class QuickLogScreen(DataModal):
     # -- save ---------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        if self.saving or not self.names:
+        self._submit(event.value)
+
+    def _submit(self, line: str) -> None:
+        if self.saving:
             return
-        result = self.parse(event.value)
+        if not self.loaded:
+            # The book is still opening: keep the line and save it once the names load.
+            self.pending = line
+            self._update(line)
+            return
+        if not self.names:
+            return
+        result = self.parse(line)
         if result.error is not None or result.parsed is None:
-            self._update(event.value)
+            self._update(line)
             return
         if result.parsed.account_match == "fuzzy":
             # Only a close spelling: ask, never save to another account on enter.

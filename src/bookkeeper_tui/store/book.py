@@ -70,6 +70,9 @@ from bookkeeper_tui.store.state import AccountState, effective_due, load_states,
 #: KPI panels remembered per book (periods and dates a user flips between).
 KPI_CACHE_SIZE = 8
 PLAYBOOK_LOOKBACK_DAYS = 30
+#: Accounts an import touched are re-planned this many per transaction, so the write
+#: lock is released between batches and other writers wait seconds, not minutes.
+REPLAN_BATCH = 200
 #: A logged interaction completes a matching open touchpoint due up to this far ahead.
 COMPLETE_AHEAD_DAYS = 30
 #: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
@@ -386,6 +389,7 @@ class Book:
         Runs once per day for the whole book (``meta.synced_on``) and again for the
         accounts a write touched. Returns True when it did any work.
         """
+        replan_on: date | None = None
         with self.write() as s:
             stale_meta = s.get(Meta, "stale_accounts")
             stale = json.loads(stale_meta.value) if stale_meta is not None else []
@@ -396,19 +400,45 @@ class Book:
                 if mark is not None and mark.value >= as_of.isoformat():
                     if not stale:
                         return False
-                    # Accounts an import touched: re-plan them on the last synced day.
-                    day = date.fromisoformat(mark.value)
-                    self._sync_playbook(s, day, stale)
-                    self._sync_health(s, day, stale)
-                    s.delete(stale_meta)
-                    return True
-            self._sync_playbook(s, as_of, account_ids)
-            self._sync_health(s, as_of, account_ids)
-            if account_ids is None:
-                s.merge(Meta(key="synced_on", value=as_of.isoformat()))
-                if stale_meta is not None:
-                    s.delete(stale_meta)
+                    # Accounts an import touched: re-plan them on the last synced day,
+                    # in batches (below), each its own short transaction.
+                    replan_on = date.fromisoformat(mark.value)
+            if replan_on is None:
+                self._sync_playbook(s, as_of, account_ids)
+                self._sync_health(s, as_of, account_ids)
+                if account_ids is None:
+                    s.merge(Meta(key="synced_on", value=as_of.isoformat()))
+                    if stale_meta is not None:
+                        s.delete(stale_meta)
+        if replan_on is not None:
+            self._replan_stale(replan_on)
         return True
+
+    #: Called after each committed re-plan batch with the number of accounts still
+    #: waiting (tests use it to write from another connection between batches).
+    on_replan_batch = None
+
+    def _replan_stale(self, day: date) -> None:
+        """Re-plan the accounts in ``meta.stale_accounts`` on *day*, REPLAN_BATCH at a
+        time: each batch commits and drops its ids from the list, so the lock is free
+        between batches and an interrupted re-plan resumes where it stopped."""
+        while True:
+            with self.write() as s:
+                meta = s.get(Meta, "stale_accounts")
+                if meta is None:
+                    return
+                ids = json.loads(meta.value)
+                batch, rest = ids[:REPLAN_BATCH], ids[REPLAN_BATCH:]
+                self._sync_playbook(s, day, batch)
+                self._sync_health(s, day, batch)
+                if rest:
+                    meta.value = json.dumps(rest)
+                else:
+                    s.delete(meta)
+            if self.on_replan_batch is not None:
+                self.on_replan_batch(len(rest))
+            if not rest:
+                return
 
     def mark_stale(self, s: Session, account_ids) -> None:
         """Remember accounts whose plan and health must be recomputed by the next sync."""
