@@ -407,8 +407,11 @@ def test_top_line_movements_are_the_sum_of_the_monthly_rows(start):
     total_start = sum(mrr_on(levels, start) for levels in WINDOW_BOOK.values())
     assert rev.starting_mrr == total_start
     net = (
-        rev.new_mrr + rev.reactivation_mrr + rev.expansion_mrr
-        - rev.contraction_mrr - rev.churned_mrr
+        rev.new_mrr
+        + rev.reactivation_mrr
+        + rev.expansion_mrr
+        - rev.contraction_mrr
+        - rev.churned_mrr
     )
     assert math.isclose(rev.starting_mrr + net, rev.ending_mrr)
 
