@@ -446,6 +446,8 @@ def test_account_starting_on_the_first_day_is_in_the_cohort_not_new():
         (None, 90, None),
         (0.0, 90, 0.0),
         (0.10, 365, 0.10),
+        (0.10, 366, 0.10),  # a leap year is a year
+        (0.19, 730, 0.10),  # two years: 1 - 0.81 ** 0.5
         (0.05, 90, 1 - 0.95 ** (365 / 90)),
         (1.0, 90, 1.0),
         (0.10, 0, None),

@@ -206,10 +206,13 @@ def annualised_churn(rate: float | None, days: int) -> float | None:
     """A churn rate measured over *days*, compounded to a year: 1 - (1 - rate)^(365/days).
 
     The benchmarks (< 10% healthy, > 20% dangerous) are annual, so a 90-day churn is
-    compared to them through this value. ``None`` when there is no rate or no period.
+    compared to them through this value (a calendar year of 365 or 366 days is taken as
+    it is). ``None`` when there is no rate or no period.
     """
     if rate is None or days <= 0:
         return None
+    if days in (365, 366):  # a calendar year, leap or not, is already annual
+        return rate
     kept = min(max(1.0 - rate, 0.0), 1.0)
     return 1.0 - kept ** (365 / days)
 
