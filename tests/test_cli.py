@@ -264,3 +264,22 @@ def test_any_command_keeps_a_daily_backup(cli, db_path):
     assert cli("today").code == 0
     daily = db_path.parent / "backups" / "daily"
     assert [p.name for p in daily.iterdir()] == [f"book-{date.today().isoformat()}.db"]
+
+
+@pytest.mark.parametrize("period", ["12m", "90d", "6m"])
+def test_kpi_top_line_is_the_sum_of_its_months_and_short_churn_is_labelled(demo, period):
+    k = demo("kpi", "--json", "--as-of", AS_OF, "--period", period).json()
+    for key, column in (
+        ("new_mrr", "new"),
+        ("expansion_mrr", "expansion"),
+        ("contraction_mrr", "contraction"),
+        ("churned_mrr", "churned"),
+        ("reactivation_mrr", "reactivation"),
+    ):
+        assert k[key] == pytest.approx(sum(m[column] for m in k["mrr_by_month"])), key
+    year = demo("kpi", "--json", "--as-of", AS_OF, "--period", "12m").json()
+    if period == "90d":
+        assert year["churned_mrr"] >= k["churned_mrr"]
+        assert year["contraction_mrr"] >= k["contraction_mrr"]
+    text = demo("kpi", "--as-of", AS_OF, "--period", period).out
+    assert ("not annualised" in text) == (period != "12m")

@@ -666,15 +666,16 @@ def _cmd_kpi(args) -> int:
     # The benchmark is annual: coloured by the annualised value, labelled for other periods.
     verdict, colour = rate("logo_churn", k["logo_churn_annualised"])
     note = churn_note(k["period_days"], k["logo_churn_annualised"])
-    con.print(
-        f"  {'Logo churn':<22} [{colour}]{_pct(k['logo_churn']):>10}[/]  [dim]{verdict}"
-        f"{' · ' + note if note else ''}[/]"
-    )
+    con.print(f"  {'Logo churn':<22} [{colour}]{_pct(k['logo_churn']):>10}[/]  [dim]{verdict}[/]")
+    if note:
+        con.print(f"  {'':<22} [dim]{note}[/]")
     con.print(f"  {'Starting MRR':<22} {k['starting_mrr']:>10,.0f}")
     con.print(
         f"  {'MRR movements':<22} new {k['new_mrr']:,.0f} · expansion {k['expansion_mrr']:,.0f}"
         f" · reactivation {k['reactivation_mrr']:,.0f}"
-        f" · contraction {k['contraction_mrr']:,.0f} · churned {k['churned_mrr']:,.0f}"
+    )
+    con.print(
+        f"  {'':<22} contraction {k['contraction_mrr']:,.0f} · churned {k['churned_mrr']:,.0f}"
     )
     row("Expansion share", "expansion_share", _pct(k["expansion_share"]))
     row("NPS", "nps", _num(k["nps"]))
