@@ -1,9 +1,10 @@
 """Risk and opportunity flags: shown beside the health score, never inside it (docs/domain.md).
 
 Flags are facts a CSM acts on ("churn language", "renewal in 42d, not green"), each with a
-stable code for filters and a sentence saying why. Churn language is matched on whole words so
-"switchboard" never reads as "switch"; to catch inflections ("cancelled", "switching") list them
-in ``churn_words`` in the config. Pure functions: the caller passes ``as_of``.
+stable code for filters and a sentence saying why. Churn language is matched on whole words
+with their inflections ("cancelled", "switching"; "switchboard" never reads as "switch"), and
+not when a negator shortly precedes it ("no plans to cancel"). Pure functions: the caller
+passes ``as_of``.
 """
 
 from __future__ import annotations
@@ -128,8 +129,9 @@ def _compiled(
 def churn_spans(text: str, words: Sequence[str]) -> list[tuple[int, int, str]]:
     """Every churn term in *text* as ``(start, end, term)``, sorted by start, non-overlapping.
 
-    Matches whole words only ("expensiveness" and "switchboard" do not match, nor does
-    "cancelled" match "cancel"; users add inflections to the list). When matches overlap the
+    Matches whole words and their inflections ("cancelled" matches "cancel"; "expensiveness"
+    and "switchboard" do not), and drops a match with a negator among the NEGATION_WINDOW
+    words before it in the same clause ("no plans to cancel"). When matches overlap the
     longest wins, so "too expensive" is not also reported as "expensive"; on equal length the
     earlier one wins. The term is returned as configured, for the highlight legend.
     """
