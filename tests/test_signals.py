@@ -399,3 +399,9 @@ def test_a_user_word_list_gets_the_same_rules() -> None:
     words = ("churn", "leave")
     assert churn_terms("they are leaving us", words) == ["leave"]
     assert churn_terms("they are not leaving us", words) == []
+
+
+@pytest.mark.parametrize("joint", ["\n", " — ", " – ", ". "])
+def test_a_negator_in_the_summary_does_not_reach_the_notes(joint: str) -> None:
+    # the flags scan "summary\nnotes", the timeline shows "summary — notes": same matches
+    assert churn_terms(f"no issues{joint}cancel", DEFAULT.churn_words) == ["cancel"]

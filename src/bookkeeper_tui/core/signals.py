@@ -61,8 +61,9 @@ NEGATORS = frozenset(
 )
 #: How many words before a term a negator still applies to.
 NEGATION_WINDOW = 4
-#: A negator does not reach past a clause boundary: punctuation or "but".
-_CLAUSE_END = re.compile(r"[.;:!?,()\[\]\n]|\bbut\b|\bhowever\b", re.IGNORECASE)
+#: A negator does not reach past a clause boundary: punctuation, a dash (the timeline joins
+#: summary and notes with " — " where the flags use a line break) or "but".
+_CLAUSE_END = re.compile(r"[.;:!?,()\[\]\n—–]|\s-\s|\bbut\b|\bhowever\b", re.IGNORECASE)
 _WORD = re.compile(r"[\w'’]+")
 
 
