@@ -277,3 +277,20 @@ async def test_an_account_with_only_mrr_shows_not_enough_data(demo_book, make_ap
         health = plain(app, "#account-health")
         assert "Not enough data" in health and "engagement" in health
         assert " red" not in health
+
+
+async def test_timeline_highlights_the_same_churn_matches_as_the_flags(demo_book, make_app):
+    """Issue 12 #9: negated terms are not red, inflected ones are, as in the flag."""
+    demo_book.log('initech call "no plans to cancel; evaluating alternatives"', TODAY)
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_account(app, pilot, "Initech")
+        table = app.screen.query_one("#account-timeline", VTable)
+        cells = (table.get_row_at(i)[2] for i in range(table.row_count))
+        cell = next(c for c in cells if "evaluating alternatives" in c.plain)
+        red = {
+            cell.plain[span.start : span.end]
+            for span in cell.spans
+            if "red" in str(span.style) and "bold" in str(span.style)
+        }
+        assert red == {"alternatives"}

@@ -167,3 +167,24 @@ def test_custom_periods_are_checked_and_tidied():
     ]:
         with pytest.raises(ValueError, match=why):
             normalise_period(bad, TODAY)
+
+
+async def test_starting_mrr_is_one_number_and_short_churn_is_labelled(demo_book, make_app):
+    """Issue 12 #8: the MRR caption starts at the cards' starting MRR; 90-day churn says so."""
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_kpis(app, pilot)
+        for key, period in (("y", "12m"), ("9", "90d")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert screen.period == period
+            k = demo_book.kpi(TODAY, period)
+            start = money(k["starting_mrr"])
+            assert plain(app, "#kpi-movements").count(f"MRR {start} → {money(k['ending_mrr'])}")
+            assert plain(app, "#kpi-mrr-caption").startswith(f"{start} → ")
+            churn = plain(app, "#kpi-logo-churn")
+            if period == "90d":
+                assert "90-day churn, not annualised" in churn
+                assert f"{k['logo_churn_annualised'] * 100:.0f}% a year" in churn
+            else:
+                assert "not annualised" not in churn

@@ -282,3 +282,22 @@ def test_an_account_with_only_mrr_has_not_enough_data(cli, monkeypatch):
     assert "not enough data" in cli("accounts", "--as-of", "2026-11-24").out
     today = cli("today", "--json", "--as-of", "2026-11-24").json()
     assert "intervention" not in {r["kind"] for r in today}  # playbook steps are fine
+
+
+@pytest.mark.parametrize("period", ["12m", "90d", "6m"])
+def test_kpi_top_line_is_the_sum_of_its_months_and_short_churn_is_labelled(demo, period):
+    k = demo("kpi", "--json", "--as-of", AS_OF, "--period", period).json()
+    for key, column in (
+        ("new_mrr", "new"),
+        ("expansion_mrr", "expansion"),
+        ("contraction_mrr", "contraction"),
+        ("churned_mrr", "churned"),
+        ("reactivation_mrr", "reactivation"),
+    ):
+        assert k[key] == pytest.approx(sum(m[column] for m in k["mrr_by_month"])), key
+    year = demo("kpi", "--json", "--as-of", AS_OF, "--period", "12m").json()
+    if period == "90d":
+        assert year["churned_mrr"] >= k["churned_mrr"]
+        assert year["contraction_mrr"] >= k["contraction_mrr"]
+    text = demo("kpi", "--as-of", AS_OF, "--period", period).out
+    assert ("not annualised" in text) == (period != "12m")

@@ -107,14 +107,22 @@ def test_revenue_kpis_worked_example():
     assert k.logo_retention == pytest.approx(0.8)
     assert k.logo_churn == pytest.approx(0.2)
     assert k.churned_logos == 1
-    assert k.expansion_mrr == 600  # 500 + 100
+    # The movements are every change inside the period, over every account (issue 12 #8):
+    assert k.expansion_mrr == 500
     assert k.contraction_mrr == 800
-    assert k.churned_mrr == 500
-    assert k.new_mrr == 900  # 300 + 600 (the reactivated account)
-    assert k.expansion_share == pytest.approx(600 / 1500)
+    assert k.churned_mrr == 1300  # 500 + "comes_back" leaving in February (800)
+    assert k.new_mrr == 300
+    assert k.reactivation_mrr == 1500  # "reactivated" 600 + "comes_back" 900
+    assert k.expansion_share == pytest.approx(500 / 800)
     assert k.ending_mrr == 4750
-    assert k.starting_mrr + k.expansion_mrr - k.contraction_mrr - k.churned_mrr == (
-        k.cohort_ending_mrr
+    assert (
+        k.starting_mrr
+        + k.new_mrr
+        + k.reactivation_mrr
+        + k.expansion_mrr
+        - k.contraction_mrr
+        - k.churned_mrr
+        == k.ending_mrr
     )
 
 
@@ -318,12 +326,16 @@ def test_revenue_kpis_invariants(history, period):
     start, end = period
     k = revenue_kpis(history, start, end)
     assert math.isclose(
-        k.starting_mrr + k.expansion_mrr - k.contraction_mrr - k.churned_mrr,
-        k.cohort_ending_mrr,
+        k.starting_mrr
+        + k.new_mrr
+        + k.reactivation_mrr
+        + k.expansion_mrr
+        - k.contraction_mrr
+        - k.churned_mrr,
+        k.ending_mrr,
         rel_tol=1e-9,
         abs_tol=1e-6,
     )
-    assert math.isclose(k.cohort_ending_mrr + k.new_mrr, k.ending_mrr, rel_tol=1e-9, abs_tol=1e-6)
     assert min(k.expansion_mrr, k.contraction_mrr, k.churned_mrr, k.new_mrr) >= 0
     assert 0 <= k.churned_logos <= k.cohort_size
     if k.starting_mrr == 0:
@@ -357,3 +369,111 @@ def test_monthly_movements_chain(history, period):
     assert math.isclose(
         rows[-1]["mrr"], revenue_kpis(history, start, end).ending_mrr, rel_tol=1e-9, abs_tol=1e-6
     )
+
+
+# --- issue 12 point 8: one set of definitions for the top line and the monthly list ---------
+from bookkeeper_tui.core.kpi import annualised_churn, revenue_and_movements  # noqa: E402
+
+# Same 12-month window as the panel; the last 90 days are a sub-window of it.
+W_END = D("2026-11-24")
+W12 = D("2025-11-24")
+W90 = W_END - timedelta(days=90)
+WINDOW_BOOK = {
+    # in the cohort, churns inside the last 90 days
+    "a": [(D("2025-01-01"), 100.0), (D("2026-10-05"), 0.0)],
+    # new inside the 12 months, churns inside the last 90 days
+    "b": [(D("2026-03-10"), 50.0), (D("2026-10-20"), 0.0)],
+    # contracts then expands back inside the same window
+    "c": [(D("2025-01-01"), 300.0), (D("2026-02-01"), 200.0), (D("2026-05-01"), 300.0)],
+    # starts on the 12-month period's first day
+    "d": [(W12, 80.0)],
+    # new, then churned and reactivated
+    "e": [(D("2026-01-15"), 40.0), (D("2026-04-01"), 0.0), (D("2026-09-01"), 60.0)],
+}
+
+
+@pytest.mark.parametrize("start", [W12, W90, D("2026-08-26"), D("2026-10-01")])
+def test_top_line_movements_are_the_sum_of_the_monthly_rows(start):
+    rev, rows = revenue_and_movements(WINDOW_BOOK, start, W_END)
+    for key, column in (
+        ("new_mrr", "new"),
+        ("expansion_mrr", "expansion"),
+        ("contraction_mrr", "contraction"),
+        ("churned_mrr", "churned"),
+        ("reactivation_mrr", "reactivation"),
+    ):
+        assert math.isclose(getattr(rev, key), sum(r[column] for r in rows)), key
+    # the panel's starting MRR is the total MRR at start, and the movements lead to the end
+    total_start = sum(mrr_on(levels, start) for levels in WINDOW_BOOK.values())
+    assert rev.starting_mrr == total_start
+    net = (
+        rev.new_mrr
+        + rev.reactivation_mrr
+        + rev.expansion_mrr
+        - rev.contraction_mrr
+        - rev.churned_mrr
+    )
+    assert math.isclose(rev.starting_mrr + net, rev.ending_mrr)
+
+
+def test_churn_over_12_months_is_not_smaller_than_over_the_last_90_days():
+    year = revenue_kpis(WINDOW_BOOK, W12, W_END)
+    quarter = revenue_kpis(WINDOW_BOOK, W90, W_END)
+    assert year.churned_mrr == 100.0 + 50.0 + 40.0
+    assert quarter.churned_mrr == 100.0 + 50.0
+    assert year.churned_mrr >= quarter.churned_mrr
+    assert year.contraction_mrr >= quarter.contraction_mrr
+
+
+@given(histories, periods, st.integers(min_value=0, max_value=400))
+def test_churn_grows_with_the_window(history, period, back):
+    start, end = period
+    sub = max(start, end - timedelta(days=back))
+    whole, part = revenue_kpis(history, start, end), revenue_kpis(history, sub, end)
+    for key in ("churned_mrr", "contraction_mrr", "expansion_mrr", "new_mrr"):
+        assert getattr(whole, key) >= getattr(part, key) - 1e-6, key
+
+
+def test_account_starting_on_the_first_day_is_in_the_cohort_not_new():
+    rev, rows = revenue_and_movements({"d": [(W12, 80.0)]}, W12, W_END)
+    assert rev.cohort_size == 1 and rev.starting_mrr == 80.0
+    assert rev.new_mrr == 0.0 and sum(r["new"] for r in rows) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("rate", "days", "expected"),
+    [
+        (None, 90, None),
+        (0.0, 90, 0.0),
+        (0.10, 365, 0.10),
+        (0.10, 366, 0.10),  # a leap year is a year
+        (0.19, 730, 0.10),  # two years: 1 - 0.81 ** 0.5
+        (0.05, 90, 1 - 0.95 ** (365 / 90)),
+        (1.0, 90, 1.0),
+        (0.10, 0, None),
+    ],
+)
+def test_annualised_churn(rate, days, expected):
+    got = annualised_churn(rate, days)
+    if expected is None:
+        assert got is None
+    else:
+        assert math.isclose(got, expected)
+
+
+def test_qbr_completion_leaves_out_enterprise_accounts_younger_than_a_quarter(book):
+    today = D("2026-11-24")
+    book.add_account("Old Ent", "enterprise", D("2025-01-01"), mrr=5000)
+    book.add_account("Young Ent", "enterprise", D("2026-10-01"), mrr=5000)
+    k = book.kpi(today, "12m", fresh=True)
+    # only "Old Ent" is due a QBR, and it has none
+    assert k["qbr_completion"] == 0.0
+    assert k["qbr_accounts"] == 1
+
+
+def test_account_starting_on_the_first_day_is_not_a_new_referral(book):
+    today = D("2026-11-24")
+    book.add_account("Day One", "smb", period_start(today, "12m"), mrr=100, source="referral")
+    k = book.kpi(today, "12m", fresh=True)
+    assert k["cohort_size"] == 1
+    assert k["referral_rate"] is None

@@ -46,13 +46,18 @@ def matched(text: str, words: tuple[str, ...] = WORDS) -> list[str]:
             ["expensive", "competitor"],
             ["expensive", "competitor"],
         ),
-        ("not renewing (budget cut)", ["not renewing", "budget"], ["not renewing", "budget"]),
+        (
+            "not renewing (budget cut)",
+            ["not renewing", "budget cut"],
+            ["not renewing", "budget cut"],
+        ),
         ("the competitor's offer", ["competitor"], ["competitor"]),
         ("price increase next year", ["price increase"], ["price increase"]),
-        ("budget, budget, BUDGET", ["budget", "budget", "BUDGET"], ["budget"]),  # dedup
+        ("no budget, no budget, NO BUDGET", ["no budget"] * 2 + ["NO BUDGET"], ["no budget"]),
         ("expensiveness of the switchboard", [], []),  # not inside other words
-        ("they cancelled and are switching", [], []),  # whole words only, no stemming
-        ("alternatives", [], []),
+        # inflections of a listed word match (issue 12 #9)
+        ("they cancelled and are switching", ["cancelled", "switching"], ["cancel", "switch"]),
+        ("alternatives", ["alternatives"], ["alternative"]),
         ("re-cancel", ["cancel"], ["cancel"]),  # a hyphen is a word boundary
         ("", [], []),
         ("all good, happy customer", [], []),
@@ -81,10 +86,10 @@ def test_longer_term_wins_even_when_shorter_starts_first() -> None:
 
 
 def test_spans_sorted_and_non_overlapping() -> None:
-    text = "Budget talk: too expensive, cancel, switch, downgrade, alternative."
+    text = "Budget cut: too expensive, cancel, switch, downgrade, alternative."
     spans = churn_spans(text, WORDS)
     assert [t for *_, t in spans] == [
-        "budget",
+        "budget cut",
         "too expensive",
         "cancel",
         "switch",
@@ -340,3 +345,63 @@ def test_order_risks_then_opportunities() -> None:
     kinds = [f.kind for f in flags]
     assert kinds == ["risk"] * 7 + ["opportunity"] * 2
     assert all(f.label and f.detail.endswith(".") for f in flags)
+
+
+# --------------------------------------------------------------------------- issue 12 #9
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        # reassurance is not churn language: a negator a few words before the term
+        ("No plans to cancel.", []),
+        ("We will not switch.", []),
+        ("we won't be switching vendors", []),
+        ("They don't want an alternative", []),
+        ("never looked at a competitor", []),
+        ("no price increase this year", []),
+        # ... but only inside its own clause and within a few words
+        ("No issues so far, but they will cancel", ["cancel"]),
+        ("not happy: evaluating alternatives", ["alternative"]),
+        ("no complaints from the team about anything; cancel", ["cancel"]),
+        # inflections and plurals of the listed terms
+        ("evaluating alternatives", ["alternative"]),
+        ("looking at competitors", ["competitor"]),
+        ("switching vendors", ["switch"]),
+        ("they cancelled", ["cancel"]),
+        ("contract canceled", ["cancel"]),
+        ("he switches to X", ["switch"]),
+        ("downgrading to basic", ["downgrade"]),
+        ("still not renewing", ["not renewing"]),  # a term that is itself negative
+        # budget: a mention is neutral, a lack or a cut is a signal
+        ("wants SSO; budget approved", []),
+        ("budget approved for next year", []),
+        ("there is no budget", ["no budget"]),
+        ("budget cut 40% in March", ["budget cut"]),
+        ("budget cuts across the board", ["budget cut"]),
+        ("budget freeze until Q2", ["budget freeze"]),
+        ("they are out of budget", ["out of budget"]),
+        # still whole words
+        ("expensiveness of the switchboard", []),
+        ("the competition is fierce", []),
+    ],
+)
+def test_churn_language_negation_inflections_and_budget(text: str, terms: list[str]) -> None:
+    assert churn_terms(text, DEFAULT.churn_words) == terms
+    # the timeline highlights exactly these matches
+    assert [t for *_, t in churn_spans(text, DEFAULT.churn_words)] == terms
+
+
+def test_highlight_spans_cover_the_inflected_words() -> None:
+    text = "Evaluating alternatives; cancelled the pilot"
+    assert matched(text, DEFAULT.churn_words) == ["alternatives", "cancelled"]
+
+
+def test_a_user_word_list_gets_the_same_rules() -> None:
+    words = ("churn", "leave")
+    assert churn_terms("they are leaving us", words) == ["leave"]
+    assert churn_terms("they are not leaving us", words) == []
+
+
+@pytest.mark.parametrize("joint", ["\n", " — ", " – ", ". "])
+def test_a_negator_in_the_summary_does_not_reach_the_notes(joint: str) -> None:
+    # the flags scan "summary\nnotes", the timeline shows "summary — notes": same matches
+    assert churn_terms(f"no issues{joint}cancel", DEFAULT.churn_words) == ["cancel"]

@@ -698,7 +698,7 @@ def _cmd_kpi(args) -> int:
         return EXIT_OK
     from rich.console import Console
 
-    from bookkeeper_tui.core.benchmarks import rate
+    from bookkeeper_tui.core.benchmarks import churn_note, rate
     from bookkeeper_tui.core.owners import owner_cut_label
 
     con = Console()
@@ -715,11 +715,19 @@ def _cmd_kpi(args) -> int:
 
     row("NRR", "nrr", _pct(k["nrr"]))
     row("GRR", "grr", _pct(k["grr"]))
-    row("Logo churn", "logo_churn", _pct(k["logo_churn"]))
+    # The benchmark is annual: coloured by the annualised value, labelled for other periods.
+    verdict, colour = rate("logo_churn", k["logo_churn_annualised"])
+    note = churn_note(k["period_days"], k["logo_churn_annualised"])
+    con.print(f"  {'Logo churn':<22} [{colour}]{_pct(k['logo_churn']):>10}[/]  [dim]{verdict}[/]")
+    if note:
+        con.print(f"  {'':<22} [dim]{note}[/]")
     con.print(f"  {'Starting MRR':<22} {k['starting_mrr']:>10,.0f}")
     con.print(
         f"  {'MRR movements':<22} new {k['new_mrr']:,.0f} · expansion {k['expansion_mrr']:,.0f}"
-        f" · contraction {k['contraction_mrr']:,.0f} · churned {k['churned_mrr']:,.0f}"
+        f" · reactivation {k['reactivation_mrr']:,.0f}"
+    )
+    con.print(
+        f"  {'':<22} contraction {k['contraction_mrr']:,.0f} · churned {k['churned_mrr']:,.0f}"
     )
     row("Expansion share", "expansion_share", _pct(k["expansion_share"]))
     row("NPS", "nps", _num(k["nps"]))

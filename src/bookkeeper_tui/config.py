@@ -186,7 +186,11 @@ class Config:
         "expensive",
         "alternative",
         "competitor",
-        "budget",
+        # "budget" alone would flag "budget approved": only a lack or a cut is a signal.
+        "no budget",
+        "budget cut",
+        "budget freeze",
+        "out of budget",
         "cancel",
         "switch",
         "not renewing",

@@ -44,3 +44,18 @@ def rate(key: str, value: float | None) -> tuple[str, str]:
         goal, label = targets[key]
         return (label, "green" if value >= goal else "yellow")
     return ("", "default")
+
+
+def churn_note(period_days: int, annualised: float | None) -> str:
+    """How a logo-churn value is labelled against the annual benchmark.
+
+    Empty for a year (365 or 366 days: the value is annual); otherwise a sentence naming the
+    period and the annualised value the colour comes from, e.g.
+    "90-day churn, not annualised; ≈ 19% a year".
+    """
+    if period_days in (365, 366):
+        return ""
+    note = f"{period_days}-day churn, not annualised"
+    if annualised is None:
+        return note
+    return f"{note}; ≈ {annualised * 100:.0f}% a year"

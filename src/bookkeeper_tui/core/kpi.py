@@ -122,16 +122,20 @@ class RevenueKpis:
     grr: float | None
     logo_retention: float | None
     logo_churn: float | None
+    #: The movements are sums of the changes inside (start, end] over *every* account
+    #: (mrr_movements_by_month's rows), not endpoint differences of C.
     expansion_mrr: float
     contraction_mrr: float
     churned_mrr: float
-    #: MRR at end of accounts outside C (new, or reactivated after being at 0 on start).
+    #: Sum of the 0 -> >0 changes inside the period of accounts that never had MRR before.
     new_mrr: float
     #: expansion / (new + expansion); None when both are 0.
     expansion_share: float | None
     #: Total MRR of every account at end (cohort_ending_mrr + new_mrr).
     ending_mrr: float
     churned_logos: int
+    #: MRR of accounts that came back (0 -> >0 after having had MRR) inside the period.
+    reactivation_mrr: float = 0.0
 
 
 def _check_period(start: date, end: date) -> None:
@@ -140,35 +144,29 @@ def _check_period(start: date, end: date) -> None:
 
 
 def revenue_kpis(history: Mapping[Hashable, Levels], start: date, end: date) -> RevenueKpis:
-    """NRR, GRR, logo retention and MRR movements over [start, end].
+    """NRR, GRR, logo retention and MRR movements over [start, end] (docs/domain.md).
 
-    Follows the formulas of docs/domain.md literally. The movements are computed per account
-    between the two endpoints only (not summed month by month), which is what makes them
-    reconcile exactly: ``starting_mrr + expansion - contraction - churned == cohort_ending``.
-    An account that churned and came back inside the period is still in C, so its return is
-    measured against its starting MRR rather than counted as new; an account at 0 on *start*
-    (never a customer, or churned before) counts as new MRR.
+    The ratios (NRR, GRR, logo retention/churn) compare the starting cohort C's MRR at the two
+    endpoints. The movements (new, reactivation, expansion, contraction, churned) are the
+    changes of every account's MRR inside (start, end], one per level date, so they are
+    exactly the sums of ``mrr_movements_by_month``'s rows and grow with the window: the
+    churned MRR of 12 months is never below that of their last 90 days.
     """
-    _check_period(start, end)
-    pairs = []
-    for levels in history.values():
-        ordered = _sorted_levels(levels)
-        if ordered and ordered[-1][0] <= start:
-            value = float(ordered[-1][1])  # no change since before the period
-            pairs.append((value, value))
-        else:
-            pairs.append(tuple(_mrr_on_days(ordered, (start, end))))
-    return _revenue(pairs, start, end)
+    return revenue_and_movements(history, start, end)[0]
 
 
-def _revenue(pairs: Iterable[tuple[float, float]], start: date, end: date) -> RevenueKpis:
-    """revenue_kpis from each account's (MRR at start, MRR at end), in account order."""
+def _revenue(
+    pairs: Iterable[tuple[float, float]],
+    start: date,
+    end: date,
+    rows: Sequence[Mapping[str, float | str]],
+) -> RevenueKpis:
+    """revenue_kpis from each account's (MRR at start, MRR at end) and the monthly rows."""
     cohort_size = retained = 0
-    starting = cohort_ending = floor_sum = 0.0
-    expansion = contraction = churned = new = 0.0
+    starting = cohort_ending = floor_sum = outside = 0.0
     for at_start, at_end in pairs:
         if at_start <= 0:
-            new += at_end
+            outside += at_end
             continue
         cohort_size += 1
         starting += at_start
@@ -176,13 +174,12 @@ def _revenue(pairs: Iterable[tuple[float, float]], start: date, end: date) -> Re
         floor_sum += min(at_start, at_end)
         if at_end > 0:
             retained += 1
-            if at_end > at_start:
-                expansion += at_end - at_start
-            else:
-                contraction += at_start - at_end
-        else:
-            # end <= 0 is a churned logo; its whole starting MRR is lost.
-            churned += at_start
+
+    def total(column: str) -> float:
+        return float(sum(float(row[column]) for row in rows))
+
+    expansion, contraction = total("expansion"), total("contraction")
+    churned, new, reactivation = total("churned"), total("new"), total("reactivation")
     logo_retention = retained / cohort_size if cohort_size else None
     return RevenueKpis(
         start=start,
@@ -199,9 +196,25 @@ def _revenue(pairs: Iterable[tuple[float, float]], start: date, end: date) -> Re
         churned_mrr=churned,
         new_mrr=new,
         expansion_share=expansion / (new + expansion) if new + expansion else None,
-        ending_mrr=cohort_ending + new,
+        ending_mrr=cohort_ending + outside,
         churned_logos=cohort_size - retained,
+        reactivation_mrr=reactivation,
     )
+
+
+def annualised_churn(rate: float | None, days: int) -> float | None:
+    """A churn rate measured over *days*, compounded to a year: 1 - (1 - rate)^(365/days).
+
+    The benchmarks (< 10% healthy, > 20% dangerous) are annual, so a 90-day churn is
+    compared to them through this value (a calendar year of 365 or 366 days is taken as
+    it is). ``None`` when there is no rate or no period.
+    """
+    if rate is None or days <= 0:
+        return None
+    if days in (365, 366):  # a calendar year, leap or not, is already annual
+        return rate
+    kept = min(max(1.0 - rate, 0.0), 1.0)
+    return 1.0 - kept ** (365 / days)
 
 
 def _month_points(start: date, end: date) -> list[date]:
@@ -220,18 +233,15 @@ def mrr_movements_by_month(
 ) -> list[dict[str, float | str]]:
     """MRR movements per calendar month of [start, end], for the KPI chart.
 
-    Each row compares every account's MRR at the previous point with its MRR at this month's
-    end. The first row's previous point is *start* itself and the last month's end is clamped
-    to *end*, so the rows only show what happened inside the period and chain exactly: the
-    first row's opening total plus every row's net movement equals the last row's ``mrr``.
-    0 -> >0 is ``new``, or ``reactivation`` when the account had MRR > 0 on or before the
-    previous point (a returning customer is a different story from a new logo).
+    Every change of an account's MRR on a day in (start, end] is one movement, in the row of
+    its month (the last month's end is clamped to *end*): 0 -> >0 is ``new``, or
+    ``reactivation`` when the account had MRR > 0 before that day; >0 -> 0 is ``churned``
+    (the MRR it had); otherwise ``expansion`` or ``contraction`` by the difference. Levels on
+    *start* itself are part of MRR(a, start), so an account starting that day is in the
+    starting cohort, never new. The rows chain: the total MRR at *start* plus every row's
+    net movement equals each row's ``mrr``, and their sums are revenue_kpis' movements.
     """
-    _check_period(start, end)
-    accounts = [_sorted_levels(levels) for levels in history.values()]
-    points = _month_points(start, end)
-    column, _, changes = _scan(accounts, start, end, points)
-    return _movements(accounts, column, changes, start, points)
+    return revenue_and_movements(history, start, end)[1]
 
 
 def revenue_and_movements(
@@ -242,23 +252,25 @@ def revenue_and_movements(
     accounts = [_sorted_levels(levels) for levels in history.values()]
     points = _month_points(start, end)
     at_start, at_end, changes = _scan(accounts, start, end, points)
-    revenue = _revenue(zip(at_start, at_end, strict=True), start, end)
-    return revenue, _movements(accounts, at_start, changes, start, points)
+    rows = _movements(accounts, at_start, changes, points)
+    revenue = _revenue(zip(at_start, at_end, strict=True), start, end, rows)
+    return revenue, rows
 
 
 def _scan(
     accounts: list[Sequence[tuple[date, float]]], start: date, end: date, points: list[date]
 ) -> tuple[list[float], list[float], list[list]]:
-    """Each account's MRR at *start* and at *end*, and its changes at the month ends.
+    """Each account's MRR at *start* and at *end*, and its changes inside (start, end].
 
-    An account's MRR moves only at its levels' dates, so each level inside the period is a
-    change at the first month end on or after it (several levels in one month make one
-    change). Most accounts have no level inside the period and cost one comparison. The
-    changes are listed per month, in account order, as flat ``index, before, after`` runs.
+    An account's MRR moves only at its levels' dates, so each level date inside the period
+    (several levels on one day make one change: the last one entered applies) is a change,
+    listed under the first month end on or after it. Most accounts have no level inside the
+    period and cost one comparison. The changes are listed per month, in account and date
+    order, as flat ``index, before, after, day`` runs.
     """
     at_start: list[float] = []
     at_end: list[float] = []
-    # Flat (index, before, after, index, before, after, ...) lists: no tuple per change.
+    # Flat (index, before, after, day, ...) lists: no tuple per change.
     changes: list[list] = [[] for _ in points]
     for index, levels in enumerate(accounts):
         n = len(levels)
@@ -271,13 +283,12 @@ def _scan(
         value = float(levels[i - 1][1]) if i else 0.0
         at_start.append(value)
         while i < n and levels[i][0] <= end:
-            m = bisect_left(points, levels[i][0])
-            point = points[m]
-            while i < n and levels[i][0] <= point:
+            day = levels[i][0]
+            while i < n and levels[i][0] == day:
                 i += 1
             after = float(levels[i - 1][1])
             if after != value:
-                changes[m] += (index, value, after)
+                changes[bisect_left(points, day)] += (index, value, after, day)
             value = after
         at_end.append(value)
     return at_start, at_end, changes
@@ -287,12 +298,11 @@ def _movements(
     accounts: list[Sequence[tuple[date, float]]],
     at_start: list[float],
     changes: list[list],
-    start: date,
     points: list[date],
 ) -> list[dict[str, float | str]]:
-    column = list(at_start)  # every account's MRR at the previous point
+    column = list(at_start)  # every account's MRR so far
+    running = sum(column)
     rows: list[dict[str, float | str]] = []
-    previous_point = start
     for point, moved in zip(points, changes, strict=True):
         row: dict[str, float | str] = {
             "month": f"{point.year:04d}-{point.month:02d}",
@@ -302,24 +312,27 @@ def _movements(
             "churned": 0.0,
             "reactivation": 0.0,
         }
-        # In account order, so every sum adds up in the same order as a full scan.
-        for k in range(0, len(moved), 3):
-            index, before, after = moved[k], moved[k + 1], moved[k + 2]
+        # Sorted by account then day, so every sum adds up in the same order each time.
+        runs = sorted(
+            (moved[k + 3], moved[k], moved[k + 1], moved[k + 2]) for k in range(0, len(moved), 4)
+        )
+        for day, index, before, after in runs:
             column[index] = after
-            kind, amount = _classify(accounts[index], previous_point, before, after)
+            kind, amount = _classify(accounts[index], day, before, after)
             if kind:
                 row[kind] = float(row[kind]) + amount
-        row["mrr"] = sum(column)
+        if moved:
+            running = sum(column)
+        row["mrr"] = running
         rows.append(row)
-        previous_point = point
     return rows
 
 
 def _classify(
-    levels: list[tuple[date, float]], previous_point: date, before: float, after: float
+    levels: Sequence[tuple[date, float]], day: date, before: float, after: float
 ) -> tuple[str | None, float]:
     if before <= 0 < after:
-        had_mrr = any(d <= previous_point and mrr > 0 for d, mrr in levels)
+        had_mrr = any(d < day and mrr > 0 for d, mrr in levels)
         return ("reactivation" if had_mrr else "new"), after
     if before > 0 >= after:
         return "churned", before

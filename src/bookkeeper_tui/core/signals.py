@@ -1,9 +1,10 @@
 """Risk and opportunity flags: shown beside the health score, never inside it (docs/domain.md).
 
 Flags are facts a CSM acts on ("churn language", "renewal in 42d, not green"), each with a
-stable code for filters and a sentence saying why. Churn language is matched on whole words so
-"switchboard" never reads as "switch"; to catch inflections ("cancelled", "switching") list them
-in ``churn_words`` in the config. Pure functions: the caller passes ``as_of``.
+stable code for filters and a sentence saying why. Churn language is matched on whole words
+with their inflections ("cancelled", "switching"; "switchboard" never reads as "switch"), and
+not when a negator shortly precedes it ("no plans to cancel"). Pure functions: the caller
+passes ``as_of``.
 """
 
 from __future__ import annotations
@@ -25,13 +26,80 @@ USAGE_LIMIT_PCT = 90.0
 # --------------------------------------------------------------------------- churn language
 
 
+#: Words that turn a following churn term into reassurance ("no plans to cancel").
+NEGATORS = frozenset(
+    [
+        "no",
+        "not",
+        "never",
+        "none",
+        "nobody",
+        "nothing",
+        "neither",
+        "nor",
+        "without",
+        "cannot",
+        "won't",
+        "wont",
+        "don't",
+        "dont",
+        "doesn't",
+        "doesnt",
+        "didn't",
+        "didnt",
+        "isn't",
+        "isnt",
+        "aren't",
+        "arent",
+        "wasn't",
+        "wasnt",
+        "can't",
+        "cant",
+        "shouldn't",
+        "wouldn't",
+    ]
+)
+#: How many words before a term a negator still applies to.
+NEGATION_WINDOW = 4
+#: A negator does not reach past a clause boundary: punctuation, a dash (the timeline joins
+#: summary and notes with " — " where the flags use a line break) or "but".
+_CLAUSE_END = re.compile(r"[.;:!?,()\[\]\n—–]|\s-\s|\bbut\b|\bhowever\b", re.IGNORECASE)
+_WORD = re.compile(r"[\w'’]+")
+
+
+def _word_pattern(word: str) -> str:
+    """A word of a term with its plurals and inflections: the last letters may vary.
+
+    "cancel" also matches cancels, canceled, cancelled, cancelling, cancellation;
+    "alternative" matches alternatives; "switch" matches switches, switched, switching;
+    "downgrade" matches downgraded, downgrading. Only these endings are added, so the
+    match stays whole-word: "switchboard" and "expensiveness" do not match.
+    """
+    if not word[-1:].isalpha():
+        return re.escape(word)
+    if word[-1:].lower() == "e":
+        return re.escape(word[:-1]) + r"(?:e|es|ed|ing|ation|ations)"
+    double = re.escape(word[-1])
+    return re.escape(word) + rf"(?:s|es|ed|ing|ation|ations|{double}ed|{double}ing|{double}ation)?"
+
+
 def _term_pattern(term: str) -> re.Pattern[str] | None:
     """Whole-word, case-insensitive pattern; words of a multi-word term match across any space."""
     words = term.split()
     if not words:
         return None
-    body = r"\s+".join(re.escape(w) for w in words)
+    body = r"\s+".join(_word_pattern(w) for w in words)
     return re.compile(rf"(?<!\w){body}(?!\w)", re.IGNORECASE)
+
+
+def _negated(text: str, start: int) -> bool:
+    """Is there a negator among the few words before *start*, in the same clause?"""
+    before = text[max(0, start - 200) : start]
+    boundaries = list(_CLAUSE_END.finditer(before))
+    if boundaries:
+        before = before[boundaries[-1].end() :]
+    words = _WORD.findall(before)[-NEGATION_WINDOW:]
+    return any(w.lower().replace("’", "'") in NEGATORS for w in words)
 
 
 @lru_cache(maxsize=8)
@@ -62,8 +130,9 @@ def _compiled(
 def churn_spans(text: str, words: Sequence[str]) -> list[tuple[int, int, str]]:
     """Every churn term in *text* as ``(start, end, term)``, sorted by start, non-overlapping.
 
-    Matches whole words only ("expensiveness" and "switchboard" do not match, nor does
-    "cancelled" match "cancel"; users add inflections to the list). When matches overlap the
+    Matches whole words and their inflections ("cancelled" matches "cancel"; "expensiveness"
+    and "switchboard" do not), and drops a match with a negator among the NEGATION_WINDOW
+    words before it in the same clause ("no plans to cancel"). When matches overlap the
     longest wins, so "too expensive" is not also reported as "expensive"; on equal length the
     earlier one wins. The term is returned as configured, for the highlight legend.
     """
@@ -79,11 +148,22 @@ def _spans(text: str, words: tuple[str, ...]) -> tuple[tuple[int, int, str], ...
     candidates: list[tuple[int, int, str]] = []
     for pattern, term in patterns:
         candidates.extend((m.start(), m.end(), term) for m in pattern.finditer(text))
-    candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+    # Longest first, then earliest; on the same span a term written exactly as the text
+    # (a user-listed inflection such as "cancelled") wins over an inflected shorter one.
+    candidates.sort(
+        key=lambda c: (
+            -(c[1] - c[0]),
+            c[0],
+            " ".join(text[c[0] : c[1]].lower().split()) != c[2].lower(),
+        )
+    )
     chosen: list[tuple[int, int, str]] = []
     for start, end, term in candidates:
         if all(end <= s or start >= e for s, e, _ in chosen):
             chosen.append((start, end, term))
+    # A negated term ("no plans to cancel") is reassurance: it is dropped after the longest
+    # match was chosen, so "no budget" is one term rather than a negated "budget".
+    chosen = [c for c in chosen if not _negated(text, c[0])]
     chosen.sort(key=lambda c: c[0])
     return tuple(chosen)
 

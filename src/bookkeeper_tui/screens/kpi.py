@@ -27,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Sparkline, Static
 
 from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
-from bookkeeper_tui.core.benchmarks import rate
+from bookkeeper_tui.core.benchmarks import churn_note, rate
 from bookkeeper_tui.core.kpi import period_start
 from bookkeeper_tui.core.owners import owner_cut_label, owner_key, owner_label
 from bookkeeper_tui.core.vocab import TIERS
@@ -387,19 +387,36 @@ class KpiScreen(DataScreen):
     def _card_logo_churn(self, k: dict) -> Text:
         if k["logo_churn"] is None:
             return self._no_data("No paying accounts at the start of the period.")
-        note = "" if self.shown_period in ("12m", "1y") else " (benchmark is annual)"
+        # The benchmark is annual: the colour comes from the annualised value, and any
+        # period but a year says so (docs/rules.md "Benchmarks").
+        note = churn_note(k["period_days"], k["logo_churn_annualised"])
+        lines = [f"{k['churned_logos']} of {k['cohort_size']} starting accounts left"]
+        if note:
+            lines.append(note)
         return self._card(
             fmt_pct(k["logo_churn"]),
             "logo_churn",
-            k["logo_churn"],
-            f"{k['churned_logos']} of {k['cohort_size']} starting accounts left{note}",
+            k["logo_churn_annualised"],
+            *lines,
         )
 
     def _card_movements(self, k: dict) -> Text:
-        net = k["new_mrr"] + k["expansion_mrr"] - k["contraction_mrr"] - k["churned_mrr"]
+        net = (
+            k["new_mrr"]
+            + k["reactivation_mrr"]
+            + k["expansion_mrr"]
+            - k["contraction_mrr"]
+            - k["churned_mrr"]
+        )
+        back = (
+            [("  back ", "dim"), (f"+{money(k['reactivation_mrr'])}", "green")]
+            if k["reactivation_mrr"]
+            else []
+        )
         out = Text.assemble(
             ("new ", "dim"),
             (f"+{money(k['new_mrr'])}", "green"),
+            *back,
             ("  expansion ", "dim"),
             (f"+{money(k['expansion_mrr'])}", "green"),
             "\n",
@@ -516,7 +533,8 @@ class KpiScreen(DataScreen):
         if months:
             mrr_caption.update(
                 Text(
-                    f"{money(months[0]['mrr'])} → {money(months[-1]['mrr'])} "
+                    # From the starting MRR S, the same number as the cards show.
+                    f"{money(k['starting_mrr'])} → {money(months[-1]['mrr'])} "
                     f"(low {money(min(m['mrr'] for m in months))})"
                     f"\n{months[0]['month']} → {months[-1]['month']}, {len(months)} months",
                     style="dim",

@@ -19,6 +19,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import case, delete, func, insert, select, text, true, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
@@ -952,7 +953,9 @@ class Book:
                 select(Account.id)
                 .where(Account.tier == "enterprise")
                 .where(Account.status == "active")
-                .where(Account.start <= as_of),
+                # The cadence promises a QBR a quarter: an account younger than one quarter
+                # is not due its first yet, so it is left out rather than counted as missed.
+                .where(Account.start <= as_of - relativedelta(months=3)),
                 Account.id,
             )
             enterprise = list(s.execute(enterprise_ids).scalars().all())
@@ -1001,7 +1004,9 @@ class Book:
                 s.execute(
                     cut(
                         select(Account.source)
-                        .where(Account.start >= start)
+                        # An account starting on the first day is in the starting cohort
+                        # (MRR(a, start) counts levels dated start), so it is not new.
+                        .where(Account.start > start)
                         .where(Account.start <= as_of),
                         Account.id,
                     )
@@ -1043,6 +1048,11 @@ class Book:
             "logo_churn": _r(rev.logo_churn),
             "cohort_size": rev.cohort_size,
             "churned_logos": rev.churned_logos,
+            "period_days": (as_of - start).days,
+            "logo_churn_annualised": _r(
+                kpis.annualised_churn(rev.logo_churn, (as_of - start).days)
+            ),
+            "reactivation_mrr": round(rev.reactivation_mrr, 2),
             "expansion_mrr": round(rev.expansion_mrr, 2),
             "contraction_mrr": round(rev.contraction_mrr, 2),
             "churned_mrr": round(rev.churned_mrr, 2),
@@ -1055,6 +1065,7 @@ class Book:
             "health": {k: _r(v) for k, v in dist.items()},
             "accounts_scored": len(bands),
             "qbr_completion": _r(kpis.qbr_completion(enterprise, qbrs, as_of)),
+            "qbr_accounts": len(enterprise),
             "on_time_rate": _r(on_time_n / due_n if due_n else None),
             "referral_rate": _r(kpis.referral_rate(new_sources)),
             "green_trend": [
