@@ -19,6 +19,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import NamedTuple
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import case, delete, func, insert, select, text, true, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
@@ -42,7 +43,12 @@ from bookkeeper_tui.core.models import (
     name_key,
 )
 from bookkeeper_tui.core.owners import distinct_owners, owned_by, owner_key
-from bookkeeper_tui.core.playbook import PlannedTouchpoint, playbook_touchpoints
+from bookkeeper_tui.core.playbook import (
+    PlannedTouchpoint,
+    next_renewal,
+    playbook_touchpoints,
+    renewal_term_months,
+)
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
 from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
 from bookkeeper_tui.core.signals import churn_spans
@@ -65,6 +71,8 @@ from bookkeeper_tui.store.state import AccountState, effective_due, load_states,
 #: KPI panels remembered per book (periods and dates a user flips between).
 KPI_CACHE_SIZE = 8
 PLAYBOOK_LOOKBACK_DAYS = 30
+#: A renewal interaction this many days before the renewal date (or later) renews it.
+RENEWAL_LOG_DAYS = 75
 #: A logged interaction completes a matching open touchpoint due up to this far ahead.
 COMPLETE_AHEAD_DAYS = 30
 #: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
@@ -473,7 +481,9 @@ class Book:
         rows: list[dict] = []
         stale: list[int] = []
         now = datetime.now(UTC)
+        moved = self._roll_renewals(s, as_of, accounts)
         for aid, tier, start, renewal in accounts:
+            renewal = moved.get(aid, renewal)
             planned = playbook_touchpoints(tier, start, renewal, window, pc)
             have = existing.get(aid, {})
             wanted = {p.rule for p in planned}
@@ -505,6 +515,46 @@ class Book:
             s.execute(insert(Touchpoint), rows)
         if stale:
             s.execute(delete(Touchpoint).where(Touchpoint.id.in_(stale)))
+
+    def _roll_renewals(self, s: Session, as_of: date, accounts) -> dict[int, date]:
+        """Move renewal dates that passed, or whose renewal was logged, on by one term.
+
+        A renewal is taken as logged by an interaction of kind ``renewal`` dated from
+        ``RENEWAL_LOG_DAYS`` before the renewal date up to *as_of*. Returns the new date
+        per account id (and stores it, bumping the account's version).
+        """
+        due = {aid: (start, renewal) for aid, _, start, renewal in accounts if renewal}
+        if not due:
+            return {}
+        logged: dict[int, date] = {}
+        lq = (
+            select(Interaction.account_id, func.max(Interaction.day))
+            .where(Interaction.kind == "renewal")
+            .where(Interaction.day <= as_of)
+            .group_by(Interaction.account_id)
+        )
+        if len(due) < 500:
+            lq = lq.where(Interaction.account_id.in_(list(due)))
+        for aid, day in s.execute(lq):
+            if aid in due and day is not None:
+                logged[aid] = day if isinstance(day, date) else date.fromisoformat(str(day))
+        moved: dict[int, date] = {}
+        for aid, (start, renewal) in due.items():
+            new = next_renewal(start, renewal, as_of)
+            day = logged.get(aid)
+            if day is not None and renewal - timedelta(days=RENEWAL_LOG_DAYS) <= day and (
+                new == renewal
+            ):
+                new = renewal + relativedelta(months=renewal_term_months(start, renewal))
+            if new != renewal:
+                moved[aid] = new
+        for aid, new in moved.items():
+            s.execute(
+                update(Account)
+                .where(Account.id == aid)
+                .values(renewal=new, version=Account.version + 1, updated_at=datetime.now(UTC))
+            )
+        return moved
 
     def _sync_health(self, s: Session, as_of: date, account_ids: Sequence[int] | None) -> None:
         states = self._snapshot_health(s, as_of, account_ids)
