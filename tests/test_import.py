@@ -23,6 +23,7 @@ from bookkeeper_tui.core.models import (
     Score,
     Subscription,
     Ticket,
+    Touchpoint,
     UsageEvent,
 )
 from bookkeeper_tui.io.csvfile import read_csv, rejects_path_for
@@ -86,6 +87,13 @@ def count(book, model) -> int:
 def account(book, name) -> Account:
     with book.read() as s:
         return s.execute(select(Account).where(Account.name == name)).scalar_one()
+
+
+def touchpoints(book, name) -> list[Touchpoint]:
+    acc = account(book, name)
+    with book.read() as s:
+        q = select(Touchpoint).where(Touchpoint.account_id == acc.id).order_by(Touchpoint.due)
+        return list(s.execute(q).scalars())
 
 
 def mrr(book, name, day) -> float:
@@ -352,7 +360,8 @@ def test_blank_optional_fields_are_fine(book, tmp_path):
     r = imp(book, "accounts", put(tmp_path, "name,tier,start,renewal,owner,mrr\nAcme,,,,,\n"))
     assert (r.created, r.rejected) == (1, [])
     acc = account(book, "Acme")
-    assert (acc.tier, acc.tier_manual, acc.start, acc.owner) == ("smb", False, TODAY, None)
+    a_year_ago = date(2025, 11, 24)  # blank start: an existing customer, see docs/import.md
+    assert (acc.tier, acc.tier_manual, acc.start, acc.owner) == ("smb", False, a_year_ago, None)
 
 
 # -- mapping ---------------------------------------------------------------------------------
@@ -698,12 +707,13 @@ def test_tier_follows_arr_unless_set_by_hand(seeded, tmp_path):
     assert account(seeded, "Globex").tier == "enterprise"
 
 
-def test_account_start_defaults_to_first_subscription_else_today(book, tmp_path):
+def test_account_start_defaults_to_first_subscription_else_a_year_ago(book, tmp_path):
     imp(book, "accounts", put(tmp_path, "external_id,name\nB1,Beta\nB2,Gamma\n"))
-    assert account(book, "Beta").start == TODAY
+    a_year_ago = date(2025, 11, 24)  # the start of the default KPI window (12m)
+    assert account(book, "Beta").start == a_year_ago
     imp(book, "subscriptions", put(tmp_path, "account,start,mrr\nB1,2024-02-03,10\n"))
     assert account(book, "Beta").start == date(2024, 2, 3)
-    assert account(book, "Gamma").start == TODAY
+    assert account(book, "Gamma").start == a_year_ago
     # Re-importing the accounts keeps it (a start is never after the first subscription).
     r = imp(book, "accounts", put(tmp_path, "external_id,name,start\nB1,Beta,2025-01-01\n"))
     assert r.unchanged == 1 and account(book, "Beta").start == date(2024, 2, 3)
@@ -800,7 +810,7 @@ def test_the_next_sync_plans_touchpoints_for_imported_accounts(book, tmp_path):
 
 def test_cli_views_after_an_import_show_the_plan(cli, tmp_path):
     path = put(tmp_path, f"name,start\nFresh,{TODAY.isoformat()}\n")
-    assert cli("import", "accounts", str(path)).code == 0
+    assert cli("import", "accounts", str(path), "--as-of", TODAY.isoformat()).code == 0
     rows = cli("today", "--json", "--ahead", "10", "--as-of", TODAY.isoformat()).json()
     assert any(r["account"] == "Fresh" for r in rows)
 
@@ -886,3 +896,25 @@ def test_garbage_csv_is_a_report_or_a_file_error_and_writes_nothing(
         assert r.created == r.updated == 0
         assert all(e.line >= 2 and e.reason for e in r.rejected)
     assert dump(book) == before
+
+
+# -- imported customers are existing customers (issue 12.3) ---------------------------
+def test_imported_account_without_start_is_an_existing_customer(book, tmp_path):
+    imp(book, "accounts", put(tmp_path, "name,mrr\nOldco,3000\n"))
+    book.sync(TODAY)
+    kinds = {t.kind for t in touchpoints(book, "Oldco")}
+    assert not kinds & {"welcome", "check_in", "mini_qbr"}
+    # Dated at the start of the default KPI window (12 months): the starting cohort.
+    assert account(book, "Oldco").start == date(2025, 11, 24)
+    k = book.kpi(TODAY, "12m")
+    assert (k["new_mrr"], k["starting_mrr"]) == (0, 3000)
+
+
+@pytest.mark.parametrize("start", ["2025-10-10", "2026-11-01", ""])
+def test_import_plans_forward_from_the_import_day(book, tmp_path, start):
+    imp(book, "accounts", put(tmp_path, f"name,start,tier\nOldco,{start},enterprise\n"))
+    book.sync(TODAY)
+    tps = touchpoints(book, "Oldco")
+    assert tps, "the next due recurring touchpoints are planned"
+    assert [t for t in tps if t.due < TODAY] == []
+    assert [r for r in book.today(TODAY) if r.days_overdue > 0] == []

@@ -35,6 +35,7 @@ def add_parsers(sub, common) -> None:
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--skip-invalid", action="store_true")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--as-of", type=date.fromisoformat, help="the import day (default: today)")
     p.set_defaults(handler=run)
 
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 constants,
                 dry_run=args.dry_run,
                 skip_invalid=args.skip_invalid,
-                today=date.today(),
+                today=getattr(args, "as_of", None) or date.today(),
                 progress=progress,
             )
     finally:

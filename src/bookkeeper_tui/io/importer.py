@@ -48,7 +48,8 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bookkeeper_tui.core.kpi import mrr_on
+from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
+from bookkeeper_tui.core.kpi import mrr_on, period_start
 from bookkeeper_tui.core.models import (
     Account,
     Contact,
@@ -892,7 +893,9 @@ class _AccountPlanner(_Planner):
             "external_id": v.get("external_id"),
             "tier": tier or suggest_tier((mrr or 0.0) * 12, tiers),
             "tier_manual": tier is not None,
-            "start": v.get("start") or self.today,
+            # No start: an existing customer of unknown age, dated at the start of the
+            # default KPI window so it is in the starting cohort, not new MRR.
+            "start": v.get("start") or period_start(self.today, DEFAULT_KPI_PERIOD),
             "renewal": v.get("renewal"),
             "owner": v.get("owner"),
             "industry": v.get("industry"),
@@ -1004,6 +1007,8 @@ class _AccountPlanner(_Planner):
             s.execute(insert(MrrLevel.__table__), level_rows)
         _bulk_update(s, MrrLevel.__table__, level_updates)
         self.touched.update(r.target for r in creates + updates)
+        # Imported customers are planned forward from the import day: nothing overdue.
+        self.book.plan_from(s, [r.target for r in creates], self.today)
 
 
 # --- contacts ---

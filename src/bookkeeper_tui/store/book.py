@@ -422,6 +422,33 @@ class Book:
             ids |= set(json.loads(meta.value))
         s.merge(Meta(key="stale_accounts", value=json.dumps(sorted(ids))))
 
+    def plan_from(self, s: Session, account_ids: Sequence[int], day: date) -> None:
+        """Never plan playbook touchpoints due before *day* for these (imported) accounts.
+
+        Kept in ``meta.plan_from`` until the sync window no longer reaches back before it.
+        """
+        if not account_ids:
+            return
+        meta = s.get(Meta, "plan_from")
+        floors = json.loads(meta.value) if meta is not None else {}
+        for aid in account_ids:
+            floors[str(int(aid))] = day.isoformat()
+        s.merge(Meta(key="plan_from", value=json.dumps(floors, sort_keys=True)))
+
+    def _plan_floors(self, s: Session, lo: date) -> dict[int, date]:
+        meta = s.get(Meta, "plan_from")
+        if meta is None:
+            return {}
+        floors = {int(k): date.fromisoformat(v) for k, v in json.loads(meta.value).items()}
+        keep = {k: v for k, v in floors.items() if v > lo}
+        if len(keep) != len(floors):
+            if keep:
+                value = {str(k): v.isoformat() for k, v in keep.items()}
+                s.merge(Meta(key="plan_from", value=json.dumps(value, sort_keys=True)))
+            else:
+                s.delete(meta)
+        return keep
+
     def _insert_planned(
         self, s: Session, account_id: int, planned: Sequence[PlannedTouchpoint]
     ) -> list[PlannedTouchpoint]:
@@ -482,9 +509,13 @@ class Book:
         stale: list[int] = []
         now = datetime.now(UTC)
         moved = self._roll_renewals(s, as_of, accounts)
+        floors = self._plan_floors(s, window[0])
         for aid, tier, start, renewal in accounts:
             renewal = moved.get(aid, renewal)
             planned = playbook_touchpoints(tier, start, renewal, window, pc)
+            floor = floors.get(aid)
+            if floor is not None:
+                planned = [p for p in planned if p.due >= floor]
             have = existing.get(aid, {})
             wanted = {p.rule for p in planned}
             for p in planned:
