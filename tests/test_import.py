@@ -918,3 +918,29 @@ def test_import_plans_forward_from_the_import_day(book, tmp_path, start):
     assert tps, "the next due recurring touchpoints are planned"
     assert [t for t in tps if t.due < TODAY] == []
     assert [r for r in book.today(TODAY) if r.days_overdue > 0] == []
+
+
+def test_import_report_says_what_was_planned(book, tmp_path):
+    path = put(tmp_path, "name,start,tier\nOldco,,enterprise\nNewco,2026-11-20,smb\n")
+    r = imp(book, "accounts", path)
+    assert r.onboarding_skipped == 1  # Oldco: an existing customer; Newco started 4 days ago
+    book.sync(TODAY)
+    horizon = TODAY + timedelta(days=book.config.playbook.horizon_days)
+    created: dict[str, int] = {}
+    for name in ("Oldco", "Newco"):
+        for t in touchpoints(book, name):
+            if t.origin == "playbook" and TODAY <= t.due <= horizon:
+                created[t.kind] = created.get(t.kind, 0) + 1
+    assert r.planned == created and sum(created.values()) > 0
+    assert "welcome" not in created  # Newco's welcome (D+1) was before the import day
+
+
+def test_cli_import_report_lists_planned_touchpoints(cli, tmp_path):
+    path = put(tmp_path, "name,start,tier\nOldco,,enterprise\nNewco,2026-11-20,smb\n")
+    res = cli("import", "accounts", str(path), "--as-of", TODAY.isoformat())
+    assert res.code == 0
+    assert "Planned " in res.out and "touchpoints for the next 90 days" in res.out
+    assert "onboarding skipped for 1 existing customer" in res.out
+    path2 = put(tmp_path, "name,tier\nThirdco,smb\n")
+    data = cli("import", "accounts", str(path2), "--json", "--as-of", TODAY.isoformat()).json()
+    assert data["onboarding_skipped"] == 1 and sum(data["planned"].values()) > 0
