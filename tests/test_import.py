@@ -89,6 +89,13 @@ def account(book, name) -> Account:
         return s.execute(select(Account).where(Account.name == name)).scalar_one()
 
 
+def touchpoints(book, name) -> list[Touchpoint]:
+    acc = account(book, name)
+    with book.read() as s:
+        q = select(Touchpoint).where(Touchpoint.account_id == acc.id).order_by(Touchpoint.due)
+        return list(s.execute(q).scalars())
+
+
 def mrr(book, name, day) -> float:
     acc = account(book, name)
     with book.read() as s:
@@ -353,7 +360,8 @@ def test_blank_optional_fields_are_fine(book, tmp_path):
     r = imp(book, "accounts", put(tmp_path, "name,tier,start,renewal,owner,mrr\nAcme,,,,,\n"))
     assert (r.created, r.rejected) == (1, [])
     acc = account(book, "Acme")
-    assert (acc.tier, acc.tier_manual, acc.start, acc.owner) == ("smb", False, TODAY, None)
+    a_year_ago = date(2025, 11, 24)  # blank start: an existing customer, see docs/import.md
+    assert (acc.tier, acc.tier_manual, acc.start, acc.owner) == ("smb", False, a_year_ago, None)
 
 
 # -- mapping ---------------------------------------------------------------------------------
@@ -699,12 +707,13 @@ def test_tier_follows_arr_unless_set_by_hand(seeded, tmp_path):
     assert account(seeded, "Globex").tier == "enterprise"
 
 
-def test_account_start_defaults_to_first_subscription_else_today(book, tmp_path):
+def test_account_start_defaults_to_first_subscription_else_a_year_ago(book, tmp_path):
     imp(book, "accounts", put(tmp_path, "external_id,name\nB1,Beta\nB2,Gamma\n"))
-    assert account(book, "Beta").start == TODAY
+    a_year_ago = date(2025, 11, 24)  # the start of the default KPI window (12m)
+    assert account(book, "Beta").start == a_year_ago
     imp(book, "subscriptions", put(tmp_path, "account,start,mrr\nB1,2024-02-03,10\n"))
     assert account(book, "Beta").start == date(2024, 2, 3)
-    assert account(book, "Gamma").start == TODAY
+    assert account(book, "Gamma").start == a_year_ago
     # Re-importing the accounts keeps it (a start is never after the first subscription).
     r = imp(book, "accounts", put(tmp_path, "external_id,name,start\nB1,Beta,2025-01-01\n"))
     assert r.unchanged == 1 and account(book, "Beta").start == date(2024, 2, 3)
@@ -801,7 +810,7 @@ def test_the_next_sync_plans_touchpoints_for_imported_accounts(book, tmp_path):
 
 def test_cli_views_after_an_import_show_the_plan(cli, tmp_path):
     path = put(tmp_path, f"name,start\nFresh,{TODAY.isoformat()}\n")
-    assert cli("import", "accounts", str(path)).code == 0
+    assert cli("import", "accounts", str(path), "--as-of", TODAY.isoformat()).code == 0
     rows = cli("today", "--json", "--ahead", "10", "--as-of", TODAY.isoformat()).json()
     assert any(r["account"] == "Fresh" for r in rows)
 
@@ -1014,3 +1023,51 @@ def test_dev_zero_is_refused_quickly(book, tmp_path):
     finally:
         tracemalloc.stop()
     assert peak < 64 * 1024 * 1024
+
+
+# -- imported customers are existing customers (issue 12.3) ---------------------------
+def test_imported_account_without_start_is_an_existing_customer(book, tmp_path):
+    imp(book, "accounts", put(tmp_path, "name,mrr\nOldco,3000\n"))
+    book.sync(TODAY)
+    kinds = {t.kind for t in touchpoints(book, "Oldco")}
+    assert not kinds & {"welcome", "check_in", "mini_qbr"}
+    # Dated at the start of the default KPI window (12 months): the starting cohort.
+    assert account(book, "Oldco").start == date(2025, 11, 24)
+    k = book.kpi(TODAY, "12m")
+    assert (k["new_mrr"], k["starting_mrr"]) == (0, 3000)
+
+
+@pytest.mark.parametrize("start", ["2025-10-10", "2026-11-01", ""])
+def test_import_plans_forward_from_the_import_day(book, tmp_path, start):
+    imp(book, "accounts", put(tmp_path, f"name,start,tier\nOldco,{start},enterprise\n"))
+    book.sync(TODAY)
+    tps = touchpoints(book, "Oldco")
+    assert tps, "the next due recurring touchpoints are planned"
+    assert [t for t in tps if t.due < TODAY] == []
+    assert [r for r in book.today(TODAY) if r.days_overdue > 0] == []
+
+
+def test_import_report_says_what_was_planned(book, tmp_path):
+    path = put(tmp_path, "name,start,tier\nOldco,,enterprise\nNewco,2026-11-20,smb\n")
+    r = imp(book, "accounts", path)
+    assert r.onboarding_skipped == 1  # Oldco: an existing customer; Newco started 4 days ago
+    book.sync(TODAY)
+    horizon = TODAY + timedelta(days=book.config.playbook.horizon_days)
+    created: dict[str, int] = {}
+    for name in ("Oldco", "Newco"):
+        for t in touchpoints(book, name):
+            if t.origin == "playbook" and TODAY <= t.due <= horizon:
+                created[t.kind] = created.get(t.kind, 0) + 1
+    assert r.planned == created and sum(created.values()) > 0
+    assert "welcome" not in created  # Newco's welcome (D+1) was before the import day
+
+
+def test_cli_import_report_lists_planned_touchpoints(cli, tmp_path):
+    path = put(tmp_path, "name,start,tier\nOldco,,enterprise\nNewco,2026-11-20,smb\n")
+    res = cli("import", "accounts", str(path), "--as-of", TODAY.isoformat())
+    assert res.code == 0
+    assert "Planned " in res.out and "touchpoints for the next 90 days" in res.out
+    assert "onboarding skipped for 1 existing customer" in res.out
+    path2 = put(tmp_path, "name,tier\nThirdco,smb\n")
+    data = cli("import", "accounts", str(path2), "--json", "--as-of", TODAY.isoformat()).json()
+    assert data["onboarding_skipped"] == 1 and sum(data["planned"].values()) > 0

@@ -9,7 +9,13 @@ import pytest
 from dateutil.relativedelta import relativedelta
 
 from bookkeeper_tui.config import PlaybookConfig
-from bookkeeper_tui.core.playbook import PlannedTouchpoint, playbook_touchpoints, purpose
+from bookkeeper_tui.core.playbook import (
+    PlannedTouchpoint,
+    next_renewal,
+    playbook_touchpoints,
+    purpose,
+    renewal_term_months,
+)
 
 CFG = PlaybookConfig()
 START = date(2026, 3, 10)  # mid-month: no month-end clamping
@@ -104,9 +110,88 @@ def test_onboarding_only_once() -> None:
     ],
 )
 def test_renewal_date_known(renewal: date, renewal_due: date, ces_due: date) -> None:
-    plans = plan("enterprise", renewal=renewal, window=(d(-400), d(5 * 365)))
+    plans = plan("enterprise", renewal=renewal, window=(d(-400), d(400)))
     assert dues(plans, "renewal") == [renewal_due] == [renewal - timedelta(days=30)]
     assert dues(plans, "ces_check") == [ces_due] == [renewal - timedelta(days=45)]
+
+
+@pytest.mark.parametrize(
+    ("start", "renewal", "window_end", "renewals", "ces"),
+    [
+        # 12-month first term: renewals repeat every 12 months.
+        (
+            date(2026, 3, 10),
+            date(2027, 3, 10),
+            date(2029, 6, 30),
+            [date(2027, 2, 8), date(2028, 2, 9), date(2029, 2, 8)],
+            [date(2027, 1, 24), date(2028, 1, 25), date(2029, 1, 24)],
+        ),
+        # Renewal date not a whole number of months after start: 12-month term.
+        (
+            date(2026, 3, 10),
+            date(2027, 1, 1),
+            date(2028, 12, 31),
+            [date(2026, 12, 2), date(2027, 12, 2), date(2028, 12, 2)],
+            [date(2026, 11, 17), date(2027, 11, 17), date(2028, 11, 17)],
+        ),
+        # 6-month first term: the gap is the term.
+        (
+            date(2026, 3, 10),
+            date(2026, 9, 10),
+            date(2027, 9, 30),
+            [date(2026, 8, 11), date(2027, 2, 8), date(2027, 8, 11)],
+            [date(2026, 7, 27), date(2027, 1, 24), date(2027, 7, 27)],
+        ),
+        # Start unknown relation (renewal long after start, whole years): 12-month term.
+        (
+            date(2020, 5, 1),
+            date(2026, 5, 1),
+            date(2028, 5, 31),
+            [date(2026, 4, 1), date(2027, 4, 1), date(2028, 4, 1)],
+            [date(2026, 3, 17), date(2027, 3, 17), date(2028, 3, 17)],
+        ),
+    ],
+)
+def test_renewal_repeats_every_term(
+    start: date, renewal: date, window_end: date, renewals: list[date], ces: list[date]
+) -> None:
+    plans = plan("smb", start=start, renewal=renewal, window=(start, window_end))
+    assert dues(plans, "renewal") == renewals
+    assert dues(plans, "ces_check") == ces
+    # Keys name the renewal date they prepare, so a moved renewal date keeps them stable.
+    assert next(p.rule for p in plans if p.kind == "renewal") == f"renewal:{renewal}"
+
+
+@pytest.mark.parametrize(
+    ("start", "renewal", "as_of", "expected"),
+    [
+        (date(2026, 3, 10), date(2027, 3, 10), date(2027, 3, 9), date(2027, 3, 10)),
+        (date(2026, 3, 10), date(2027, 3, 10), date(2027, 3, 10), date(2027, 3, 10)),
+        (date(2026, 3, 10), date(2027, 3, 10), date(2027, 3, 11), date(2028, 3, 10)),
+        (date(2026, 3, 10), date(2027, 3, 10), date(2029, 4, 1), date(2030, 3, 10)),
+        (date(2026, 3, 10), date(2026, 9, 10), date(2026, 9, 11), date(2027, 3, 10)),
+        (date(2026, 3, 10), date(2027, 1, 1), date(2027, 1, 2), date(2028, 1, 1)),
+    ],
+)
+def test_next_renewal_after_the_date_passes(
+    start: date, renewal: date, as_of: date, expected: date
+) -> None:
+    assert next_renewal(start, renewal, as_of) == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "renewal", "term"),
+    [
+        (date(2026, 3, 10), date(2027, 3, 10), 12),
+        (date(2026, 3, 10), date(2026, 9, 10), 6),
+        (date(2026, 3, 10), date(2027, 1, 1), 12),
+        (date(2026, 1, 31), date(2026, 4, 30), 3),
+        (date(2026, 3, 10), date(2028, 3, 10), 12),
+        (date(2026, 3, 10), date(2026, 3, 10), 12),
+    ],
+)
+def test_renewal_term_months(start: date, renewal: date, term: int) -> None:
+    assert renewal_term_months(start, renewal) == term
 
 
 @pytest.mark.parametrize("tier", TIERS)
@@ -364,8 +449,10 @@ def test_config_overrides() -> None:
     assert dues(with_date, "welcome") == [d(3)]
     assert dues(with_date, "kickoff_call") == [d(14)]
     assert dues(with_date, "mini_qbr") == []
-    assert dues(with_date, "renewal") == [renewal - timedelta(days=60)]
-    assert dues(with_date, "ces_check") == [renewal - timedelta(days=90)]
+    year2 = date(2028, 3, 10)  # the renewal repeats 12 months later
+    assert dues(with_date, "renewal") == [renewal - timedelta(days=60), year2 - timedelta(days=60)]
+    ces = [renewal - timedelta(days=90), year2 - timedelta(days=90)]
+    assert dues(with_date, "ces_check") == ces
     # Every 2 months after onboarding (month 2 is inside onboarding, so from month 4).
     assert dues(with_date, "check_in") == [m(n) for n in range(4, 25, 2)]
     assert dues(with_date, "nps_ask") == [m(7), m(13), m(19)]

@@ -186,6 +186,52 @@ def test_skipped_touchpoint_is_not_resurrected(acme):
     assert [t.status for t in same_rule] == ["skipped"]
 
 
+def renewal_of(book: Book, account: str) -> date | None:
+    with book.read() as s:
+        return book.find_account(s, account).renewal
+
+
+def test_renewal_repeats_after_the_date_passes(acme):
+    # Acme renews on TODAY + 20 (2026-12-14); start to renewal is no whole number of
+    # months, so the term is 12 months.
+    r1, r2 = date(2026, 12, 14), date(2027, 12, 14)
+    assert renewal_of(acme, "acme") == r1
+    skipped = tps(acme, "acme", kind="ces_check")[0]
+    acme.skip(skipped.id, "asked last week", TODAY)
+    acme.sync(r1)
+    assert renewal_of(acme, "acme") == r1  # not passed yet on the day itself
+    acme.sync(r1 + timedelta(days=1))
+    assert renewal_of(acme, "acme") == r2
+    acme.sync(r2 - timedelta(days=30))
+    acme.sync(r2 - timedelta(days=30), force=True)
+    renewals = [(t.due, t.rule) for t in tps(acme, "acme", kind="renewal")]
+    assert renewals == [
+        (r1 - timedelta(days=30), f"renewal:{r1}"),
+        (r2 - timedelta(days=30), f"renewal:{r2}"),
+    ]
+    ces = [(t.due, t.status) for t in tps(acme, "acme", kind="ces_check")]
+    assert ces == [(r1 - timedelta(days=45), "skipped"), (r2 - timedelta(days=45), "open")]
+
+
+def test_logged_renewal_moves_the_renewal_date(acme):
+    acme.log("acme renewal with Priya mrr 5000", TODAY)
+    acme.sync(TODAY + timedelta(days=1))
+    assert renewal_of(acme, "acme") == date(2027, 12, 14)
+    # A year later the old log does not move it again.
+    acme.sync(date(2027, 11, 1))
+    assert renewal_of(acme, "acme") == date(2027, 12, 14)
+
+
+def test_renewal_fallback_recurs_each_year(book):
+    start = TODAY - timedelta(days=340)  # 2025-12-19, no renewal date: D+330 is 2026-11-14
+    book.add_account("Globex", "smb", start, mrr=300)
+    book.sync(TODAY)
+    book.sync(date(2027, 11, 1))
+    dues = [t.due for t in tps(book, "globex", kind="renewal")]
+    assert dues == [date(2026, 11, 14), date(2027, 11, 14)]
+    assert renewal_of(book, "globex") is None
+
+
 def test_new_account_gets_onboarding(book):
     book.add_account("Newco", "enterprise", TODAY - timedelta(days=3), mrr=6000)
     book.sync(TODAY)

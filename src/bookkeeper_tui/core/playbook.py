@@ -47,6 +47,41 @@ def _months(start: date, n: int) -> date:
     return start + relativedelta(months=n)
 
 
+def renewal_term_months(start: date, renewal: date) -> int:
+    """The contract term in months, used to roll a renewal date forward.
+
+    The model has no term field: the gap between *start* and *renewal* is the term when
+    it is a whole number of months from 1 to 12 (a 6-month contract renews every 6
+    months); anything else (an odd gap, or a renewal years after the start, as when an
+    old customer is imported) is a 12-month term.
+    """
+    gap = relativedelta(renewal, start)
+    months = gap.years * 12 + gap.months
+    if 1 <= months <= 12 and start + relativedelta(months=months) == renewal:
+        return months
+    return 12
+
+
+def renewal_cycles(start: date, renewal: date, until: date) -> list[date]:
+    """*renewal*, then every term after it, up to and including *until*."""
+    term = renewal_term_months(start, renewal)
+    out: list[date] = []
+    k = 0
+    while (due := renewal + relativedelta(months=k * term)) <= until:
+        out.append(due)
+        k += 1
+    return out
+
+
+def next_renewal(start: date, renewal: date, as_of: date) -> date:
+    """The renewal date in force on *as_of*: *renewal* until it passes, then + term."""
+    term = renewal_term_months(start, renewal)
+    k = 0
+    while (due := renewal + relativedelta(months=k * term)) < as_of:
+        k += 1
+    return due
+
+
 def playbook_touchpoints(
     tier: str,
     start: date,
@@ -57,7 +92,8 @@ def playbook_touchpoints(
     """Every playbook occurrence for one account whose due date falls inside *window*.
 
     * First year: welcome D+1, check-in D+7, mini-QBR D+30, QBR D+90, expansion D+180.
-    * Renewal + referral ask ``renewal_lead_days`` before the renewal date, or at D+330
+    * Renewal + referral ask ``renewal_lead_days`` before the renewal date and before each
+      renewal after it (every term, see ``renewal_term_months``), or at D+330
       (then each year after) when no renewal date is known; a CES check before it.
     * After onboarding, the tier's recurring cadence (enterprise monthly check-ins and
       quarterly QBRs, mid-market quarterly QBRs, smb six-monthly check-ins); a check-in
@@ -76,8 +112,11 @@ def playbook_touchpoints(
 
     # Renewal: anchored on the renewal date when known, else on anniversaries.
     if renewal is not None:
-        add("renewal", renewal - timedelta(days=cfg.renewal_lead_days), f"renewal:{renewal}")
-        add("ces_check", renewal - timedelta(days=cfg.ces_lead_days), f"ces:{renewal}")
+        # The renewal repeats every term: plan each cycle whose touchpoints reach the window.
+        horizon = hi + timedelta(days=max(cfg.renewal_lead_days, cfg.ces_lead_days))
+        for cycle in renewal_cycles(start, renewal, horizon):
+            add("renewal", cycle - timedelta(days=cfg.renewal_lead_days), f"renewal:{cycle}")
+            add("ces_check", cycle - timedelta(days=cfg.ces_lead_days), f"ces:{cycle}")
     else:
         first = start + timedelta(days=cfg.renewal_default_day)
         years_lo = max(0, (lo.year - first.year) - 1)

@@ -35,6 +35,7 @@ def add_parsers(sub, common) -> None:
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--skip-invalid", action="store_true")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--as-of", type=date.fromisoformat, help="the import day (default: today)")
     p.set_defaults(handler=run)
 
 
@@ -99,7 +100,7 @@ def run(args: argparse.Namespace) -> int:
                 constants,
                 dry_run=args.dry_run,
                 skip_invalid=args.skip_invalid,
-                today=date.today(),
+                today=getattr(args, "as_of", None) or date.today(),
                 progress=progress,
             )
     finally:
@@ -110,6 +111,35 @@ def run(args: argparse.Namespace) -> int:
     else:
         _print_report(report, args, MAX_REPORTED)
     return EXIT_USAGE if failed else EXIT_OK
+
+
+_KIND_LABELS = {
+    "qbr": "QBR",
+    "mini_qbr": "mini-QBR",
+    "check_in": "check-in",
+    "nps_ask": "NPS ask",
+    "ces_check": "CES check",
+}
+
+
+def plan_line(report) -> str:
+    """'Planned 34 touchpoints for the next 90 days: 12 QBR, ...; onboarding skipped ...'."""
+    if report.kind != "accounts" or not report.created:
+        return ""
+    total = sum(report.planned.values())
+    parts = [
+        f"{n} {_KIND_LABELS.get(k, k.replace('_', ' '))}"
+        for k, n in sorted(report.planned.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    line = f"Planned {total} touchpoint{'' if total == 1 else 's'} for the next "
+    line += f"{report.horizon_days} days"
+    line += f": {', '.join(parts)}" if parts else ""
+    n = report.onboarding_skipped
+    if n:
+        line += f"; onboarding skipped for {n} existing customer{'' if n == 1 else 's'}"
+    if report.dry_run:
+        line = "Would plan" + line[len("Planned") :]
+    return line + "."
 
 
 def _print_report(report, args, limit: int) -> None:
@@ -146,6 +176,9 @@ def _print_report(report, args, limit: int) -> None:
         used = [f"{f} <- {c}" for f, c in report.mapping.items() if c is not None]
         used += [f"{f} = '{v}' (--set)" for f, v in report.constants.items()]
         print(f"Columns: {', '.join(used)}.")
+        plan = plan_line(report)
+        if plan:
+            print(plan)
         if report.unused_columns:
             print(f"Not imported: {', '.join(report.unused_columns)}.")
         if bad:
@@ -153,6 +186,9 @@ def _print_report(report, args, limit: int) -> None:
             print("\n".join(lines))
         return
     print(f"Imported {_noun(kind, report.rows - bad)} from {name}: {counts} {secs}.")
+    plan = plan_line(report)
+    if plan:
+        print(plan)
     if bad:
         print(
             f"Skipped {bad:,} invalid {'row' if bad == 1 else 'rows'}; "

@@ -40,7 +40,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,8 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bookkeeper_tui.core.kpi import mrr_on
+from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
+from bookkeeper_tui.core.kpi import mrr_on, period_start
 from bookkeeper_tui.core.models import (
     Account,
     Contact,
@@ -60,6 +61,7 @@ from bookkeeper_tui.core.models import (
     UsageEvent,
     name_key,
 )
+from bookkeeper_tui.core.playbook import playbook_touchpoints
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.core.vocab import (
     INTERACTION_KINDS,
@@ -140,6 +142,12 @@ class ImportReport:
     constants: dict[str, str] = field(default_factory=dict)
     #: The file's header, as read.
     columns: list[str] = field(default_factory=list)
+    #: accounts: playbook touchpoints the created accounts get for the next ``horizon_days``
+    #: days from the import day, per kind, and how many of them skip onboarding (existing
+    #: customers: onboarding steps before the import day are not planned).
+    planned: dict[str, int] = field(default_factory=dict)
+    onboarding_skipped: int = 0
+    horizon_days: int = 0
 
     @property
     def unused_columns(self) -> list[str]:
@@ -173,6 +181,8 @@ class ImportReport:
             "mapping": self.mapping,
             "constants": self.constants,
             "unused_columns": self.unused_columns,
+            "planned": self.planned,
+            "onboarding_skipped": self.onboarding_skipped,
         }
 
 
@@ -892,7 +902,9 @@ class _AccountPlanner(_Planner):
             "external_id": v.get("external_id"),
             "tier": tier or suggest_tier((mrr or 0.0) * 12, tiers),
             "tier_manual": tier is not None,
-            "start": v.get("start") or self.today,
+            # No start: an existing customer of unknown age, dated at the start of the
+            # default KPI window so it is in the starting cohort, not new MRR.
+            "start": v.get("start") or period_start(self.today, DEFAULT_KPI_PERIOD),
             "renewal": v.get("renewal"),
             "owner": v.get("owner"),
             "industry": v.get("industry"),
@@ -1004,6 +1016,8 @@ class _AccountPlanner(_Planner):
             s.execute(insert(MrrLevel.__table__), level_rows)
         _bulk_update(s, MrrLevel.__table__, level_updates)
         self.touched.update(r.target for r in creates + updates)
+        # Imported customers are planned forward from the import day: nothing overdue.
+        self.book.plan_from(s, [r.target for r in creates], self.today)
 
 
 # --- contacts ---
@@ -1681,6 +1695,9 @@ def import_file(
     for r in rows:
         if r.action is not None and not r.errors:
             counts[r.action] += 1
+    planned, onboarding_skipped = (
+        _plan_summary(book, rows, today) if kind == "accounts" else ({}, 0)
+    )
     return ImportReport(
         kind=kind,
         rows=total,
@@ -1697,7 +1714,32 @@ def import_file(
         mapping=spec.mapping(),
         constants=spec.raw_constants,
         columns=list(data.header),
+        planned=planned,
+        onboarding_skipped=onboarding_skipped,
+        horizon_days=book.config.playbook.horizon_days,
     )
+
+
+def _plan_summary(book: Book, rows: list[_Row], today: date) -> tuple[dict[str, int], int]:
+    """What the next sync plans for the accounts this import creates (see ``Book.plan_from``).
+
+    Touchpoints due from *today* to ``horizon_days`` ahead, per kind, and how many accounts
+    are existing customers: their onboarding (up to the mini-QBR) is over by the import
+    day, so none of it is planned.
+    """
+    pc = book.config.playbook
+    window = (today, today + timedelta(days=pc.horizon_days))
+    planned: dict[str, int] = defaultdict(int)
+    skipped = 0
+    for r in rows:
+        if r.action != "create" or r.errors or r.want.get("status") != "active":
+            continue
+        start = r.want["start"]
+        for p in playbook_touchpoints(r.want["tier"], start, r.want["renewal"], window, pc):
+            planned[p.kind] += 1
+        if start + timedelta(days=pc.onboarding.get("mini_qbr", 30)) < today:
+            skipped += 1
+    return dict(sorted(planned.items())), skipped
 
 
 def _reason(e: RowError) -> str:

@@ -48,7 +48,12 @@ from bookkeeper_tui.core.models import (
     name_key,
 )
 from bookkeeper_tui.core.owners import distinct_owners, owned_by, owner_key
-from bookkeeper_tui.core.playbook import PlannedTouchpoint, playbook_touchpoints
+from bookkeeper_tui.core.playbook import (
+    PlannedTouchpoint,
+    next_renewal,
+    playbook_touchpoints,
+    renewal_term_months,
+)
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
 from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
 from bookkeeper_tui.core.signals import churn_spans
@@ -74,6 +79,8 @@ PLAYBOOK_LOOKBACK_DAYS = 30
 #: Accounts an import touched are re-planned this many per transaction, so the write
 #: lock is released between batches and other writers wait seconds, not minutes.
 REPLAN_BATCH = 200
+#: A renewal interaction this many days before the renewal date (or later) renews it.
+RENEWAL_LOG_DAYS = 75
 #: A logged interaction completes a matching open touchpoint due up to this far ahead.
 COMPLETE_AHEAD_DAYS = 30
 #: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
@@ -451,6 +458,33 @@ class Book:
             ids |= set(json.loads(meta.value))
         s.merge(Meta(key="stale_accounts", value=json.dumps(sorted(ids))))
 
+    def plan_from(self, s: Session, account_ids: Sequence[int], day: date) -> None:
+        """Never plan playbook touchpoints due before *day* for these (imported) accounts.
+
+        Kept in ``meta.plan_from`` until the sync window no longer reaches back before it.
+        """
+        if not account_ids:
+            return
+        meta = s.get(Meta, "plan_from")
+        floors = json.loads(meta.value) if meta is not None else {}
+        for aid in account_ids:
+            floors[str(int(aid))] = day.isoformat()
+        s.merge(Meta(key="plan_from", value=json.dumps(floors, sort_keys=True)))
+
+    def _plan_floors(self, s: Session, lo: date) -> dict[int, date]:
+        meta = s.get(Meta, "plan_from")
+        if meta is None:
+            return {}
+        floors = {int(k): date.fromisoformat(v) for k, v in json.loads(meta.value).items()}
+        keep = {k: v for k, v in floors.items() if v > lo}
+        if len(keep) != len(floors):
+            if keep:
+                value = {str(k): v.isoformat() for k, v in keep.items()}
+                s.merge(Meta(key="plan_from", value=json.dumps(value, sort_keys=True)))
+            else:
+                s.delete(meta)
+        return keep
+
     def _insert_planned(
         self, s: Session, account_id: int, planned: Sequence[PlannedTouchpoint]
     ) -> list[PlannedTouchpoint]:
@@ -538,8 +572,14 @@ class Book:
         rows: list[dict] = []
         stale: list[int] = []
         now = datetime.now(UTC)
+        moved = self._roll_renewals(s, as_of, accounts)
+        floors = self._plan_floors(s, window[0])
         for aid, tier, start, renewal in accounts:
+            renewal = moved.get(aid, renewal)
             planned = playbook_touchpoints(tier, start, renewal, window, pc)
+            floor = floors.get(aid)
+            if floor is not None:
+                planned = [p for p in planned if p.due >= floor]
             have = existing.get(aid, {})
             wanted = {p.rule for p in planned}
             for p in planned:
@@ -570,6 +610,46 @@ class Book:
             s.execute(insert(Touchpoint), rows)
         if stale:
             s.execute(delete(Touchpoint).where(Touchpoint.id.in_(stale)))
+
+    def _roll_renewals(self, s: Session, as_of: date, accounts) -> dict[int, date]:
+        """Move renewal dates that passed, or whose renewal was logged, on by one term.
+
+        A renewal is taken as logged by an interaction of kind ``renewal`` dated from
+        ``RENEWAL_LOG_DAYS`` before the renewal date up to *as_of*. Returns the new date
+        per account id (and stores it, bumping the account's version).
+        """
+        due = {aid: (start, renewal) for aid, _, start, renewal in accounts if renewal}
+        if not due:
+            return {}
+        logged: dict[int, date] = {}
+        lq = (
+            select(Interaction.account_id, func.max(Interaction.day))
+            .where(Interaction.kind == "renewal")
+            .where(Interaction.day <= as_of)
+            .group_by(Interaction.account_id)
+        )
+        if len(due) < 500:
+            lq = lq.where(Interaction.account_id.in_(list(due)))
+        for aid, day in s.execute(lq):
+            if aid in due and day is not None:
+                logged[aid] = day if isinstance(day, date) else date.fromisoformat(str(day))
+        moved: dict[int, date] = {}
+        for aid, (start, renewal) in due.items():
+            new = next_renewal(start, renewal, as_of)
+            day = logged.get(aid)
+            if day is not None and renewal - timedelta(days=RENEWAL_LOG_DAYS) <= day and (
+                new == renewal
+            ):
+                new = renewal + relativedelta(months=renewal_term_months(start, renewal))
+            if new != renewal:
+                moved[aid] = new
+        for aid, new in moved.items():
+            s.execute(
+                update(Account)
+                .where(Account.id == aid)
+                .values(renewal=new, version=Account.version + 1, updated_at=datetime.now(UTC))
+            )
+        return moved
 
     def _sync_health(self, s: Session, as_of: date, account_ids: Sequence[int] | None) -> None:
         states = self._snapshot_health(s, as_of, account_ids)
