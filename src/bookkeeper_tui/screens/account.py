@@ -443,20 +443,22 @@ class AccountScreen(DataScreen):
                     style="yellow",
                 )
         if h["components"]:
-            out.append(
-                f"\n{'component':<17}value  weight = share of the score  points", style="dim"
-            )
+            # Rows fit the Health pane (40 columns at 120): the weight words, the same as
+            # `bookkeeper show` prints, lead each component's detail line.
+            out.append(f"\n{'component':<17}value × share = points", style="dim")
         for c in h["components"]:
             value = c["value"]
             band = band_of(value, cfg) or "red"
             out.append("\n")
             out.append(f"{COMPONENT_LABEL.get(c['name'], c['name']):<17}")
             out.append(f"{score_str(value):>5}", style=BAND_STYLE[band])
-            out.append(f"  {weight_words(c['weight'], c['share']):<27}")
+            out.append(f" × {c['share'] * 100:>3.0f}%")
             if h["score"] is not None:
-                out.append(f"{value * c['share']:>4.1f}", style="bold")
+                out.append(f"  = {value * c['share']:>4.1f}", style="bold")
+            detail = weight_words(c["weight"], c["share"])
             if c.get("detail"):
-                out.append(f"\n  {safe(c['detail'])}", style="dim")
+                detail += f" · {safe(c['detail'])}"
+            out.append(f"\n  {detail}", style="dim")
         for name in h["missing"]:
             out.append("\n")
             out.append(f"{COMPONENT_LABEL.get(name, name):<17}")

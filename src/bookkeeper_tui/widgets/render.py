@@ -25,7 +25,7 @@ def safe(text: str | None) -> str:
 def health_text(score: float | None, band: str | None, trend: float | None = None) -> Text:
     """'● 82 ↑' coloured by band; 'no data' when unknown."""
     if score is None or band is None:
-        return Text("– no data", style="dim")
+        return Text("no data", style="dim")
     out = Text(f"{BAND_DOT[band]} {score_str(score):>3}", style=BAND_STYLE[band])
     if trend is not None:
         arrow = "↑" if trend >= 3 else "↓" if trend <= -3 else "→"
