@@ -203,8 +203,12 @@ def _expected_kpis(as_of: date, period: str = "12m") -> dict[str, float | None]:
             a for s, e, a, trial in subs if not trial and s <= day and (e is None or day < e)
         )
 
-    starting = ending_c = floor = expansion = contraction = churned = new = 0.0
+    starting = ending_c = floor = 0.0
     cohort = retained = 0
+    # Movements are every change of an account's MRR inside (start, end] (docs/rules.md,
+    # issue 12 #8: the top line is the sum of the months): 0 -> >0 is new, or reactivation
+    # when the account had MRR before; >0 -> 0 is churned; the rest expansion/contraction.
+    moves = dict.fromkeys(("new", "reactivation", "expansion", "contraction", "churned"), 0.0)
     for subs in by_account.values():
         m0, m1 = mrr(subs, start), mrr(subs, as_of)
         if m0 > 0:
@@ -212,14 +216,24 @@ def _expected_kpis(as_of: date, period: str = "12m") -> dict[str, float | None]:
             starting += m0
             ending_c += m1
             floor += min(m0, m1)
-            expansion += max(0.0, m1 - m0)
             if m1 > 0:
                 retained += 1
-                contraction += max(0.0, m0 - m1)
-            else:
-                churned += m0
-        else:
-            new += m1
+        days = sorted({d for s, e, _, _ in subs for d in (s, e) if d is not None})
+        before = m0
+        for day in (d for d in days if start < d <= as_of):
+            after = mrr(subs, day)
+            if before <= 0 < after:
+                had = any(mrr(subs, d) > 0 for d in days if d < day)
+                moves["reactivation" if had else "new"] += after
+            elif before > 0 >= after:
+                moves["churned"] += before
+            elif after > before:
+                moves["expansion"] += after - before
+            elif after < before:
+                moves["contraction"] += before - after
+            before = after
+    expansion, contraction = moves["expansion"], moves["contraction"]
+    churned, new = moves["churned"], moves["new"]
     return {
         "starting_mrr": starting,
         "nrr": ending_c / starting if starting else None,
