@@ -31,12 +31,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _iso(value: str) -> date:
+    from bookkeeper_tui.core.bounds import date_problem
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"'{value}' is not a date; write it as YYYY-MM-DD"
         ) from None
+    problem = date_problem(day, "")
+    if problem:
+        raise argparse.ArgumentTypeError(problem.strip())
+    return day
 
 
 def _money(value: str) -> float:
@@ -44,10 +50,15 @@ def _money(value: str) -> float:
         amount = float(value.replace(",", "").lstrip("$"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not an amount, e.g. 1500") from None
-    if amount < 0 or amount != amount or amount in (float("inf"),):
+    if amount < 0:
         raise argparse.ArgumentTypeError(
             f"'{value}' must be zero or more; use 0 for a churned account"
         )
+    from bookkeeper_tui.core.bounds import mrr_problem
+
+    problem = mrr_problem(amount, "the amount")
+    if problem:
+        raise argparse.ArgumentTypeError(f"'{value}': {problem}")
     return amount
 
 

@@ -295,6 +295,7 @@ class Book:
             raise BookError(
                 f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500"
             )
+        _check_bounds(start=start, renewal=renewal, mrr=mrr)
         if renewal is not None and renewal < start:
             raise BookError(
                 f"the renewal date {renewal} is before the start date {start}; check --renewal"
@@ -1567,6 +1568,8 @@ class Book:
                 renewal is None or isinstance(renewal, date)
             ):
                 raise BookError(f"the renewal date '{renewal}' is not a date; write YYYY-MM-DD")
+            if renewal is not None:
+                _check_bounds(renewal=renewal)
             if renewal is not None and renewal < acc.start:
                 raise BookError(
                     f"the renewal date {renewal} is before the start date {acc.start}; "
@@ -1633,6 +1636,21 @@ class Book:
                 raise BookError(f"{acc.name} was changed by someone else; reload and try again")
             self.mark_stale(s, [acc.id])
             return new_version
+
+
+def _check_bounds(
+    start: date | None = None, renewal: date | None = None, mrr: float | None = None
+) -> None:
+    """BookError naming the first value outside the book's range (core.bounds)."""
+    from bookkeeper_tui.core.bounds import date_problem, mrr_problem
+
+    problem = (
+        (start is not None and date_problem(start, "the start date"))
+        or (renewal is not None and date_problem(renewal, "the renewal date"))
+        or (mrr is not None and mrr_problem(mrr, "MRR"))
+    )
+    if problem:
+        raise BookError(problem)
 
 
 def int_type():

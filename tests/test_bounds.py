@@ -1,0 +1,149 @@
+"""Issue 13 point 2: dates outside 1900..2200 and absurd numbers are refused at every
+edge, never half-saved; a book already holding such a row still opens; accounts can be
+deleted (CLI and app)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from bookkeeper_tui.core.bounds import check_date, check_mrr, clamp
+from bookkeeper_tui.core.models import Account
+from bookkeeper_tui.core.quicklog import QuickLogError, parse_quicklog
+from bookkeeper_tui.store.book import Book, BookError
+
+from .conftest import TODAY
+
+
+def n_accounts(db: str) -> int:
+    b = Book.open(db)
+    try:
+        with b.read() as s:
+            return len(s.execute(select(Account)).all())
+    finally:
+        b.close()
+
+
+# -- core ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("day", "ok"),
+    [
+        (date(1899, 12, 31), False),
+        (date(1900, 1, 1), True),
+        (date(2026, 11, 24), True),
+        (date(2200, 12, 31), True),
+        (date(2201, 1, 1), False),
+        (date(9999, 12, 31), False),
+        (date(1, 1, 1), False),
+    ],
+)
+def test_check_date_range(day, ok):
+    if ok:
+        assert check_date(day) == day
+    else:
+        with pytest.raises(ValueError, match=r"out of range; use a date in the years 1900 to 2200"):
+            check_date(day, "the start date")
+
+
+@pytest.mark.parametrize(
+    ("mrr", "ok"),
+    [
+        (0, True),
+        (1500.5, True),
+        (999_999_999, True),
+        (1e9, False),
+        (-1, False),
+        (math.inf, False),
+        (math.nan, False),
+        (-math.inf, False),
+    ],
+)
+def test_check_mrr_range(mrr, ok):
+    if ok:
+        assert check_mrr(mrr) == mrr
+    else:
+        with pytest.raises(ValueError, match="MRR"):
+            check_mrr(mrr)
+
+
+@pytest.mark.parametrize(
+    ("day", "clamped"),
+    [(date(9999, 12, 31), date(2200, 12, 31)), (date(1, 1, 1), date(1900, 1, 1)), (TODAY, TODAY)],
+)
+def test_clamp(day, clamped):
+    assert clamp(day) == clamped
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "acme call next qbr 9999-12-31",
+        "acme call @1850-01-01",
+        "acme call next qbr +500y",
+        "acme call next qbr 2201-01-01",
+    ],
+)
+def test_quicklog_refuses_dates_out_of_range(line):
+    with pytest.raises(QuickLogError, match="1900 to 2200"):
+        parse_quicklog(line, ["Acme"], TODAY)
+
+
+def test_quicklog_accepts_edge_of_range():
+    q = parse_quicklog("acme call next qbr 2200-12-31", ["Acme"], TODAY)
+    assert q.next.due == date(2200, 12, 31)
+
+
+# -- store ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"start": date(9999, 12, 31)}, "start date 9999-12-31 is out of range"),
+        ({"start": date(1800, 1, 1)}, "start date 1800-01-01 is out of range"),
+        ({"renewal": date(9999, 12, 31)}, "renewal date 9999-12-31 is out of range"),
+        ({"mrr": 1e12}, "MRR 1e\\+12 is out of range"),
+        ({"mrr": math.inf}, "not a finite number"),
+        ({"mrr": math.nan}, "not a finite number"),
+    ],
+)
+def test_add_account_refuses_out_of_range(book, db, kwargs, message):
+    args = {"name": "Poison", "tier": "smb", "start": TODAY} | kwargs
+    with pytest.raises(BookError, match=message):
+        book.add_account(**args)
+    assert n_accounts(db) == 0
+
+
+def test_edit_refuses_renewal_out_of_range(book):
+    book.add_account("Acme", "smb", TODAY)
+    _, version = book.account_for_edit("Acme")
+    with pytest.raises(BookError, match="1900 to 2200"):
+        book.update_account("Acme", {"renewal": "9999-12-31"}, version)
+
+
+# -- CLI ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("--start", "9999-12-31"), "9999-12-31 is out of range"),
+        (("--start", "2026-01-01", "--renewal", "9999-12-31"), "9999-12-31 is out of range"),
+        (("--start", "2026-01-01", "--mrr", "inf"), "not a finite number"),
+        (("--start", "2026-01-01", "--mrr", "nan"), "not a finite number"),
+        (("--start", "2026-01-01", "--mrr", "1e15"), "out of range"),
+    ],
+)
+def test_cli_add_refuses_out_of_range_and_saves_nothing(cli, db, args, words):
+    r = cli("add", "Poison", *args)
+    assert r.code == 2, r.err
+    assert words in r.err
+    assert "Traceback" not in r.err
+    assert n_accounts(db) == 0
+
+
+def test_cli_log_refuses_far_due_date(cli):
+    assert cli("add", "Acme", "--start", "2026-01-01").code == 0
+    r = cli("log", "acme call next qbr 9999-12-31", "--as-of", "2026-11-24")
+    assert r.code == 2
+    assert "1900 to 2200" in r.err
+    assert cli("export", "ics").code == 0
