@@ -147,3 +147,53 @@ def test_cli_log_refuses_far_due_date(cli):
     assert r.code == 2
     assert "1900 to 2200" in r.err
     assert cli("export", "ics").code == 0
+
+
+# -- forms and importers ------------------------------------------------------------------
+@pytest.mark.parametrize("raw", ["9999-12-31", "1899-12-31", "2201-01-01"])
+def test_form_date_parser_refuses_out_of_range(raw):
+    from bookkeeper_tui.store.book import parse_iso
+
+    with pytest.raises(BookError, match="1900 to 2200"):
+        parse_iso(raw, "the start date")
+
+
+@pytest.mark.parametrize("raw", ["1e12", "1000000000"])
+def test_form_mrr_parser_refuses_huge(raw):
+    from bookkeeper_tui.screens.add_account import FieldError, parse_mrr
+
+    with pytest.raises(FieldError, match="out of range"):
+        parse_mrr(raw)
+
+
+@pytest.mark.parametrize(
+    ("parser", "raw", "ok"),
+    [
+        ("parse_date", "2200-12-31", True),
+        ("parse_date", "9999-12-31", False),
+        ("parse_date", "1899-12-31", False),
+        ("parse_amount", "999999999", True),
+        ("parse_amount", "1e12", False),
+        ("parse_amount", "inf", False),
+        ("parse_amount", "nan", False),
+    ],
+)
+def test_import_field_parsers_bounds(parser, raw, ok):
+    from bookkeeper_tui.io import importer
+
+    fn = getattr(importer, parser)
+    if ok:
+        fn(raw)
+    else:
+        with pytest.raises(importer.Bad):
+            fn(raw)
+
+
+def test_import_refuses_poison_rows_and_writes_nothing(cli, db, tmp_path):
+    f = tmp_path / "accounts.csv"
+    f.write_text(
+        "name,start,mrr\nGood,2026-01-01,100\nPoison,9999-12-31,100\nRich,2026-01-01,1e12\n"
+    )
+    r = cli("import", "accounts", str(f))
+    assert r.code != 0
+    assert n_accounts(db) == 0

@@ -117,10 +117,17 @@ def parse_tier(value: str) -> str:
 
 
 def parse_iso(value: str, what: str) -> date:
+    """A YYYY-MM-DD date inside the book's years (core.bounds); BookError otherwise."""
+    from bookkeeper_tui.core.bounds import date_problem
+
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise BookError(f"{what} '{value}' is not a date; write it as YYYY-MM-DD") from None
+    problem = date_problem(day, what)
+    if problem:
+        raise BookError(problem)
+    return day
 
 
 @dataclass
