@@ -197,3 +197,60 @@ def test_import_refuses_poison_rows_and_writes_nothing(cli, db, tmp_path):
     r = cli("import", "accounts", str(f))
     assert r.code != 0
     assert n_accounts(db) == 0
+
+
+# -- a book that already holds such rows still opens ----------------------------------------
+@pytest.fixture
+def poisoned(cli, db):
+    """Acme is fine; Poison was saved (before the check) with start and renewal 9999-12-31,
+    and Acme has an open touchpoint due 9999-12-31 (from a quick log before the check)."""
+    from sqlalchemy import text
+
+    assert cli("add", "Acme", "--start", "2025-01-01", "--mrr", "1000").code == 0
+    assert cli("add", "Poison", "--start", "2025-01-01", "--mrr", "500").code == 0
+    b = Book.open(db)
+    try:
+        with b.write() as s:
+            s.execute(
+                text(
+                    "UPDATE account SET start = '9999-12-31', renewal = '9999-12-31' "
+                    "WHERE name = 'Poison'"
+                )
+            )
+            s.execute(
+                text(
+                    "UPDATE mrr_level SET effective = '9999-12-31' WHERE account_id = "
+                    "(SELECT id FROM account WHERE name = 'Poison')"
+                )
+            )
+            s.execute(
+                text(
+                    "UPDATE touchpoint SET due = '9999-12-31' WHERE id = "
+                    "(SELECT MIN(id) FROM touchpoint)"
+                )
+            )
+            s.execute(text("DELETE FROM meta WHERE key = 'synced_on'"))
+    finally:
+        b.close()
+    return cli
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("accounts",),
+        ("accounts", "--json"),
+        ("show", "Poison"),
+        ("show", "Poison", "--json"),
+        ("show", "Acme"),
+        ("today",),
+        ("today", "--json"),
+        ("kpi",),
+        ("export", "ics"),
+        ("export", "accounts"),
+    ],
+)
+def test_book_with_out_of_range_rows_still_opens(poisoned, args):
+    r = poisoned(*args)
+    assert r.code == 0, r.err
+    assert "Traceback" not in r.err

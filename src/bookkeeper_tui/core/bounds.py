@@ -59,3 +59,11 @@ def check_mrr(value: float, what: str = "MRR") -> float:
 def clamp(value: date) -> date:
     """*value* moved into the book's range: for planning over rows saved before the check."""
     return min(max(value, FIRST_DAY), LAST_DAY)
+
+
+def in_range(value: date | None) -> date | None:
+    """*value*, or None when it is outside the book's range: for computations over rows
+    saved before the check, which skip such a date rather than overflow on it."""
+    if value is None or date_problem(value):
+        return None
+    return value
