@@ -254,3 +254,17 @@ def test_book_with_out_of_range_rows_still_opens(poisoned, args):
     r = poisoned(*args)
     assert r.code == 0, r.err
     assert "Traceback" not in r.err
+
+
+def test_cli_add_failing_after_insert_saves_nothing(cli, db, monkeypatch):
+    """The original fault: the account was committed, then planning it failed."""
+
+    def boom(*_a, **_k):
+        raise OverflowError("date value out of range")
+
+    monkeypatch.setattr(Book, "_sync_playbook", boom)
+    r = cli("add", "Acme", "--start", "2026-01-01")
+    assert r.code == 1
+    assert "nothing was half-saved" in r.err
+    monkeypatch.undo()
+    assert n_accounts(db) == 0

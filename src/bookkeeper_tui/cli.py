@@ -388,8 +388,8 @@ def _cmd_add(args) -> int:
             industry=args.industry,
             external_id=args.external_id,
             source=args.source,
+            plan_on=date.today(),  # one transaction: a failure saves nothing
         )
-        book.sync(date.today(), account_ids=[acc.id])
     finally:
         book.close()
     if args.json:

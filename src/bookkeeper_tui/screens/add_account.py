@@ -292,9 +292,8 @@ class AddAccountScreen(FormNotes, DataModal):
                     renewal=new.renewal,
                     mrr=new.mrr,
                     owner=new.owner,
+                    plan_on=today,  # one transaction: a failure saves nothing
                 )
-                assert acc.id is not None
-                book.sync(today, account_ids=[acc.id])
             except BookError as exc:
                 self.app.call_from_thread(self._failed, exc.message)
                 return

@@ -290,7 +290,10 @@ class Book:
         external_id: str | None = None,
         source: str | None = None,
         session: Session | None = None,
+        plan_on: date | None = None,
     ) -> Account:
+        """Create an account. With *plan_on* its playbook and health are brought up to
+        that day in the same transaction, so a failure there saves nothing at all."""
         name = " ".join(name.split())
         if not name:
             raise BookError(
@@ -326,6 +329,7 @@ class Book:
                     external_id,
                     source,
                     session=s,
+                    plan_on=plan_on,
                 )
         key = name_key(name)
         clash = session.execute(select(Account.name).where(Account.name_key == key)).scalar()
@@ -358,6 +362,10 @@ class Book:
             session.add(MrrLevel(account_id=acc.id, effective=start, mrr=float(mrr)))
             if mrr == 0:
                 acc.status = "churned"
+        if plan_on is not None:
+            session.flush()
+            self._sync_playbook(session, plan_on, [acc.id])
+            self._sync_health(session, plan_on, [acc.id])
         return acc
 
     def find_account(self, session: Session, query: str) -> Account:
