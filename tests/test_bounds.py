@@ -268,3 +268,118 @@ def test_cli_add_failing_after_insert_saves_nothing(cli, db, monkeypatch):
     assert "nothing was half-saved" in r.err
     monkeypatch.undo()
     assert n_accounts(db) == 0
+
+
+# -- delete ------------------------------------------------------------------------------
+@pytest.fixture
+def two(cli):
+    assert cli("add", "Acme", "--start", "2025-01-01", "--mrr", "1000").code == 0
+    assert cli("add", "Globex", "--start", "2025-01-01", "--mrr", "500").code == 0
+    assert cli("log", "acme call with Ann nps 9 next qbr +2w", "--as-of", "2026-11-24").code == 0
+    return cli
+
+
+def all_rows(db: str) -> dict[str, int]:
+    from bookkeeper_tui.store.book import _ACCOUNT_ROWS
+
+    b = Book.open(db)
+    try:
+        with b.read() as s:
+            out = {k: len(s.execute(select(t)).all()) for k, t in _ACCOUNT_ROWS}
+            out["accounts"] = len(s.execute(select(Account)).all())
+            return out
+    finally:
+        b.close()
+
+
+def test_store_delete_account_removes_it_and_all_its_rows(two, db):
+    before = all_rows(db)
+    b = Book.open(db)
+    try:
+        removed = b.delete_account("acme")
+        assert removed["account"] == "Acme"
+        assert removed["contacts"] == 1 and removed["interactions"] == 1
+        assert removed["scores"] == 1 and removed["touchpoints"] >= 1
+        assert b.account_names() == ["Globex"]
+        with pytest.raises(BookError):
+            b.delete_account("Acme")
+    finally:
+        b.close()
+    after = all_rows(db)
+    for key, n in removed.items():
+        if key != "account":
+            assert after[key] == before[key] - n
+    assert after["accounts"] == 1
+    assert after["mrr_levels"] == 1  # Globex keeps its own rows
+
+
+def test_store_delete_is_one_transaction(two, db, monkeypatch):
+    from bookkeeper_tui.store import book as book_mod
+
+    b = Book.open(db)
+    before = all_rows(db)
+    real = book_mod.delete
+
+    def failing(table):
+        if table is Account:
+            raise RuntimeError("disk on fire")
+        return real(table)
+
+    monkeypatch.setattr(book_mod, "delete", failing)
+    try:
+        with pytest.raises(RuntimeError):
+            b.delete_account("Acme")
+    finally:
+        b.close()
+    monkeypatch.undo()
+    assert all_rows(db) == before
+
+
+def test_cli_delete_without_tty_or_yes_refuses(two, db):
+    r = two("delete", "Acme")
+    assert r.code == 2
+    assert "--yes" in r.err
+    assert all_rows(db)["accounts"] == 2
+
+
+def test_cli_delete_yes_prints_what_was_removed(two, db):
+    r = two("delete", "Acme", "--yes")
+    assert r.code == 0, r.err
+    assert r.out.startswith("Deleted Acme and its ")
+    assert "1 interaction" in r.out and "1 contact" in r.out
+    assert all_rows(db)["accounts"] == 1
+    assert two("show", "Acme").code == 2
+    assert two("accounts").code == 0
+
+
+def test_cli_delete_json(two):
+    r = two("delete", "Globex", "--yes", "--json")
+    assert r.code == 0
+    d = r.json()
+    assert d["deleted"] == "Globex"
+    assert d["rows"]["mrr_levels"] == 1
+
+
+def test_cli_delete_unknown_account(two):
+    r = two("delete", "Nobody", "--yes")
+    assert r.code == 2
+    assert "Nobody" in r.err
+
+
+@pytest.mark.parametrize(("answer", "deleted"), [("y", True), ("", False), ("no", False)])
+def test_cli_delete_asks_on_a_tty(two, db, monkeypatch, answer, deleted):
+    import sys
+
+    prompts = []
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr("builtins.input", lambda p: prompts.append(p) or answer)
+    r = two("delete", "Acme")
+    assert r.code == 0
+    assert prompts and "Delete Acme" in prompts[0] and "1 interaction" in prompts[0]
+    assert all_rows(db)["accounts"] == (1 if deleted else 2)
+    assert ("Deleted Acme" in r.out) == deleted
+
+
+def test_cli_delete_cleans_a_poisoned_book(poisoned, db):
+    assert poisoned("delete", "Poison", "--yes").code == 0
+    assert n_accounts(db) == 1

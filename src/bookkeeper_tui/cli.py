@@ -142,6 +142,13 @@ def build_parser() -> argparse.ArgumentParser:
     lg.add_argument("--as-of", type=_iso, help="treat this day as today")
     lg.add_argument("--json", action="store_true")
 
+    dl = sub.add_parser(
+        "delete", parents=[common], help="delete an account and everything recorded for it"
+    )
+    dl.add_argument("account", nargs="+")
+    dl.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dl.add_argument("--json", action="store_true")
+
     k = sub.add_parser("kpi", parents=[common], help="NRR, GRR, churn, NPS, health, QBRs")
     k.add_argument("--as-of", type=_iso)
     k.add_argument("--period", default="12m", help="12m (default), 90d, 2w, 1y, ...")
@@ -639,6 +646,53 @@ def _cmd_log(args) -> int:
         print(f"  churn language: {', '.join(res.churn_terms)}")
     if res.band:
         print(f"  health {math.floor(res.health)} ({res.band})")
+    return EXIT_OK
+
+
+def _rows_said(counts: dict) -> str:
+    """'3 interactions, 12 touchpoints' from delete counts (only the non-zero ones)."""
+    parts = [
+        f"{n} {key.replace('_', ' ')[:-1] if n == 1 else key.replace('_', ' ')}"
+        for key, n in counts.items()
+        if key != "account" and n
+    ]
+    return ", ".join(parts) if parts else "no other rows"
+
+
+def _cmd_delete(args) -> int:
+    query = " ".join(args.account)
+    book = _open(args)
+    try:
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    f"deleting '{query}' needs confirmation; run it in a terminal to be "
+                    "asked, or add --yes"
+                )
+            found = book.account_rows(query)
+            prompt = (
+                f"Delete {_clean(found['account'])} and its {_rows_said(found)}? "
+                "This cannot be undone. [y/N] "
+            )
+            try:
+                answer = input(prompt)
+            except EOFError:
+                answer = ""
+            if answer.strip().casefold() not in ("y", "yes"):
+                print("Nothing was deleted.")
+                return EXIT_OK
+        removed = book.delete_account(query)
+    finally:
+        book.close()
+    if args.json:
+        _dump(
+            {
+                "deleted": removed["account"],
+                "rows": {k: v for k, v in removed.items() if k != "account"},
+            }
+        )
+    else:
+        print(f"Deleted {_clean(removed['account'])} and its {_rows_said(removed)}.")
     return EXIT_OK
 
 

@@ -38,7 +38,9 @@ from bookkeeper_tui.core.models import (
     MrrLevel,
     Score,
     Subscription,
+    Ticket,
     Touchpoint,
+    UsageEvent,
     name_key,
 )
 from bookkeeper_tui.core.owners import distinct_owners, owned_by, owner_key
@@ -367,6 +369,36 @@ class Book:
             self._sync_playbook(session, plan_on, [acc.id])
             self._sync_health(session, plan_on, [acc.id])
         return acc
+
+    def account_rows(self, query: str) -> dict:
+        """What deleting the account *query* would remove: its name and the row counts."""
+        with self.read() as s:
+            acc = self.find_account(s, query)
+            return self._account_rows(s, acc)
+
+    @staticmethod
+    def _account_rows(s: Session, acc: Account) -> dict:
+        out: dict = {"account": acc.name}
+        for key, table in _ACCOUNT_ROWS:
+            out[key] = s.execute(
+                select(func.count()).select_from(table).where(table.account_id == acc.id)
+            ).scalar_one()
+        return out
+
+    def delete_account(self, query: str) -> dict:
+        """Delete the account *query* and every row that belongs to it, in one transaction
+        (all or nothing). Returns what was removed: the name and the row counts."""
+        with self.write() as s:
+            acc = self.find_account(s, query)
+            removed = self._account_rows(s, acc)
+            for _, table in _ACCOUNT_ROWS:
+                s.execute(delete(table).where(table.account_id == acc.id))
+            s.execute(delete(Account).where(Account.id == acc.id))
+            stale = s.get(Meta, "stale_accounts")
+            if stale is not None:
+                ids = [i for i in json.loads(stale.value) if i != acc.id]
+                stale.value = json.dumps(ids)
+            return removed
 
     def find_account(self, session: Session, query: str) -> Account:
         """An account by exact name, external id, unique prefix or close spelling."""
@@ -1651,6 +1683,20 @@ class Book:
                 raise BookError(f"{acc.name} was changed by someone else; reload and try again")
             self.mark_stale(s, [acc.id])
             return new_version
+
+
+#: What deleting an account removes, children first; (key in the counts, table).
+_ACCOUNT_ROWS = (
+    ("usage_events", UsageEvent),
+    ("tickets", Ticket),
+    ("subscriptions", Subscription),
+    ("scores", Score),
+    ("mrr_levels", MrrLevel),
+    ("touchpoints", Touchpoint),
+    ("health_snapshots", HealthSnapshot),
+    ("interactions", Interaction),
+    ("contacts", Contact),
+)
 
 
 def _check_bounds(
