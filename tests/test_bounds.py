@@ -383,3 +383,65 @@ def test_cli_delete_asks_on_a_tty(two, db, monkeypatch, answer, deleted):
 def test_cli_delete_cleans_a_poisoned_book(poisoned, db):
     assert poisoned("delete", "Poison", "--yes").code == 0
     assert n_accounts(db) == 1
+
+
+# -- the app -------------------------------------------------------------------------------
+async def test_app_book_screen_opens_on_a_poisoned_book(poisoned, db, make_app):
+    from bookkeeper_tui.screens.accounts import BookScreen
+    from bookkeeper_tui.widgets.vtable import VTable
+
+    from .conftest import settle
+
+    b = Book.open(db)
+    try:
+        app = make_app(b)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(pilot)
+            await pilot.press("b")
+            await settle(pilot)
+            assert isinstance(app.screen, BookScreen)
+            table = app.screen.query_one("#book-table", VTable)
+            names = [
+                table.get_row_at(i)[0].plain
+                for i in range(table.row_count)
+                if table.row_key(i).startswith("a:")
+            ]
+            assert sorted(names) == ["Acme", "Poison"]
+    finally:
+        b.close()
+
+
+async def test_app_delete_account_with_real_keys(demo_book, make_app):
+    from bookkeeper_tui.screens.account import AccountScreen
+    from bookkeeper_tui.screens.delete_account import DeleteAccountScreen
+
+    from .conftest import settle
+
+    counts = demo_book.account_rows("Acme Corp")
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        before = app.screen
+        app.open_account("Acme Corp")
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, DeleteAccountScreen)
+        title = str(app.screen.query_one(".dialog-title").content)
+        assert "Acme Corp" in title and f"{counts['interactions']} interactions" in title
+        await pilot.press("n")  # changed my mind
+        await settle(pilot)
+        assert isinstance(app.screen, AccountScreen)
+        assert "Acme Corp" in demo_book.account_names()
+        await pilot.press("D")
+        await settle(pilot)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.screen is before
+    assert "Acme Corp" not in demo_book.account_names()
+    with demo_book.read() as s:
+        from bookkeeper_tui.core.models import Interaction
+
+        acme_id_rows = s.execute(select(Interaction)).all()
+    assert len(acme_id_rows) > 0  # the other accounts keep theirs

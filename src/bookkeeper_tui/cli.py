@@ -649,17 +649,9 @@ def _cmd_log(args) -> int:
     return EXIT_OK
 
 
-def _rows_said(counts: dict) -> str:
-    """'3 interactions, 12 touchpoints' from delete counts (only the non-zero ones)."""
-    parts = [
-        f"{n} {key.replace('_', ' ')[:-1] if n == 1 else key.replace('_', ' ')}"
-        for key, n in counts.items()
-        if key != "account" and n
-    ]
-    return ", ".join(parts) if parts else "no other rows"
-
-
 def _cmd_delete(args) -> int:
+    from bookkeeper_tui.store.book import rows_said
+
     query = " ".join(args.account)
     book = _open(args)
     try:
@@ -671,7 +663,7 @@ def _cmd_delete(args) -> int:
                 )
             found = book.account_rows(query)
             prompt = (
-                f"Delete {_clean(found['account'])} and its {_rows_said(found)}? "
+                f"Delete {_clean(found['account'])} and its {rows_said(found)}? "
                 "This cannot be undone. [y/N] "
             )
             try:
@@ -692,7 +684,7 @@ def _cmd_delete(args) -> int:
             }
         )
     else:
-        print(f"Deleted {_clean(removed['account'])} and its {_rows_said(removed)}.")
+        print(f"Deleted {_clean(removed['account'])} and its {rows_said(removed)}.")
     return EXIT_OK
 
 

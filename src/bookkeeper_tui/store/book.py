@@ -1699,6 +1699,17 @@ _ACCOUNT_ROWS = (
 )
 
 
+def rows_said(counts: dict) -> str:
+    """'1 interaction, 12 touchpoints' from delete counts (only the non-zero ones)."""
+    parts = []
+    for key, n in counts.items():
+        if key == "account" or not n:
+            continue
+        word = key.replace("_", " ")
+        parts.append(f"{n} {word[:-1] if n == 1 else word}")
+    return ", ".join(parts) if parts else "no other rows"
+
+
 def _check_bounds(
     start: date | None = None, renewal: date | None = None, mrr: float | None = None
 ) -> None:
