@@ -655,13 +655,13 @@ def _cmd_delete(args) -> int:
     query = " ".join(args.account)
     book = _open(args)
     try:
+        found = book.account_rows(query)  # an unknown account is an error either way
         if not args.yes:
             if not sys.stdin.isatty():
                 raise UsageError(
-                    f"deleting '{query}' needs confirmation; run it in a terminal to be "
-                    "asked, or add --yes"
+                    f"deleting '{_clean(found['account'])}' needs confirmation; nothing was "
+                    "deleted. Run it in a terminal to be asked, or add --yes"
                 )
-            found = book.account_rows(query)
             prompt = (
                 f"Delete {_clean(found['account'])} and its {rows_said(found)}? "
                 "This cannot be undone. [y/N] "
