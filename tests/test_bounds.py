@@ -445,3 +445,35 @@ async def test_app_delete_account_with_real_keys(demo_book, make_app):
 
         acme_id_rows = s.execute(select(Interaction)).all()
     assert len(acme_id_rows) > 0  # the other accounts keep theirs
+
+
+async def test_app_delete_from_the_book_screen(demo_book, make_app):
+    from bookkeeper_tui.screens.accounts import BookScreen
+    from bookkeeper_tui.screens.delete_account import DeleteAccountScreen
+    from bookkeeper_tui.widgets.vtable import VTable
+
+    from .conftest import settle
+
+    app = make_app(demo_book)
+    n = len(demo_book.account_names())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        assert isinstance(app.screen, BookScreen)
+        name = app.screen.current().account.name
+        await pilot.press("D")
+        await settle(pilot)
+        assert isinstance(app.screen, DeleteAccountScreen)
+        assert name in str(app.screen.query_one(".dialog-title").content)
+        await pilot.press("y")
+        await settle(pilot)
+        assert isinstance(app.screen, BookScreen)
+        table = app.screen.query_one("#book-table", VTable)
+        shown = [
+            table.get_row_at(i)[0].plain
+            for i in range(table.row_count)
+            if table.row_key(i).startswith("a:")
+        ]
+        assert name not in shown and len(shown) == n - 1
+    assert name not in demo_book.account_names()
