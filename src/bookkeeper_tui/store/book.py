@@ -120,15 +120,17 @@ def parse_tier(value: str) -> str:
 
 def parse_iso(value: str, what: str) -> date:
     """A YYYY-MM-DD date inside the book's years (core.bounds); BookError otherwise."""
-    from bookkeeper_tui.core.bounds import date_problem
+    from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
 
     try:
         day = date.fromisoformat(value.strip())
     except ValueError:
         raise BookError(f"{what} '{value}' is not a date; write it as YYYY-MM-DD") from None
-    problem = date_problem(day, what)
-    if problem:
-        raise BookError(problem)
+    if date_problem(day):
+        raise BookError(
+            f"{what} '{value.strip()}' is out of range; write a date YYYY-MM-DD in the years "
+            f"{MIN_YEAR} to {MAX_YEAR}"
+        )
     return day
 
 
