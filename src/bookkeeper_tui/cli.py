@@ -31,12 +31,18 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _iso(value: str) -> date:
+    from bookkeeper_tui.core.bounds import date_problem
+
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"'{value}' is not a date; write it as YYYY-MM-DD"
         ) from None
+    problem = date_problem(day, "")
+    if problem:
+        raise argparse.ArgumentTypeError(problem.strip())
+    return day
 
 
 def _money(value: str) -> float:
@@ -44,10 +50,15 @@ def _money(value: str) -> float:
         amount = float(value.replace(",", "").lstrip("$"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"'{value}' is not an amount, e.g. 1500") from None
-    if amount < 0 or amount != amount or amount in (float("inf"),):
+    if amount < 0:
         raise argparse.ArgumentTypeError(
             f"'{value}' must be zero or more; use 0 for a churned account"
         )
+    from bookkeeper_tui.core.bounds import mrr_problem
+
+    problem = mrr_problem(amount, "the amount")
+    if problem:
+        raise argparse.ArgumentTypeError(f"'{value}': {problem}")
     return amount
 
 
@@ -135,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="log to the closest account even when the name is only a close spelling",
     )
     lg.add_argument("--json", action="store_true")
+
+    dl = sub.add_parser(
+        "delete", parents=[common], help="delete an account and everything recorded for it"
+    )
+    dl.add_argument("account", nargs="+")
+    dl.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dl.add_argument("--json", action="store_true")
 
     k = sub.add_parser("kpi", parents=[common], help="NRR, GRR, churn, NPS, health, QBRs")
     k.add_argument("--as-of", type=_iso)
@@ -411,8 +429,8 @@ def _cmd_add(args) -> int:
             industry=args.industry,
             external_id=args.external_id,
             source=args.source,
+            plan_on=date.today(),  # one transaction: a failure saves nothing
         )
-        book.sync(date.today(), account_ids=[acc.id])
     finally:
         book.close()
     if args.json:
@@ -680,6 +698,45 @@ def _cmd_log(args) -> int:
         print(f"  churn language: {', '.join(res.churn_terms)}")
     if res.band:
         print(f"  health {math.floor(res.health)} ({res.band})")
+    return EXIT_OK
+
+
+def _cmd_delete(args) -> int:
+    from bookkeeper_tui.store.book import rows_said
+
+    query = " ".join(args.account)
+    book = _open(args)
+    try:
+        found = book.account_rows(query)  # an unknown account is an error either way
+        if not args.yes:
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    f"deleting '{_clean(found['account'])}' needs confirmation; nothing was "
+                    "deleted. Run it in a terminal to be asked, or add --yes"
+                )
+            prompt = (
+                f"Delete {_clean(found['account'])} and its {rows_said(found)}? "
+                "This cannot be undone. [y/N] "
+            )
+            try:
+                answer = input(prompt)
+            except EOFError:
+                answer = ""
+            if answer.strip().casefold() not in ("y", "yes"):
+                print("Nothing was deleted.")
+                return EXIT_OK
+        removed = book.delete_account(query)
+    finally:
+        book.close()
+    if args.json:
+        _dump(
+            {
+                "deleted": removed["account"],
+                "rows": {k: v for k, v in removed.items() if k != "account"},
+            }
+        )
+    else:
+        print(f"Deleted {_clean(removed['account'])} and its {rows_said(removed)}.")
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 
 from bookkeeper_tui.config import PlaybookConfig
+from bookkeeper_tui.core.bounds import date_problem
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,14 @@ def playbook_touchpoints(
       quarterly QBRs, mid-market quarterly QBRs, smb six-monthly check-ins); a check-in
       falling in a QBR month is left out (the QBR covers it).
     * An NPS ask every ``nps_every_months`` months, after the first one at the mini-QBR.
+
+    A start date outside the book's years (core.bounds, a row saved before the check)
+    plans nothing; such a renewal date counts as unknown. Planning never overflows.
     """
+    if date_problem(start):
+        return []
+    if renewal is not None and date_problem(renewal):
+        renewal = None
     lo, hi = window
     out: list[PlannedTouchpoint] = []
 

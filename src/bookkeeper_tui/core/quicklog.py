@@ -21,6 +21,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 
 from bookkeeper_tui.core import vocab
+from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
 
 EMPTY_LINE = 'the line is empty; start with an account name, e.g. `acme call "..."`'
 _ADD_HINT = "`bookkeeper add NAME --tier T --start DATE`"
@@ -244,7 +245,18 @@ def _shift(today: date, sign: int, n: int, unit: str) -> date:
 
 def _parse_date(token: str, today: date, past: bool) -> date | None:
     """Forms shared by @DATE and `next`; the direction of bare weekdays and `Nd` follows `past`.
-    Returns None for text that is no date form at all."""
+    Returns None for text that is no date form at all; ValueError for a date outside the
+    book's years (core.bounds), which would break planning and calendar export later."""
+    d = _parse_any_date(token, today, past)
+    if d is not None and date_problem(d):
+        raise ValueError(
+            f"the date '{_show(token)}' ({d.isoformat()}) is out of range; "
+            f"use a date in the years {MIN_YEAR} to {MAX_YEAR}"
+        )
+    return d
+
+
+def _parse_any_date(token: str, today: date, past: bool) -> date | None:
     text = token[1:] if past and token.startswith("@") else token
     low = text.strip().lower()
     if m := _ISO.fullmatch(low):

@@ -67,6 +67,7 @@ def build_calendar(book: Book, as_of: date, now: datetime | None = None) -> Cale
     from icalendar import Calendar, Event
 
     from bookkeeper_tui import __version__
+    from bookkeeper_tui.core.bounds import date_problem
 
     stamp = (now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
     cal = Calendar()
@@ -80,6 +81,8 @@ def build_calendar(book: Book, as_of: date, now: datetime | None = None) -> Cale
     rows = book.today(as_of, ahead_days=(date.max - as_of).days)
     rows.sort(key=lambda r: (r.due, r.account.casefold(), r.touchpoint_id))
     for row in rows:
+        if date_problem(row.due):
+            continue  # a due date outside the book's years, saved before the check
         ev = Event()
         ev.add("uid", f"touchpoint-{row.touchpoint_id}@bookkeeper")
         ev.add("dtstamp", stamp)

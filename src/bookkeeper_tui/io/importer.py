@@ -49,6 +49,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
+from bookkeeper_tui.core.bounds import MAX_MRR, MAX_YEAR, MIN_YEAR
 from bookkeeper_tui.core.kpi import mrr_on, period_start
 from bookkeeper_tui.core.models import (
     Account,
@@ -77,8 +78,8 @@ from bookkeeper_tui.store.book import Book, BookError
 
 #: Bad rows named in a human report before "and N more".
 MAX_REPORTED = 20
-#: Dates outside these years are refused (a typo like 0202-01-01, or 20026).
-MIN_YEAR, MAX_YEAR = 1900, 2199
+#: Dates outside these years are refused (a typo like 0202-01-01, or 20026): the
+#: book's own range (core.bounds), so an import never stores a date `add` would refuse.
 #: How often (in rows) the progress callback is called while validating.
 PROGRESS_EVERY = 2000
 
@@ -260,6 +261,10 @@ def parse_amount(text: str) -> float:
     value = parse_number(text)
     if value < 0:
         raise Bad(f"'{text}' is negative; amounts are zero or more (0 for a churned account)")
+    if value >= MAX_MRR:
+        raise Bad(
+            f"'{text}' is out of range; an amount must be below {MAX_MRR:,.0f}, check the digits"
+        )
     return value
 
 

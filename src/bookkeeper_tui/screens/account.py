@@ -238,6 +238,14 @@ class AccountScreen(DataScreen):
             show=False,
             tooltip="Edit tier, renewal, owner, tags",
         ),
+        Binding(
+            "D",
+            "delete",
+            "Delete",
+            id="account.delete",
+            show=False,
+            tooltip="Delete this account and everything recorded for it (asks first)",
+        ),
     ]
 
     def __init__(self, name: str, book: Book | None = None, as_of: date | None = None) -> None:
@@ -684,6 +692,28 @@ class AccountScreen(DataScreen):
             return
         if not isinstance(self.app.screen, EditAccountScreen):
             self.app.push_screen(EditAccountScreen(self.data.detail["name"]))
+
+
+    def action_delete(self) -> None:
+        """Ask, then delete this account and all its rows; back to the previous screen."""
+        from bookkeeper_tui.screens.delete_account import DeleteAccountScreen
+
+        if self.data is None or self.data.detail is None:
+            self.notify("There is no such account to delete.", severity="warning")
+            return
+        if isinstance(self.app.screen, DeleteAccountScreen):
+            return
+        try:
+            counts = self.book.account_rows(self.data.detail["name"])
+        except BookError as exc:
+            self.notify(exc.message, severity="warning")
+            return
+
+        def closed(deleted: bool | None) -> None:
+            if deleted and self.app.screen is self:
+                self.app.pop_screen()
+
+        self.app.push_screen(DeleteAccountScreen(counts), closed)
 
 
 def _entry_key(e: dict) -> str:

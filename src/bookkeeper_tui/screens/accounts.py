@@ -373,6 +373,14 @@ class BookScreen(DataScreen):
             "S", "reverse", "Reverse", id="book.reverse", tooltip="Reverse the order", show=False
         ),
         Binding("n", "add", "Add", id="book.add", tooltip="Add an account"),
+        Binding(
+            "D",
+            "delete",
+            "Delete",
+            id="book.delete",
+            show=False,
+            tooltip="Delete the selected account (asks first)",
+        ),
         team.mine_binding(),
         Binding("escape", "escape", "Clear filter", show=False),
     ]
@@ -823,6 +831,22 @@ class BookScreen(DataScreen):
             target = self._nearest_account(table.cursor_row, 1)
             if target is not None:
                 table.move_cursor(row=target)
+
+    def action_delete(self) -> None:
+        """Ask, then delete the selected account and all its rows (the table reloads)."""
+        from bookkeeper_tui.screens.delete_account import DeleteAccountScreen
+        from bookkeeper_tui.store.book import BookError
+
+        st = self.current()
+        if st is None:
+            self.notify("Select an account row to delete.", severity="warning")
+            return
+        try:
+            counts = self.book.account_rows(st.account.name)
+        except BookError as exc:
+            self.notify(exc.message, severity="warning")
+            return
+        self.app.push_screen(DeleteAccountScreen(counts))
 
     def on_vtable_selected(self, event: VTable.Selected) -> None:
         event.stop()

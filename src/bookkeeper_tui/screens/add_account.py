@@ -19,6 +19,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
+from bookkeeper_tui.core.bounds import mrr_problem
 from bookkeeper_tui.core.models import name_key
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.screens.base import DataModal
@@ -69,6 +70,9 @@ def parse_mrr(value: str) -> float | None:
         raise FieldError("MRR must be an ordinary number, e.g. 1500")
     if mrr < 0:
         raise FieldError("MRR cannot be negative; type the monthly revenue, or 0 if none")
+    problem = mrr_problem(mrr)
+    if problem:
+        raise FieldError(problem)
     return mrr
 
 
@@ -288,9 +292,8 @@ class AddAccountScreen(FormNotes, DataModal):
                     renewal=new.renewal,
                     mrr=new.mrr,
                     owner=new.owner,
+                    plan_on=today,  # one transaction: a failure saves nothing
                 )
-                assert acc.id is not None
-                book.sync(today, account_ids=[acc.id])
             except BookError as exc:
                 self.app.call_from_thread(self._failed, exc.message)
                 return

@@ -44,7 +44,9 @@ from bookkeeper_tui.core.models import (
     MrrLevel,
     Score,
     Subscription,
+    Ticket,
     Touchpoint,
+    UsageEvent,
     name_key,
 )
 from bookkeeper_tui.core.owners import distinct_owners, owned_by, owner_key
@@ -133,10 +135,19 @@ def parse_tier(value: str) -> str:
 
 
 def parse_iso(value: str, what: str) -> date:
+    """A YYYY-MM-DD date inside the book's years (core.bounds); BookError otherwise."""
+    from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
+
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise BookError(f"{what} '{value}' is not a date; write it as YYYY-MM-DD") from None
+    if date_problem(day):
+        raise BookError(
+            f"{what} '{value.strip()}' is out of range; write a date YYYY-MM-DD in the years "
+            f"{MIN_YEAR} to {MAX_YEAR}"
+        )
+    return day
 
 
 @dataclass
@@ -300,7 +311,10 @@ class Book:
         external_id: str | None = None,
         source: str | None = None,
         session: Session | None = None,
+        plan_on: date | None = None,
     ) -> Account:
+        """Create an account. With *plan_on* its playbook and health are brought up to
+        that day in the same transaction, so a failure there saves nothing at all."""
         name = " ".join(name.split())
         if not name:
             raise BookError(
@@ -312,6 +326,7 @@ class Book:
             raise BookError(
                 f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500"
             )
+        _check_bounds(start=start, renewal=renewal, mrr=mrr)
         if renewal is not None and renewal < start:
             raise BookError(
                 f"the renewal date {renewal} is before the start date {start}; check --renewal"
@@ -335,6 +350,7 @@ class Book:
                     external_id,
                     source,
                     session=s,
+                    plan_on=plan_on,
                 )
         key = name_key(name)
         clash = session.execute(select(Account.name).where(Account.name_key == key)).scalar()
@@ -367,7 +383,41 @@ class Book:
             session.add(MrrLevel(account_id=acc.id, effective=start, mrr=float(mrr)))
             if mrr == 0:
                 acc.status = "churned"
+        if plan_on is not None:
+            session.flush()
+            self._sync_playbook(session, plan_on, [acc.id])
+            self._sync_health(session, plan_on, [acc.id])
         return acc
+
+    def account_rows(self, query: str) -> dict:
+        """What deleting the account *query* would remove: its name and the row counts."""
+        with self.read() as s:
+            acc = self.find_account(s, query)
+            return self._account_rows(s, acc)
+
+    @staticmethod
+    def _account_rows(s: Session, acc: Account) -> dict:
+        out: dict = {"account": acc.name}
+        for key, table in _ACCOUNT_ROWS:
+            out[key] = s.execute(
+                select(func.count()).select_from(table).where(table.account_id == acc.id)
+            ).scalar_one()
+        return out
+
+    def delete_account(self, query: str) -> dict:
+        """Delete the account *query* and every row that belongs to it, in one transaction
+        (all or nothing). Returns what was removed: the name and the row counts."""
+        with self.write() as s:
+            acc = self.find_account(s, query)
+            removed = self._account_rows(s, acc)
+            for _, table in _ACCOUNT_ROWS:
+                s.execute(delete(table).where(table.account_id == acc.id))
+            s.execute(delete(Account).where(Account.id == acc.id))
+            stale = s.get(Meta, "stale_accounts")
+            if stale is not None:
+                ids = [i for i in json.loads(stale.value) if i != acc.id]
+                stale.value = json.dumps(ids)
+            return removed
 
     def find_account(self, session: Session, query: str) -> Account:
         """An account by exact name, external id, unique prefix or close spelling."""
@@ -1747,6 +1797,8 @@ class Book:
                 renewal is None or isinstance(renewal, date)
             ):
                 raise BookError(f"the renewal date '{renewal}' is not a date; write YYYY-MM-DD")
+            if renewal is not None:
+                _check_bounds(renewal=renewal)
             if renewal is not None and renewal < acc.start:
                 raise BookError(
                     f"the renewal date {renewal} is before the start date {acc.start}; "
@@ -1813,6 +1865,46 @@ class Book:
                 raise BookError(f"{acc.name} was changed by someone else; reload and try again")
             self.mark_stale(s, [acc.id])
             return new_version
+
+
+#: What deleting an account removes, children first; (key in the counts, table).
+_ACCOUNT_ROWS = (
+    ("usage_events", UsageEvent),
+    ("tickets", Ticket),
+    ("subscriptions", Subscription),
+    ("scores", Score),
+    ("mrr_levels", MrrLevel),
+    ("touchpoints", Touchpoint),
+    ("health_snapshots", HealthSnapshot),
+    ("interactions", Interaction),
+    ("contacts", Contact),
+)
+
+
+def rows_said(counts: dict) -> str:
+    """'1 interaction, 12 touchpoints' from delete counts (only the non-zero ones)."""
+    parts = []
+    for key, n in counts.items():
+        if key == "account" or not n:
+            continue
+        word = key.replace("_", " ")
+        parts.append(f"{n} {word[:-1] if n == 1 else word}")
+    return ", ".join(parts) if parts else "no other rows"
+
+
+def _check_bounds(
+    start: date | None = None, renewal: date | None = None, mrr: float | None = None
+) -> None:
+    """BookError naming the first value outside the book's range (core.bounds)."""
+    from bookkeeper_tui.core.bounds import date_problem, mrr_problem
+
+    problem = (
+        (start is not None and date_problem(start, "the start date"))
+        or (renewal is not None and date_problem(renewal, "the renewal date"))
+        or (mrr is not None and mrr_problem(mrr, "MRR"))
+    )
+    if problem:
+        raise BookError(problem)
 
 
 def int_type():

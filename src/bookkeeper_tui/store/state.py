@@ -34,6 +34,7 @@ from sqlalchemy import (
 from sqlmodel import Session
 
 from bookkeeper_tui.config import Config
+from bookkeeper_tui.core.bounds import in_range
 from bookkeeper_tui.core.health import Health, HealthFacts, compute_health
 from bookkeeper_tui.core.models import (
     Account,
@@ -496,8 +497,9 @@ def _load_states(
         )
         overdue = overdue_by.get(aid, 0)
         flag_facts = FlagFacts(
-            start=acc.start,
-            renewal=acc.renewal,
+            # A date outside the book's years (saved before the check) is skipped.
+            start=in_range(acc.start),
+            renewal=in_range(acc.renewal),
             band=health.band,
             health_history=history.get(aid, ()),
             current_score=health.score,
