@@ -78,8 +78,6 @@ from bookkeeper_tui.store.book import Book, BookError
 
 #: Bad rows named in a human report before "and N more".
 MAX_REPORTED = 20
-#: Dates outside these years are refused (a typo like 0202-01-01, or 20026): the
-#: book's own range (core.bounds), so an import never stores a date `add` would refuse.
 #: How often (in rows) the progress callback is called while validating.
 PROGRESS_EVERY = 2000
 
@@ -224,6 +222,7 @@ def parse_date(text: str) -> date:
             raise Bad(f"'{text}' is not a real day of the calendar; check it") from None
         raise Bad(f"'{text}' is not a date; write it as YYYY-MM-DD") from None
     if not MIN_YEAR <= day.year <= MAX_YEAR:
+    # The book's own range (core.bounds): an import never stores a date `add` would refuse.
         raise Bad(f"'{text}' is out of range (years {MIN_YEAR}-{MAX_YEAR}); check the year")
     return day
 
