@@ -221,8 +221,8 @@ def parse_date(text: str) -> date:
         if _DATE.match(iso):
             raise Bad(f"'{text}' is not a real day of the calendar; check it") from None
         raise Bad(f"'{text}' is not a date; write it as YYYY-MM-DD") from None
-    if not MIN_YEAR <= day.year <= MAX_YEAR:
     # The book's own range (core.bounds): an import never stores a date `add` would refuse.
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
         raise Bad(f"'{text}' is out of range (years {MIN_YEAR}-{MAX_YEAR}); check the year")
     return day
 
