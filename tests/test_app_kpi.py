@@ -42,7 +42,7 @@ def assert_shows(app, k: dict) -> None:
     assert f"new +{money(k['new_mrr'])}" in movements
     assert f"expansion +{money(k['expansion_mrr'])}" in movements
     assert f"contraction -{money(k['contraction_mrr'])}" in movements
-    assert f"churned -{money(k['churned_mrr'])}" in movements
+    assert f"churn -{money(k['churned_mrr'])}" in movements
     assert plain(app, "#kpi-health").startswith(percent(k["health"]["green"]) + " green")
     status = plain(app, "#kpi-status")
     assert f"{k['period']['start']} → {k['period']['end']}" in status

@@ -422,7 +422,7 @@ class KpiScreen(DataScreen):
             "\n",
             ("contraction ", "dim"),
             (f"-{money(k['contraction_mrr'])}", "red" if k["contraction_mrr"] else "dim"),
-            ("  churned ", "dim"),
+            ("  churn ", "dim"),
             (f"-{money(k['churned_mrr'])}", "red" if k["churned_mrr"] else "dim"),
             "\n",
             ("MRR ", "dim"),
