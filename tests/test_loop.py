@@ -194,6 +194,8 @@ def test_logged_line_completes(planned, line, expected):
 
 def test_detractor_call_does_not_lift_health_from_red_to_green(book):
     book.add_account("Acme Corp", "smb", date(2024, 1, 10), mrr=1000)
+    # Engagement needs a real conversation (issue 12 #1): one long ago makes it cold.
+    book.log('acme call @2024-06-01 "kick-off"', TODAY)
     book.log('acme email nps 10 @2026-11-01 "survey"', TODAY)
     book.sync(TODAY, force=True)
     assert book.show("Acme Corp", TODAY)["health"]["band"] == "red"
