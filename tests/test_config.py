@@ -296,3 +296,22 @@ def test_structured_toml_only_config_error(pairs: list[tuple[str, str]]) -> None
             seen.add(key)
             lines.append(f"{key} = {value}")
     _parse_or_config_error("\n".join(lines))
+
+
+@pytest.mark.parametrize("days", [0, 3651, 999_999])
+def test_horizon_days_is_bounded(days):
+    """Issue 13 #8: a horizon of 0 or of centuries is a config error, not a stuck sync."""
+    with pytest.raises(ConfigError, match=r"horizon_days must be from 1 to 3650"):
+        parse_config(f"[playbook]\nhorizon_days = {days}\n")
+
+
+@pytest.mark.parametrize("days", [1, 3650])
+def test_horizon_days_edges_are_fine(days):
+    assert parse_config(f"[playbook]\nhorizon_days = {days}\n").playbook.horizon_days == days
+
+
+def test_deeply_nested_config_is_a_clear_error():
+    """Issue 13 #8: tomllib's RecursionError became 'unexpected error'."""
+    text = "a = " + "[" * 100_000 + "]" * 100_000 + "\n"
+    with pytest.raises(ConfigError, match="nests arrays or tables too deeply"):
+        parse_config(text)

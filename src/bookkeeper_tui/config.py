@@ -290,6 +290,10 @@ def _coerce(proto: Any, value: Any, path: str) -> Any:
     raise ConfigError(f"config key '{path}' cannot be set from the config file")
 
 
+#: Touchpoints are planned at most this many days ahead (issue 13 #8).
+MAX_HORIZON_DAYS = 3650
+
+
 def parse_config(text: str, source: str = "config") -> Config:
     """Parse TOML *text* into a Config over the defaults."""
     try:
@@ -298,6 +302,12 @@ def parse_config(text: str, source: str = "config") -> Config:
         raise ConfigError(
             f"{source} is not valid TOML ({exc}); fix that line or delete the file"
         ) from None
+    except RecursionError:
+        # tomllib recurses per level of nesting: a hostile file must not crash the app.
+        raise ConfigError(
+            f"{source} nests arrays or tables too deeply to read; no setting needs that, "
+            "so fix the file or delete it"
+        ) from None
     cfg = _merge(DEFAULT, data, "")
     if cfg.health.green <= cfg.health.yellow:
         raise ConfigError("config: health.green must be above health.yellow")
@@ -305,6 +315,11 @@ def parse_config(text: str, source: str = "config") -> Config:
         raise ConfigError("config: health.weights must not all be zero")
     if not 1 <= cfg.playbook.renewal_default_day <= 365:
         raise ConfigError("config: playbook.renewal_default_day must be from 1 to 365")
+    if not 1 <= cfg.playbook.horizon_days <= MAX_HORIZON_DAYS:
+        raise ConfigError(
+            f"config: playbook.horizon_days must be from 1 to {MAX_HORIZON_DAYS} "
+            f"(ten years ahead), got {cfg.playbook.horizon_days}"
+        )
     return cfg
 
 
