@@ -301,3 +301,15 @@ def test_kpi_top_line_is_the_sum_of_its_months_and_short_churn_is_labelled(demo,
         assert year["contraction_mrr"] >= k["contraction_mrr"]
     text = demo("kpi", "--as-of", AS_OF, "--period", period).out
     assert ("not annualised" in text) == (period != "12m")
+
+
+def test_json_output_never_has_nan_or_infinity(capsys):
+    """Issue 13 #8: `kpi --json` (every --json goes through _dump) is strict JSON."""
+    import json
+
+    from bookkeeper_tui.cli import _dump
+
+    _dump({"nrr": float("nan"), "rows": [{"grr": float("inf")}, (1.5, float("-inf"))], "n": 3})
+    out = capsys.readouterr().out
+    assert "NaN" not in out and "Infinity" not in out
+    assert json.loads(out) == {"nrr": None, "rows": [{"grr": None}, [1.5, None]], "n": 3}

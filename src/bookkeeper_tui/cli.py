@@ -317,8 +317,27 @@ def _today(args) -> date:
 
 
 def _dump(obj: Any) -> None:
-    json.dump(obj, sys.stdout, indent=2, default=_json_default, ensure_ascii=False)
+    """Strict JSON on stdout: an undefined number (NaN, infinity) is ``null``, never the
+    ``NaN``/``Infinity`` tokens that JSON parsers in other languages reject (issue 13 #8)."""
+    json.dump(
+        _finite(obj),
+        sys.stdout,
+        indent=2,
+        default=_json_default,
+        ensure_ascii=False,
+        allow_nan=False,
+    )
     sys.stdout.write("\n")
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _json_default(o: Any) -> Any:
