@@ -47,6 +47,10 @@ class Account(SQLModel, table=True):
     tags: str = Field(default="")  # space-separated, lowercase
     status: str = Field(default="active", max_length=20)  # active / churned
     source: str | None = Field(default=None, max_length=50)  # e.g. referral
+    #: The renewal term in whole months (None: from the start-to-renewal gap, else 12).
+    term_months: int | None = None
+    #: The day the customer first got value from the product (time-to-value).
+    first_value: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     #: Bumped on every edit so a later save can detect a change it never saw.
@@ -80,6 +84,8 @@ class Interaction(SQLModel, table=True):
     tags: str = Field(default="")
     external_id: str | None = Field(default=None, max_length=100, index=True)
     created_at: datetime = Field(default_factory=utcnow)
+    #: JSON list of the touchpoint checklist items ticked when this was logged.
+    checklist: str = Field(default="")
 
 
 class Touchpoint(SQLModel, table=True):
@@ -179,6 +185,28 @@ class UsageEvent(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=100, unique=True)
     day: date
     count: float = 0
+
+
+class RenewalOutcome(SQLModel, table=True):
+    """How one renewal ended: renewed, downgraded or churned (with the reason)."""
+
+    __tablename__ = "renewal_outcome"
+    __table_args__ = (Index("ix_renewal_outcome_account_day", "account_id", "day"),)
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
+    #: The renewal date this outcome closes.
+    renewal: date
+    #: The day the outcome was logged.
+    day: date
+    outcome: str = Field(max_length=20)  # renewed / downgraded / churned
+    mrr_before: float | None = None
+    mrr_after: float | None = None
+    term_months: int | None = None
+    reason: str = Field(default="")
+    interaction_id: int | None = Field(
+        default=None, foreign_key="interaction.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class HealthSnapshot(SQLModel, table=True):

@@ -29,6 +29,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
+    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -103,9 +104,41 @@ def _v2_subscriptions_tickets_usage(conn: Connection) -> None:
     )
 
 
+def _v3_renewals_checklists_value(conn: Connection) -> None:
+    """Version 3: renewal terms and outcomes, touchpoint checklists, time-to-value.
+
+    ``account.term_months`` and ``account.first_value``, ``interaction.checklist`` and the
+    ``renewal_outcome`` table; written with its own definitions, like version 2.
+    """
+    conn.execute(text("ALTER TABLE account ADD COLUMN term_months INTEGER"))
+    conn.execute(text("ALTER TABLE account ADD COLUMN first_value DATE"))
+    conn.execute(text("ALTER TABLE interaction ADD COLUMN checklist VARCHAR NOT NULL DEFAULT ''"))
+    md = MetaData()
+    Table("account", md, Column("id", Integer, primary_key=True))
+    Table("interaction", md, Column("id", Integer, primary_key=True))
+    Table(
+        "renewal_outcome",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("account_id", Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),
+        Column("renewal", Date, nullable=False),
+        Column("day", Date, nullable=False),
+        Column("outcome", String(20), nullable=False),
+        Column("mrr_before", Float),
+        Column("mrr_after", Float),
+        Column("term_months", Integer),
+        Column("reason", String, nullable=False),
+        Column("interaction_id", Integer, ForeignKey("interaction.id", ondelete="SET NULL")),
+        Column("created_at", DateTime, nullable=False),
+        Index("ix_renewal_outcome_account_day", "account_id", "day"),
+    )
+    md.create_all(conn, tables=[md.tables["renewal_outcome"]])
+
+
 #: version -> the step that brings a book from version-1 to version.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_subscriptions_tickets_usage,
+    3: _v3_renewals_checklists_value,
 }
 
 #: Kept in store/version.py, which start-up reads without importing SQLAlchemy.

@@ -1,3 +1,3 @@
 """The schema version this code writes (light: read at start-up without SQLAlchemy)."""
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
