@@ -315,3 +315,27 @@ def test_deeply_nested_config_is_a_clear_error():
     text = "a = " + "[" * 100_000 + "]" * 100_000 + "\n"
     with pytest.raises(ConfigError, match="nests arrays or tables too deeply"):
         parse_config(text)
+
+
+def test_renewal_likelihoods_default_and_override() -> None:
+    assert DEFAULT.renewals.likelihood == {
+        "green": 0.95,
+        "yellow": 0.75,
+        "red": 0.40,
+        "unknown": 0.75,
+    }
+    cfg = parse_config("[renewals.likelihood]\nred = 0.3\nunknown = 0.5\n")
+    assert cfg.renewals.likelihood == {"green": 0.95, "yellow": 0.75, "red": 0.3, "unknown": 0.5}
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("[renewals.likelihood]\nred = 1.5\n", "renewals.likelihood.red"),
+        ("[renewals.likelihood]\npurple = 0.5\n", "renewals.likelihood.purple"),
+        ('[renewals.likelihood]\ngreen = "high"\n', "renewals.likelihood.green"),
+    ],
+)
+def test_bad_renewal_likelihood_is_named(text: str, key: str) -> None:
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        parse_config(text)

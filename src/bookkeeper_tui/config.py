@@ -140,11 +140,21 @@ class SignalConfig:
     expansion_after_days: int = 180
 
 
+@dataclass(frozen=True)
+class RenewalsConfig:
+    #: How likely a renewal is to be kept, by health band ("unknown": no health data):
+    #: expected retained ARR = sum of ARR x likelihood[band] (docs/rules.md, "Renewals").
+    likelihood: dict[str, float] = field(
+        default_factory=lambda: {"green": 0.95, "yellow": 0.75, "red": 0.40, "unknown": 0.75}
+    )
+
+
 #: Every remappable key of the terminal app, by binding id.
 DEFAULT_KEYS: dict[str, str] = {
     "today": "t",
     "book": "b",
     "kpi": "k",
+    "renewals": "r",
     "log": "l",
     "help": "question_mark",
     "quit": "q",
@@ -168,6 +178,8 @@ DEFAULT_KEYS: dict[str, str] = {
     "kpi.custom": "c",
     "kpi.owner": "o",
     "kpi.tier": "T",
+    "renewals.open": "enter",
+    "renewals.log": "l",
     "account.log": "enter",
     "account.edit": "e",
 }
@@ -181,6 +193,7 @@ class Config:
     nps: NpsConfig = field(default_factory=NpsConfig)
     tiers: TierConfig = field(default_factory=TierConfig)
     signals: SignalConfig = field(default_factory=SignalConfig)
+    renewals: RenewalsConfig = field(default_factory=RenewalsConfig)
     churn_words: tuple[str, ...] = (
         "too expensive",
         "expensive",
@@ -319,6 +332,12 @@ def parse_config(text: str, source: str = "config") -> Config:
         raise ConfigError(
             f"config: playbook.horizon_days must be from 1 to {MAX_HORIZON_DAYS} "
             f"(ten years ahead), got {cfg.playbook.horizon_days}"
+        )
+    bad = {k: v for k, v in cfg.renewals.likelihood.items() if not 0 <= v <= 1}
+    if bad:
+        key, value = next(iter(bad.items()))
+        raise ConfigError(
+            f"config: renewals.likelihood.{key} must be from 0 to 1 (0.95 = 95%), got {value}"
         )
     return cfg
 
