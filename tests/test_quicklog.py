@@ -565,3 +565,65 @@ ACCOUNT_MATCH_CASES: list[tuple[str, str, str, str]] = [
 def test_account_match_kind_and_longest_name(line: str, account: str, how: str, summary: str):
     q = parse(line, RADIANT)
     assert (q.account, q.account_match, q.summary) == (account, how, summary)
+
+
+# -- renewal outcomes (issue 14 #1) -----------------------------------------------------------
+@pytest.mark.parametrize(
+    ("line", "outcome", "mrr", "term", "summary"),
+    [
+        ("globex renewal renewed mrr 2200 term 12m", "renewed", 2200.0, 12, ""),
+        ("globex renewal renewed", "renewed", None, None, ""),
+        ("globex renewal renewed term 2y", "renewed", None, 24, ""),
+        ("globex renewal renewed term 6", "renewed", None, 6, ""),
+        ("globex renewal renewed term 18 months", "renewed", None, 18, "months"),
+        ('globex renewal churned "moved to a competitor"', "churned", 0.0, None,
+         "moved to a competitor"),
+        ("globex renewal churned mrr 0 budget cut", "churned", 0.0, None, "budget cut"),
+        ("globex renewal downgraded mrr 900", "downgraded", 900.0, None, ""),
+        ('globex renewal downgraded mrr 900 term 6m "fewer seats"', "downgraded", 900.0, 6,
+         "fewer seats"),
+        ("globex with Priya renewal Renewed mrr 2.2k", "renewed", 2200.0, None, ""),
+        # Not an outcome: the word must follow `renewal`, and `term` needs a term value.
+        ('globex renewal "they renewed"', None, None, None, "they renewed"),
+        ("globex renewal went well, renewed", None, None, None, "went well, renewed"),
+        ("globex renewal long term plans", None, None, None, "long term plans"),
+        ("globex call renewed", None, None, None, "renewed"),
+    ],
+)  # fmt: skip
+def test_renewal_outcomes(line, outcome, mrr, term, summary) -> None:
+    q = parse(line)
+    assert (q.account, q.outcome, q.mrr, q.term_months, q.summary) == (
+        "Globex Ltd",
+        outcome,
+        mrr,
+        term,
+        summary,
+    )
+    if outcome:
+        assert q.kind == "renewal"
+
+
+@pytest.mark.parametrize(
+    ("line", "token", "fragment"),
+    [
+        ("globex renewal renewed term 0m", "0m", "must be from 1 to 120 months"),
+        ("globex renewal renewed term 121m", "121m", "must be from 1 to 120 months"),
+        ("globex renewal renewed term -1y", "-1y", "must be from 1 to 120 months"),
+        ("globex renewal renewed term 12m term 6m", "term", "'term' appears twice"),
+        ("globex renewal term 12m", "term", "a term goes with a renewal outcome"),
+        ("globex renewal churned term 12m", "term", "a churned renewal has no next term"),
+        ("globex renewal churned mrr 500", "mrr", "drop `mrr N`"),
+        ("globex renewal downgraded", "downgraded", "downgraded needs the new MRR"),
+        ("globex renewal downgraded mrr 0", "mrr", "is a churn"),
+        ("globex renewal renewed mrr 0", "mrr", "is a churn"),
+        ("globex renewal renewed renewal churned", "churned", "a second renewal outcome"),
+        ("globex renewal renewed call", "call", "two kinds in one line"),
+    ],
+)
+def test_renewal_outcome_errors(line: str, token: str, fragment: str) -> None:
+    with pytest.raises(QuickLogError) as exc:
+        parse(line)
+    err = exc.value
+    assert fragment in err.message
+    assert err.token == token
+    assert (err.start, err.end) == (line.rindex(token), line.rindex(token) + len(token))

@@ -2,7 +2,9 @@
 
 Grammar (docs/interfaces.md, "Quick-log line"): the account first, then in any order a kind
 word, a quoted summary, `nps N` / `csat N` / `ces N`, `mrr N`, `with NAME`, `@DATE`,
-`next KIND DATE` and `#tag`s; other bare words are summary text.
+`next KIND DATE` and `#tag`s; other bare words are summary text. A renewal's outcome
+follows the kind word: `renewal renewed [mrr N] [term 12m]`, `renewal downgraded mrr N`,
+`renewal churned ["reason"]`.
 
 Pure on purpose: no I/O, no clock (`today` is passed in), no Textual. The CLI and the TUI
 both call `parse_quicklog`, so every mistake is a `QuickLogError` carrying the offending
@@ -42,6 +44,11 @@ _MONEY = re.compile(
     r"|\.[0-9]+)(?P<suffix>[km]?)",
     re.IGNORECASE,
 )
+#: Renewal outcomes, right after the `renewal` kind word.
+OUTCOMES = ("renewed", "downgraded", "churned")
+#: A renewal term: `term 12m`, `term 1y`, `term 12` (months); 1 to MAX_TERM_MONTHS months.
+_TERM = re.compile(r"([+-]?[0-9]{1,6})(m|mo|months?|y|yr|years?)?", re.IGNORECASE)
+MAX_TERM_MONTHS = 120
 _WHEN_FORMS = "YYYY-MM-DD, today, yesterday, a weekday (mon..sun) or -2d / -1w / -3m"
 _DUE_FORMS = "+3d, +2w, +1m, +1y, YYYY-MM-DD, today, tomorrow or a weekday (mon..sun)"
 
@@ -93,6 +100,10 @@ class QuickLog:
     dated: bool = False
     next: NextTouchpoint | None = None
     tags: tuple[str, ...] = ()
+    #: A renewal's outcome ("renewed", "downgraded", "churned"; kind is then "renewal").
+    outcome: str | None = None
+    #: The new renewal term in months (`term 12m`), with a renewed/downgraded outcome.
+    term_months: int | None = None
     # How the account was found: "exact", "prefix" or "fuzzy" (a close spelling: the
     # CLI refuses it without --yes and the TUI asks before saving; a typo must never
     # write silently to another account).
@@ -390,6 +401,25 @@ def _money(tok: _Tok) -> float:
     return float(value)
 
 
+def _term(tok: _Tok) -> int:
+    m = _TERM.fullmatch(tok.text.strip())
+    how = "write it like `term 12m`, `term 24m` or `term 1y`"
+    if m is None:
+        raise _err(f"'{_show(tok.text)}' is not a renewal term; {how}", tok)
+    n = int(m[1])
+    months = n * 12 if (m[2] or "m").lower().startswith("y") else n
+    if not 1 <= months <= MAX_TERM_MONTHS:
+        raise _err(
+            f"the term '{_show(tok.text)}' must be from 1 to {MAX_TERM_MONTHS} months; {how}",
+            tok,
+        )
+    return months
+
+
+def _is_term_value(tok: _Tok | None) -> bool:
+    return tok is not None and not tok.quoted and _TERM.fullmatch(tok.text.strip()) is not None
+
+
 def parse_quicklog(line: str, account_names: Sequence[str], today: date) -> QuickLog:
     """Parse one line; raise only QuickLogError, whatever the input."""
     try:
@@ -417,6 +447,11 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
     nxt: tuple[str | None, date] | None = None
     tags: list[str] = []
     seen: set[str] = set()
+    outcome: str | None = None
+    outcome_tok: _Tok | None = None
+    term: int | None = None
+    term_tok: _Tok | None = None
+    mrr_tok: _Tok | None = None
     while i < len(toks):
         t = toks[i]
         low = t.text.lower()
@@ -433,6 +468,23 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
                     t,
                 )
             kind = low
+            after = toks[i + 1] if i + 1 < len(toks) else None
+            if (
+                low == "renewal"
+                and after is not None
+                and not after.quoted
+                and after.text.lower() in OUTCOMES
+            ):
+                if outcome is not None:
+                    raise _err(f"a second renewal outcome '{_show(after.text)}'; keep one", after)
+                outcome, outcome_tok = after.text.lower(), after
+                i += 1
+        elif low == "term" and _is_term_value(toks[i + 1] if i + 1 < len(toks) else None):
+            if term_tok is not None:
+                raise _err("'term' appears twice; keep one", t)
+            term_tok = t
+            term = _term(toks[i + 1])
+            i += 1
         elif low in _SCORE_KWS:
             if low in scores:
                 raise _err(f"{low} is given twice; keep one", t)
@@ -441,6 +493,7 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
             scores[low] = _score(low, val)
             i += 1
         elif low == "mrr":
+            mrr_tok = t
             mrr = _money(_value(toks, i, "mrr needs an amount after it, e.g. `mrr 1500`"))
             i += 1
         elif low == "with":
@@ -512,6 +565,29 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
             seen.add(low)
         i += 1
     final_kind = kind or "call"
+    if term_tok is not None and outcome not in ("renewed", "downgraded"):
+        raise _err(
+            "a term goes with a renewal outcome, e.g. `renewal renewed term 12m`"
+            + ("; a churned renewal has no next term" if outcome == "churned" else ""),
+            term_tok,
+        )
+    if outcome == "churned":
+        if mrr is not None and mrr != 0 and mrr_tok is not None:
+            raise _err(
+                "a churned renewal ends the MRR (it becomes 0); drop `mrr N`, or write "
+                "`renewal downgraded mrr N` if they stay on a smaller plan",
+                mrr_tok,
+            )
+        mrr = 0.0
+    elif outcome == "downgraded" and outcome_tok is not None:
+        if mrr is None:
+            raise _err(
+                "downgraded needs the new MRR, e.g. `renewal downgraded mrr 900`", outcome_tok
+            )
+        if mrr == 0 and mrr_tok is not None:
+            raise _err('a downgrade to MRR 0 is a churn; write `renewal churned "reason"`', mrr_tok)
+    elif outcome == "renewed" and mrr == 0 and mrr_tok is not None:
+        raise _err('a renewal at MRR 0 is a churn; write `renewal churned "reason"`', mrr_tok)
     nxt_tp = None
     if nxt is not None:
         default = final_kind if final_kind in vocab.TOUCHPOINT_KINDS else "call"
@@ -527,6 +603,8 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
         dated=when is not None,
         next=nxt_tp,
         tags=tuple(tags),
+        outcome=outcome,
+        term_months=term,
         account_match=how,
     )
 
