@@ -48,14 +48,19 @@ def _months(start: date, n: int) -> date:
     return start + relativedelta(months=n)
 
 
-def renewal_term_months(start: date, renewal: date) -> int:
+def renewal_term_months(start: date, renewal: date, term: int | None = None) -> int:
     """The contract term in months, used to roll a renewal date forward.
+
+    *term* is the account's own term (``account.term_months``, set when a renewal outcome
+    is logged with `term 12m`): when given, it is the term.
 
     The model has no term field: the gap between *start* and *renewal* is the term when
     it is a whole number of months from 1 to 12 (a 6-month contract renews every 6
     months); anything else (an odd gap, or a renewal years after the start, as when an
     old customer is imported) is a 12-month term.
     """
+    if term is not None and term > 0:
+        return term
     gap = relativedelta(renewal, start)
     months = gap.years * 12 + gap.months
     if 1 <= months <= 12 and start + relativedelta(months=months) == renewal:
@@ -63,9 +68,11 @@ def renewal_term_months(start: date, renewal: date) -> int:
     return 12
 
 
-def renewal_cycles(start: date, renewal: date, until: date) -> list[date]:
+def renewal_cycles(
+    start: date, renewal: date, until: date, term_months: int | None = None
+) -> list[date]:
     """*renewal*, then every term after it, up to and including *until*."""
-    term = renewal_term_months(start, renewal)
+    term = renewal_term_months(start, renewal, term_months)
     out: list[date] = []
     k = 0
     while (due := renewal + relativedelta(months=k * term)) <= until:
@@ -74,9 +81,9 @@ def renewal_cycles(start: date, renewal: date, until: date) -> list[date]:
     return out
 
 
-def next_renewal(start: date, renewal: date, as_of: date) -> date:
+def next_renewal(start: date, renewal: date, as_of: date, term_months: int | None = None) -> date:
     """The renewal date in force on *as_of*: *renewal* until it passes, then + term."""
-    term = renewal_term_months(start, renewal)
+    term = renewal_term_months(start, renewal, term_months)
     k = 0
     while (due := renewal + relativedelta(months=k * term)) < as_of:
         k += 1
@@ -89,12 +96,14 @@ def playbook_touchpoints(
     renewal: date | None,
     window: tuple[date, date],
     cfg: PlaybookConfig,
+    term_months: int | None = None,
 ) -> list[PlannedTouchpoint]:
     """Every playbook occurrence for one account whose due date falls inside *window*.
 
     * First year: welcome D+1, check-in D+7, mini-QBR D+30, QBR D+90, expansion D+180.
     * Renewal + referral ask ``renewal_lead_days`` before the renewal date and before each
-      renewal after it (every term, see ``renewal_term_months``), or at D+330
+      renewal after it (every term: *term_months*, the account's own, else see
+      ``renewal_term_months``), or at D+330
       (then each year after) when no renewal date is known; a CES check before it.
     * After onboarding, the tier's recurring cadence (enterprise monthly check-ins and
       quarterly QBRs, mid-market quarterly QBRs, smb six-monthly check-ins); a check-in
@@ -122,7 +131,7 @@ def playbook_touchpoints(
     if renewal is not None:
         # The renewal repeats every term: plan each cycle whose touchpoints reach the window.
         horizon = hi + timedelta(days=max(cfg.renewal_lead_days, cfg.ces_lead_days))
-        for cycle in renewal_cycles(start, renewal, horizon):
+        for cycle in renewal_cycles(start, renewal, horizon, term_months):
             add("renewal", cycle - timedelta(days=cfg.renewal_lead_days), f"renewal:{cycle}")
             add("ces_check", cycle - timedelta(days=cfg.ces_lead_days), f"ces:{cycle}")
     else:

@@ -42,6 +42,7 @@ from bookkeeper_tui.core.models import (
     Interaction,
     Meta,
     MrrLevel,
+    RenewalOutcome,
     Score,
     Subscription,
     Ticket,
@@ -83,6 +84,8 @@ PLAYBOOK_LOOKBACK_DAYS = 30
 REPLAN_BATCH = 200
 #: A renewal interaction this many days before the renewal date (or later) renews it.
 RENEWAL_LOG_DAYS = 75
+#: A renewal outcome closes the renewal date nearest to its day, up to this far either side.
+OUTCOME_WINDOW_DAYS = 180
 #: A logged interaction completes a matching open touchpoint due up to this far ahead.
 COMPLETE_AHEAD_DAYS = 30
 #: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
@@ -171,6 +174,8 @@ class LogResult:
     band: str | None
     previous_band: str | None
     extra: dict = field(default_factory=dict)
+    #: A renewal outcome line's outcome (``renewal renewed ...``): what it closed and planned.
+    outcome: dict | None = None
 
     def as_json(self) -> dict:
         return {
@@ -194,6 +199,7 @@ class LogResult:
             "churn_terms": self.churn_terms,
             "health": self.health,
             "band": self.band,
+            **({} if self.outcome is None else {"renewal_outcome": self.outcome}),
         }
 
 
@@ -602,9 +608,9 @@ class Book:
             as_of - timedelta(days=PLAYBOOK_LOOKBACK_DAYS),
             as_of + timedelta(days=pc.horizon_days),
         )
-        q = select(Account.id, Account.tier, Account.start, Account.renewal).where(
-            Account.status == "active"
-        )
+        q = select(
+            Account.id, Account.tier, Account.start, Account.renewal, Account.term_months
+        ).where(Account.status == "active")
         if account_ids is not None:
             q = q.where(Account.id.in_(account_ids))
         accounts = s.execute(q).all()
@@ -624,9 +630,9 @@ class Book:
         now = datetime.now(UTC)
         moved = self._roll_renewals(s, as_of, accounts)
         floors = self._plan_floors(s, window[0])
-        for aid, tier, start, renewal in accounts:
+        for aid, tier, start, renewal, term in accounts:
             renewal = moved.get(aid, renewal)
-            planned = playbook_touchpoints(tier, start, renewal, window, pc)
+            planned = playbook_touchpoints(tier, start, renewal, window, pc, term)
             floor = floors.get(aid)
             if floor is not None:
                 planned = [p for p in planned if p.due >= floor]
@@ -666,9 +672,11 @@ class Book:
 
         A renewal is taken as logged by an interaction of kind ``renewal`` dated from
         ``RENEWAL_LOG_DAYS`` before the renewal date up to *as_of*. Returns the new date
-        per account id (and stores it, bumping the account's version).
+        per account id (and stores it, bumping the account's version). A renewal outcome
+        line (`renewal renewed ...`) moved the date itself when it was saved: it is not
+        taken as a logged renewal here, or the date would move twice.
         """
-        due = {aid: (start, renewal) for aid, _, start, renewal in accounts if renewal}
+        due = {aid: (start, renewal, term) for aid, _, start, renewal, term in accounts if renewal}
         if not due:
             return {}
         logged: dict[int, date] = {}
@@ -676,6 +684,13 @@ class Book:
             select(Interaction.account_id, func.max(Interaction.day))
             .where(Interaction.kind == "renewal")
             .where(Interaction.day <= as_of)
+            .where(
+                Interaction.id.not_in(
+                    select(RenewalOutcome.interaction_id).where(
+                        RenewalOutcome.interaction_id.is_not(None)
+                    )
+                )
+            )
             .group_by(Interaction.account_id)
         )
         if len(due) < 500:
@@ -684,13 +699,13 @@ class Book:
             if aid in due and day is not None:
                 logged[aid] = day if isinstance(day, date) else date.fromisoformat(str(day))
         moved: dict[int, date] = {}
-        for aid, (start, renewal) in due.items():
-            new = next_renewal(start, renewal, as_of)
+        for aid, (start, renewal, term) in due.items():
+            new = next_renewal(start, renewal, as_of, term)
             day = logged.get(aid)
             if day is not None and renewal - timedelta(days=RENEWAL_LOG_DAYS) <= day and (
                 new == renewal
             ):
-                new = renewal + relativedelta(months=renewal_term_months(start, renewal))
+                new = renewal + relativedelta(months=renewal_term_months(start, renewal, term))
             if new != renewal:
                 moved[aid] = new
         for aid, new in moved.items():
@@ -1204,6 +1219,137 @@ class Book:
             "mrr_by_month": mrr_by_month,
         }
 
+    # -- the renewal desk -----------------------------------------------------------------
+    def renewals(
+        self,
+        as_of: date,
+        within: int = 90,
+        since: date | None = None,
+        owner: str | None = None,
+    ) -> dict:
+        """The renewal desk (core/renewals.py): active accounts renewing 0..*within* days
+        after *as_of* with ARR at stake, health, last touch and open risks; the
+        risk-weighted forecast; churn reasons and forecast accuracy of the outcomes logged
+        from *since* (default: 12 months before *as_of*) to *as_of*."""
+        from bookkeeper_tui.core import renewals as rn
+        from bookkeeper_tui.core.bounds import in_range
+
+        if not 1 <= within <= 3650:
+            raise BookError(f"--within must be from 1 to 3650 days, got {within}")
+        likelihood = dict(self.config.renewals.likelihood)
+        since = since if since is not None else as_of - relativedelta(months=12)
+        horizon = as_of + timedelta(days=within)
+        lc = self.config.loop
+        with self.read() as s:
+            cut = self._cut_ids(s, owner, None)
+            q = select(Account.id, Account.start, Account.renewal, Account.term_months).where(
+                Account.status == "active",
+                Account.renewal.is_not(None),
+                Account.renewal <= horizon,
+            )
+            dates: dict[int, date] = {}
+            keep = None if cut is None else set(cut)
+            for aid, start, renewal, term in s.execute(q):
+                if keep is not None and aid not in keep:
+                    continue
+                if in_range(start) is None or in_range(renewal) is None:
+                    continue
+                # The date in force on as_of (a passed one the sync has not rolled yet
+                # counts as its next cycle).
+                due = next_renewal(start, renewal, as_of, term)
+                if as_of <= due <= horizon:
+                    dates[aid] = due
+            ids = list(dates)
+            states = load_states(s, as_of, self.config, ids) if ids else {}
+            answers: dict[int, list] = {}
+            if ids:
+                aq = select(
+                    Score.account_id, Score.day, Score.kind, Score.value, Score.contact_id
+                ).where(
+                    Score.kind.in_(("nps", "csat")),
+                    Score.day > as_of - timedelta(days=rn.FORECAST_LEAD_DAYS),
+                    Score.day <= as_of,
+                )
+                if len(ids) < 500:
+                    aq = aq.where(Score.account_id.in_(ids))
+                for aid, day, kind, value, cid in s.execute(aq.order_by(Score.day, Score.id)):
+                    if aid in dates:
+                        answers.setdefault(aid, []).append((as_date(day), kind, value, cid))
+            outcome_rows = s.execute(
+                select(RenewalOutcome, Account.name)
+                .join(Account, Account.id == RenewalOutcome.account_id)
+                .where(RenewalOutcome.day > since, RenewalOutcome.day <= as_of)
+                .order_by(RenewalOutcome.day, RenewalOutcome.id)
+            ).all()
+            outcomes = []
+            for o, name in outcome_rows:
+                if keep is not None and o.account_id not in keep:
+                    continue
+                then = o.renewal - timedelta(days=rn.FORECAST_LEAD_DAYS)
+                band = s.execute(
+                    select(HealthSnapshot.band)
+                    .where(HealthSnapshot.account_id == o.account_id)
+                    .where(HealthSnapshot.day <= then)
+                    .order_by(HealthSnapshot.day.desc())
+                    .limit(1)
+                ).scalar()
+                outcomes.append(
+                    rn.OutcomeFacts(
+                        account=name,
+                        renewal=o.renewal,
+                        day=o.day,
+                        outcome=o.outcome,
+                        mrr_before=o.mrr_before,
+                        mrr_after=o.mrr_after,
+                        reason=o.reason,
+                        mrr_at_forecast=self._mrr_on(s, o.account_id, then),
+                        band_at_forecast=band,
+                    )
+                )
+        facts = []
+        for aid, due in dates.items():
+            st = states.get(aid)
+            if st is None:
+                continue
+            det = rn.detractor_flag(
+                answers.get(aid, []), as_of, lc.detractor_nps_max, lc.detractor_csat_max
+            )
+            facts.append(
+                rn.RenewalFacts(
+                    account=st.account.name,
+                    renewal=due,
+                    mrr=st.mrr,
+                    band=st.health.band,
+                    health=st.health.score,
+                    last_touch=st.last_touch,
+                    risks=rn.renewal_risks(st.flags, det),
+                    tier=st.account.tier,
+                    owner=st.account.owner,
+                )
+            )
+        rows = rn.upcoming(facts, as_of, within, likelihood)
+        return {
+            "as_of": as_of.isoformat(),
+            "within_days": within,
+            "since": since.isoformat(),
+            "renewals": [r.as_json() for r in rows],
+            "forecast": rn.forecast(rows, likelihood, within).as_json(),
+            "churn_reasons": rn.churn_reasons(outcomes),
+            "accuracy": rn.accuracy(outcomes, likelihood),
+            "outcomes": [
+                {
+                    "account": o.account,
+                    "renewal": o.renewal.isoformat(),
+                    "day": o.day.isoformat(),
+                    "outcome": o.outcome,
+                    "mrr_before": o.mrr_before,
+                    "mrr_after": o.mrr_after,
+                    "reason": o.reason,
+                }
+                for o in outcomes
+            ],
+        }
+
     def account_brief(self, name: str, as_of: date) -> dict:
         """What the quick-log preview shows about an account: tier, MRR, contacts by key."""
         with self.read() as s:
@@ -1395,6 +1541,7 @@ class Book:
             acc = s.execute(select(Account).where(Account.name == q.account)).scalar_one_or_none()
             if acc is None:
                 raise BookError(f"the account '{q.account}' no longer exists; check the name")
+            closing = self._closing_renewal(s, acc, q) if q.outcome is not None else None
             contact_id = None
             contact_name = None
             created_contact = False
@@ -1508,6 +1655,11 @@ class Book:
                     acc.status = "churned" if q.mrr == 0 else "active"
                 acc.version += 1
                 acc.updated_at = datetime.now(UTC)
+            outcome = None
+            if closing is not None:
+                outcome = self._save_outcome(s, acc, q, it.id, closing, today)
+                if outcome["next_renewal"] is not None:  # plan the next renewal's touchpoints
+                    self._sync_playbook(s, max(today, q.when), [acc.id])
             # Complete what this interaction (and its scores) fulfils.
             done_ids: set[int] = set()
             if touchpoint_id is not None:
@@ -1575,6 +1727,10 @@ class Book:
                     self._complete(match, q.when, it.id)
                     completed.append((match.kind, match.due))
                     done_ids.add(match.id)
+            if outcome is not None:
+                self._close_renewal_touchpoints(s, acc.id, open_tps, done_ids, outcome, q, it.id)
+                for kind, due in outcome.pop("_completed"):
+                    completed.append((kind, due))
             nxt = None
             if q.next is not None:
                 s.add(
@@ -1640,7 +1796,166 @@ class Book:
                 previous_band=prev_band,
                 # The app drops these from Today at once (not part of the --json shape).
                 extra={"completed_ids": sorted(done_ids)},
+                outcome=outcome,
             )
+
+    # -- renewal outcomes ------------------------------------------------------------------
+    @staticmethod
+    def _mrr_on(s: Session, account_id: int, day: date) -> float:
+        value = s.execute(
+            select(MrrLevel.mrr)
+            .where(MrrLevel.account_id == account_id)
+            .where(MrrLevel.effective <= day)
+            .order_by(MrrLevel.effective.desc())
+            .limit(1)
+        ).scalar()
+        return float(value or 0.0)
+
+    def _closing_renewal(self, s: Session, acc: Account, q: QuickLog) -> dict:
+        """Check a renewal outcome line against the account; return what it closes.
+
+        It closes the renewal date nearest to the line's day among the account's current
+        renewal date and the one a term before it, when the playbook planned for that one
+        (the sync moves a date on once it passed, so an outcome logged a few days late
+        still closes the right one), that have no outcome yet, within OUTCOME_WINDOW_DAYS
+        of the day.
+        """
+        said = f"`renewal {q.outcome}`"
+        if acc.status == "churned":
+            raise BookError(
+                f"{acc.name} has churned, so there is no renewal to log; if they came back, "
+                "log `mrr N` first"
+            )
+        if acc.renewal is None:
+            raise BookError(
+                f"{acc.name} has no renewal date, so {said} has no renewal to close; set its "
+                "renewal date first (e on the account in the app, or import it with a "
+                "renewal column)"
+            )
+        term_now = renewal_term_months(acc.start, acc.renewal, acc.term_months)
+        previous = acc.renewal - relativedelta(months=term_now)
+        closed = set(
+            s.execute(
+                select(RenewalOutcome.renewal).where(RenewalOutcome.account_id == acc.id)
+            ).scalars()
+        )
+        # The previous date was a renewal in force only if the playbook planned for it.
+        was_planned = s.execute(
+            select(Touchpoint.id)
+            .where(Touchpoint.account_id == acc.id)
+            .where(Touchpoint.rule == f"renewal:{previous}")
+            .limit(1)
+        ).first()
+        options = [
+            d
+            for d in ((previous, acc.renewal) if was_planned else (acc.renewal,))
+            if d > acc.start and d not in closed
+        ]
+        if not options:
+            raise BookError(
+                f"{acc.name}'s renewal on {acc.renewal} has an outcome logged already; "
+                "nothing was saved"
+            )
+        renewal = min(options, key=lambda d: (abs((d - q.when).days), d))
+        gap = (renewal - q.when).days
+        if abs(gap) > OUTCOME_WINDOW_DAYS:
+            when = f"{gap} days after" if gap > 0 else f"{-gap} days before"
+            raise BookError(
+                f"{acc.name}'s next renewal is on {renewal}, {when} {q.when}; an outcome is "
+                f"logged within {OUTCOME_WINDOW_DAYS} days of its renewal date (use @DATE "
+                "for when it was decided, or fix the renewal date)"
+            )
+        before = self._mrr_on(s, acc.id, q.when)
+        if q.outcome == "downgraded" and q.mrr is not None and before > 0 and q.mrr >= before:
+            raise BookError(
+                f"a downgrade lowers the MRR, but {acc.name}'s MRR is {before:,.0f} and the "
+                f"line says {q.mrr:,.0f}; write `renewal renewed mrr {q.mrr:,.0f}` instead"
+            )
+        if q.outcome == "renewed" and q.mrr is not None and q.mrr < before:
+            raise BookError(
+                f"that lowers {acc.name}'s MRR from {before:,.0f} to {q.mrr:,.0f}: write "
+                f"`renewal downgraded mrr {q.mrr:,.0f}` instead"
+            )
+        return {"renewal": renewal, "mrr_before": before, "term_now": term_now}
+
+    def _save_outcome(
+        self, s: Session, acc: Account, q: QuickLog, interaction_id: int, closing: dict, today
+    ) -> dict:
+        """Store the outcome row and plan the next renewal (renewed/downgraded)."""
+        renewal: date = closing["renewal"]
+        before: float = closing["mrr_before"]
+        after = 0.0 if q.outcome == "churned" else (q.mrr if q.mrr is not None else before)
+        term = None
+        next_renewal_on = None
+        if q.outcome == "churned":
+            acc.status = "churned"
+        else:
+            term = q.term_months or closing["term_now"]
+            next_renewal_on = renewal + relativedelta(months=term)
+            acc.renewal = next_renewal_on
+            # Kept on the account: the next roll and the playbook use this term.
+            acc.term_months = term
+        acc.version += 1
+        acc.updated_at = datetime.now(UTC)
+        s.add(
+            RenewalOutcome(
+                account_id=acc.id,
+                renewal=renewal,
+                day=q.when,
+                outcome=q.outcome or "",
+                mrr_before=before,
+                mrr_after=after,
+                term_months=term,
+                reason=q.summary if q.outcome != "renewed" else "",
+                interaction_id=interaction_id,
+            )
+        )
+        s.flush()
+        return {
+            "outcome": q.outcome,
+            "renewal": renewal,
+            "mrr_before": before,
+            "mrr_after": after,
+            "term_months": term,
+            "next_renewal": next_renewal_on,
+            "reason": q.summary if q.outcome != "renewed" else "",
+            "_completed": [],
+        }
+
+    def _close_renewal_touchpoints(
+        self,
+        s: Session,
+        account_id: int,
+        open_tps: Sequence[Touchpoint],
+        done_ids: set[int],
+        outcome: dict,
+        q: QuickLog,
+        interaction_id: int,
+    ) -> None:
+        """The closed renewal's open touchpoints: its renewal touchpoint is done (unless
+        the line completed one already), its pre-renewal CES check is skipped."""
+        renewal: date = outcome["renewal"]
+        live = [t for t in open_tps if t.id not in done_ids]
+        if not any(t.kind == "renewal" for t in open_tps if t.id in done_ids):
+            tp = next(
+                (
+                    t
+                    for t in live
+                    if t.kind == "renewal" and (t.rule == f"renewal:{renewal}" or t.due <= renewal)
+                ),
+                None,
+            )
+            if tp is not None:
+                self._complete(tp, q.when, interaction_id)
+                done_ids.add(tp.id)
+                outcome["_completed"].append((tp.kind, tp.due))
+        for t in live:
+            if t.kind == "ces_check" and t.rule == f"ces:{renewal}" and t.id not in done_ids:
+                t.status = "skipped"
+                t.skip_reason = f"renewal {outcome['outcome']} on {q.when}"
+                t.completed_on = q.when
+                t.snoozed_until = None
+                done_ids.add(t.id)
 
     def rederive_levels(self, s: Session, account_ids: Sequence[int]) -> None:
         """Rewrite the MRR levels of accounts that have subscriptions from those subscriptions.
