@@ -72,6 +72,21 @@ def _positive(value: str) -> int:
     return n
 
 
+def _within(value: str) -> int:
+    """`--within 90d`: a number of days (`90`, `90d`), weeks (`12w`) or months (`3m`, 30 d each)."""
+    text = value.strip().lower()
+    unit = text[-1:] if text[-1:] in ("d", "w", "m") else "d"
+    number = text[:-1] if text[-1:] in ("d", "w", "m") else text
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is not a number of days; write it like 90d, 12w or 4m"
+        )
+    days = int(number) * {"d": 1, "w": 7, "m": 30}[unit]
+    if not 1 <= days <= 3650:
+        raise argparse.ArgumentTypeError(f"'{value}' must be from 1 day to 3650 days (10 years)")
+    return days
+
+
 def _owner_flags(parser: argparse.ArgumentParser, what: str) -> None:
     """``--mine`` / ``--owner NAME``: only one owner's accounts (team mode)."""
     who = parser.add_mutually_exclusive_group()
@@ -160,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
     _owner_flags(k, "the KPIs")
     k.add_argument("--tier", help="only the KPIs of one tier: enterprise, mid-market or smb")
     k.add_argument("--json", action="store_true")
+    rn = sub.add_parser(
+        "renewals", parents=[common], help="renewals coming up, ARR at stake, the forecast"
+    )
+    rn.add_argument(
+        "--within", type=_within, default=90, help="how far ahead: 30d, 90d (default), 120d, 6m"
+    )
+    rn.add_argument("--as-of", type=_iso, help="the day to look from (default: today)")
+    rn.add_argument(
+        "--since",
+        type=_iso,
+        help="churn reasons and forecast accuracy of outcomes logged after this day "
+        "(default: the last 12 months)",
+    )
+    _owner_flags(rn, "the renewals")
+    rn.add_argument("--json", action="store_true")
     # Files in and out (bookkeeper_tui.io): parsers registered by their own modules.
     from bookkeeper_tui.io import care_cli, export_cli, import_cli, migrate_cli
 
@@ -713,10 +743,78 @@ def _cmd_log(args) -> int:
         print(f"  new touchpoint: {kind.replace('_', ' ')} due {due} ({origin})")
     if res.next:
         print(f"  next: {res.next[0].replace('_', ' ')} on {res.next[1]}")
+    if res.outcome is not None:
+        o = res.outcome
+        line = f"  renewal of {o['renewal']}: {o['outcome']}"
+        if o["next_renewal"] is not None:
+            line += f"; next renewal {o['next_renewal']} ({o['term_months']}-month term)"
+        print(line)
     if res.churn_terms:
         print(f"  churn language: {', '.join(res.churn_terms)}")
     if res.band:
         print(f"  health {math.floor(res.health)} ({res.band})")
+    return EXIT_OK
+
+
+def _cmd_renewals(args) -> int:
+    owner = _owner(args)
+    desk = _synced(
+        args, lambda book, day: book.renewals(day, args.within, since=args.since, owner=owner)
+    )
+    if args.json:
+        _dump(desk)
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    f = desk["forecast"]
+    rows = desk["renewals"]
+    con.print(
+        f"[bold]Renewals[/] {desk['as_of']} · next {desk['within_days']} days{_title_cut(owner)}"
+    )
+    if not rows:
+        con.print(
+            f"No renewals in the next {desk['within_days']} days. Try --within 120d, or set "
+            "renewal dates on your accounts (import them, or e on an account in the app)."
+        )
+    else:
+        con.print(
+            f"  ARR at stake {f['arr_at_stake']:,.0f} · expected retained "
+            f"{f['expected_retained_arr']:,.0f} [dim](risk-weighted by health band)[/]"
+        )
+        table = Table(title_justify="left")
+        for col in ("renewal", "in", "account", "tier", "MRR", "ARR", "health", "last touch"):
+            table.add_column(col, justify="right" if col in ("in", "MRR", "ARR") else "left")
+        table.add_column("risks")
+        for r in rows:
+            last = r["last_touch"]
+            table.add_row(
+                r["renewal"],
+                f"{r['days_left']}d",
+                _esc(r["account"]),
+                r["tier"],
+                f"{r['mrr']:,.0f}",
+                f"{r['arr']:,.0f}",
+                _band(r["health"], r["band"]),
+                f"{(date.fromisoformat(desk['as_of']) - date.fromisoformat(last)).days}d ago"
+                if last
+                else "never",
+                _esc(", ".join(x["label"] for x in r["risks"])),
+            )
+        con.print(table)
+    if desk["churn_reasons"]:
+        con.print(f"[bold]Churn reasons[/] since {desk['since']}")
+        for c in desk["churn_reasons"]:
+            con.print(f"  {c['count']:>3} × {_esc(c['reason'])} [dim](MRR {c['mrr']:,.0f})[/]")
+    if desk["accuracy"]:
+        con.print("[bold]Forecast accuracy[/] [dim](forecast 90 days before vs kept)[/]")
+        for m in desk["accuracy"]:
+            con.print(
+                f"  {m['month']}  forecast {m['forecast_arr']:>12,.0f}  kept "
+                f"{m['actual_arr']:>12,.0f}  [dim]{m['renewals']} renewal"
+                f"{'' if m['renewals'] == 1 else 's'}[/]"
+            )
     return EXIT_OK
 
 
