@@ -23,6 +23,7 @@ from bookkeeper_tui.core.models import (
     Interaction,
     Meta,
     MrrLevel,
+    RenewalOutcome,
     Score,
     Touchpoint,
     name_key,
@@ -260,6 +261,59 @@ def _pick(rng: random.Random, table) -> tuple:
         if r <= acc:
             return row
     return table[-1]
+
+
+#: Why the demo's churned accounts left (picked by account id: no random draw, so adding
+#: outcomes changed nothing else in the demo book).
+CHURN_REASONS = (
+    "moved to a competitor",
+    "budget cut",
+    "too expensive for the value",
+    "moved to a competitor",
+    "project cancelled after a reorg",
+)
+
+
+def _outcomes(acc_rows: list[dict], level_rows: list[dict], as_of: date, now: datetime) -> list:
+    """Logged renewal outcomes of the last year: each churn, with its reason, and each
+    renewal date that passed (renewed at the MRR of that day). Derived from the rows
+    already drawn, so the rest of the demo book is the same as without them."""
+    levels: dict[int, list[tuple[date, float]]] = {}
+    for lv in level_rows:
+        levels.setdefault(lv["account_id"], []).append((lv["effective"], lv["mrr"]))
+
+    def mrr_on(aid: int, day: date) -> float:
+        return next((m for d, m in sorted(levels[aid], reverse=True) if d <= day), 0.0)
+
+    out = []
+    for acc in acc_rows:
+        aid = acc["id"]
+        history = sorted(levels.get(aid, []))
+        if acc["status"] == "churned":
+            day = history[-1][0]
+            before = history[-2][1] if len(history) > 1 else 0.0
+            row = ("churned", day, before, 0.0, None, CHURN_REASONS[aid % len(CHURN_REASONS)])
+        else:
+            day = acc["renewal"] - relativedelta(years=1)
+            if not (acc["start"] < day <= as_of and (as_of - day).days <= 365):
+                continue
+            row = ("renewed", day, mrr_on(aid, day), mrr_on(aid, day), 12, "")
+        outcome, day, before, after, term, reason = row
+        out.append(
+            {
+                "account_id": aid,
+                "renewal": day,
+                "day": day,
+                "outcome": outcome,
+                "mrr_before": before,
+                "mrr_after": after,
+                "term_months": term,
+                "reason": reason,
+                "interaction_id": None,
+                "created_at": now,
+            }
+        )
+    return out
 
 
 def build_demo(
@@ -538,7 +592,16 @@ def build_demo(
             )
 
     with book.write() as s:
-        for table in (HealthSnapshot, Touchpoint, Score, MrrLevel, Interaction, Contact, Account):
+        for table in (
+            RenewalOutcome,
+            HealthSnapshot,
+            Touchpoint,
+            Score,
+            MrrLevel,
+            Interaction,
+            Contact,
+            Account,
+        ):
             s.execute(delete(table))
         s.execute(delete(Meta).where(Meta.key == "synced_on"))
         for label, table, rows in (
@@ -548,6 +611,7 @@ def build_demo(
             ("scores", Score, score_rows),
             ("revenue", MrrLevel, level_rows),
             ("touchpoints", Touchpoint, tp_rows),
+            ("renewal outcomes", RenewalOutcome, _outcomes(acc_rows, level_rows, as_of, now)),
         ):
             for k in range(0, len(rows), 20_000):
                 s.execute(insert(table), rows[k : k + 20_000])
