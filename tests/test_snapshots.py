@@ -82,7 +82,13 @@ def _flow(name: str):
         await pilot.press("n")
         await _steady(pilot)
 
+    async def renewals(pilot):
+        await settle(pilot)
+        await pilot.press("r")
+        await _steady(pilot)
+
     return {
+        "renewals": renewals,
         "today": today,
         "book": book,
         "book-red": book_red,
@@ -115,6 +121,13 @@ SCREENS = [
 def test_screen_snapshots(screen, size, demo_book, make_app, snap_compare):
     app = make_app(demo_book)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=_flow(screen))
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_renewals_snapshot(size, demo_book, make_app, snap_compare):
+    """The renewal desk (issue 14 #1): buckets, the forecast line, churn reasons."""
+    app = make_app(demo_book)
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=_flow("renewals"))
 
 
 def test_welcome_snapshot(book, make_app, snap_compare):

@@ -97,6 +97,7 @@ class BookkeeperApp(App[None]):
         Binding("t", "goto('today')", "Today", id="today", tooltip="Due and overdue touchpoints"),
         Binding("b", "goto('book')", "Book", id="book", tooltip="All accounts by tier"),
         Binding("k", "goto('kpi')", "KPIs", id="kpi", tooltip="NRR, GRR, churn, NPS"),
+        Binding("r", "goto('renewals')", "Renewals", id="renewals", tooltip="Renewals coming up"),
         Binding("l", "quick_log", "Log", id="log", tooltip="Log a call in one line"),
         Binding("question_mark", "help", "Keys", id="help", tooltip="Every key"),
         Binding("escape", "back", "Back", id="back", show=False),
@@ -257,6 +258,7 @@ class BookkeeperApp(App[None]):
         "today": lambda: _screen("today", "TodayScreen"),
         "book": lambda: _screen("accounts", "BookScreen"),
         "kpi": lambda: _screen("kpi", "KpiScreen"),
+        "renewals": lambda: _screen("renewals", "RenewalsScreen"),
     }
     DEFAULT_MODE = "today"
 
@@ -378,7 +380,7 @@ class BookkeeperApp(App[None]):
             self.book_changed.publish("sync")
 
     def action_goto(self, where: str) -> None:
-        """Show Today, the Book or KPIs."""
+        """Show Today, the Book, KPIs or Renewals."""
         self._last_input = time.monotonic()
         if self.current_mode == where:
             return
@@ -483,6 +485,11 @@ class BookkeeperApp(App[None]):
         yield SystemCommand("Book", "All accounts by tier (b)", lambda: self.action_goto("book"))
         yield SystemCommand(
             "KPIs", "NRR, GRR, churn, NPS, health (k)", lambda: self.action_goto("kpi")
+        )
+        yield SystemCommand(
+            "Renewals",
+            "Renewals in the next 120 days, ARR at stake, the forecast (r)",
+            lambda: self.action_goto("renewals"),
         )
         yield SystemCommand("Quick log", "Log a call in one line (l)", self.action_quick_log)
         if self.me is not None:

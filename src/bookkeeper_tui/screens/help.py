@@ -20,6 +20,7 @@ SECTIONS = (
     ("Book", "accounts", "BookScreen"),
     ("Account", "account", "AccountScreen"),
     ("KPIs", "kpi", "KpiScreen"),
+    ("Renewals", "renewals", "RenewalsScreen"),
 )
 
 
@@ -65,6 +66,9 @@ class HelpScreen(ModalScreen[None]):
                     ("Quick-log line: ", "bold"),
                     'ACCOUNT [kind] ["summary"] [nps N] [csat N] [ces N] [mrr N] [with NAME] '
                     "[@DATE] [next KIND DATE] [#tag]\n",
+                    ("renewal outcome: ", "dim"),
+                    "ACCOUNT renewal renewed [mrr N] [term 12m] · renewal downgraded mrr N · "
+                    'renewal churned "why"\n',
                     ("e.g. ", "dim"),
                     (
                         'globex renewal with Priya mrr 4200 nps 9 "+20 seats" next qbr +3m',

@@ -204,6 +204,14 @@ class QuickLogScreen(DataModal):
         rows.append(("account", account))
         when = "" if not q.dated else f" on {q.when:%a %d %b}"
         rows.append(("kind", label(q.kind) + when))
+        if q.outcome is not None:
+            outcome = {"renewed": "green", "downgraded": "yellow", "churned": "bold red"}
+            text = Text(q.outcome, style=outcome.get(q.outcome, ""))
+            if q.term_months:
+                text.append(f" · next term {q.term_months} months", style="dim")
+            elif q.outcome != "churned":
+                text.append(" · next renewal planned one term on", style="dim")
+            rows.append(("outcome", text))
         if q.contact:
             contacts = brief.get("contacts", {})
             key = name_key(q.contact)
@@ -344,6 +352,12 @@ class QuickLogScreen(DataModal):
             parts.append("new: " + ", ".join(label(k) for k, _, _ in res.created))
         if res.next:
             parts.append(f"next {label(res.next[0])} {res.next[1]:%d %b}")
+        if res.outcome is not None:
+            nxt = res.outcome["next_renewal"]
+            parts.append(
+                f"renewal {res.outcome['outcome']}"
+                + (f", next renewal {nxt:%d %b %Y}" if nxt is not None else "")
+            )
         self.app.notify(" · ".join(parts), title="Logged")
         closed = {self.touchpoint_id} if self.touchpoint_id is not None else set()
         closed |= set(res.extra.get("completed_ids", ()))
