@@ -24,10 +24,13 @@
      waits; ``kpi_ms`` the same with the panel remembered (the app computes it ahead while
      the user pauses); ``kpi_compute_ms`` is ``book.kpi(as_of, "12m", fresh=True)`` alone,
      outside the app;
+   * ``renewals_ms``: ``r`` until the Renewals screen lists the next 120 days' renewals (a
+     fresh Renewals screen); ``renewals_query_ms`` is ``book.renewals(as_of, 120)`` alone;
    * ``peak_rss_mib``: the child's ``ru_maxrss`` (the app and this harness together) after
      a session that met every screen once: the quick logs, the timelines, the Book and its
-     filter, the KPIs. The extra Book and KPI samples come after it (each on a new screen,
-     the old one collected first); ``peak_rss_end_mib`` is the peak once they are done.
+     filter, the KPIs, the Renewals. The extra Book, KPI and Renewals samples come after it
+     (each on a new screen, the old one collected first); ``peak_rss_end_mib`` is the peak
+     once they are done.
    * ``*_query_ms``: ``book.today``, ``book.accounts``, ``book.show`` and ``book.kpi`` called
      directly after the app closed: how much of each action is the database and the model.
 
@@ -95,6 +98,12 @@ TARGETS: dict[str, dict] = {
         "aim": 100,
         "unit": "ms",
         "what": "KPI panel for 12 months, computed while you wait, median",
+    },
+    "renewals_ms": {
+        "must": 300,
+        "aim": 100,
+        "unit": "ms",
+        "what": "renewals screen (next 120 days, forecast) on a fresh screen, median",
     },
     "demo_build_s": {"must": 120, "aim": 30, "unit": "s", "what": "build the demo book"},
 }
@@ -652,6 +661,35 @@ async def _kpi_once(pilot, run: Run, cold: bool, first: bool) -> None:
         await settle(pilot)
 
 
+async def bench_renewals(pilot, run: Run, repeat: int) -> None:
+    """`r` on a fresh Renewals screen until its table lists the renewals (or says none)."""
+    app = pilot.app
+    samples = run.samples.setdefault("renewals_ms", [])
+    for i in range(repeat):
+        await to_today(pilot)
+        await settle(pilot)
+        if i or "renewals" in app._screen_stacks:
+            await fresh_mode(pilot, "renewals")
+
+        def shown() -> bool:
+            if not screen_named(app, "RenewalsScreen"):
+                return False
+            screen = app.screen
+            return screen.data is not None and (
+                table_of(app, "#renewals-table").row_count > 0
+                or screen.query_one("#renewals-empty").display
+            )
+
+        t0 = time.perf_counter()
+        send_key(app, "r")
+        t1 = await wait_until(pilot, shown, "renewals open")
+        samples.append(ms(t1 - t0))
+        run.values["renewals_rows"] = sum(
+            1 for item in app.screen.row_items if isinstance(item, dict)
+        )
+        await settle(pilot)
+
+
 async def drive(book, as_of: date, run: Run, repeat: int, slow: int, account: str) -> None:
     from bookkeeper_tui.app import BookkeeperApp
 
@@ -683,9 +721,11 @@ async def drive(book, as_of: date, run: Run, repeat: int, slow: int, account: st
             ("book_open", lambda: bench_book(pilot, run, 1)),
             ("filter", lambda: bench_filter(pilot, run, repeat, account)),
             ("kpi", lambda: bench_kpi(pilot, run, 1)),
+            ("renewals", lambda: bench_renewals(pilot, run, 1)),
             ("session_peak", None),
             ("book_open_more", lambda: bench_book(pilot, run, slow - 1)),
             ("kpi_more", lambda: bench_kpi(pilot, run, slow - 1)),
+            ("renewals_more", lambda: bench_renewals(pilot, run, slow - 1)),
         )
         by_step = run.values.setdefault("peak_rss_by_step_mib", {"start": rss_mib()})
         for what, step in steps:
@@ -712,6 +752,7 @@ def direct_timings(book, as_of: date, account: str, slow: int, run: Run) -> None
         "today_query_ms": lambda: book.today(as_of, ahead_days=7),
         "accounts_query_ms": lambda: book.accounts(as_of),
         "show_query_ms": lambda: book.show(account, as_of),
+        "renewals_query_ms": lambda: book.renewals(as_of, 120),
     }
     for key, call in calls.items():
         try:
@@ -802,6 +843,9 @@ def report(book_info: dict, child: dict, args) -> dict:
         "today_query_ms": stat("today_query_ms", "p50"),
         "accounts_query_ms": stat("accounts_query_ms", "p50"),
         "show_query_ms": stat("show_query_ms", "p50"),
+        "renewals_ms": stat("renewals_ms", "p50"),
+        "renewals_rows": values.get("renewals_rows"),
+        "renewals_query_ms": stat("renewals_query_ms", "p50"),
         "peak_rss_mib": values.get("peak_rss_mib"),
         "peak_rss_end_mib": values.get("peak_rss_end_mib"),
         "peak_rss_by_step_mib": values.get("peak_rss_by_step_mib"),
@@ -861,6 +905,8 @@ def table(out: dict) -> str:
         "today_query_ms",
         "accounts_query_ms",
         "show_query_ms",
+        "renewals_rows",
+        "renewals_query_ms",
         "rss_before_app_mib",
         "peak_rss_end_mib",
     ):
