@@ -209,3 +209,25 @@ def test_accuracy_uses_the_snapshot_and_mrr_of_90_days_before(globex):
         }
     ]
     assert desk["outcomes"][0]["outcome"] == "renewed"
+
+
+def test_subscription_accounts_log_outcomes_without_typed_mrr(book):
+    from bookkeeper_tui.core.models import Subscription
+
+    for name in ("Subco", "Subtwo"):
+        book.add_account(name, "smb", date(2025, 12, 14), renewal=RENEWAL, plan_on=TODAY)
+        with book.write() as s:
+            acc = book.find_account(s, name)
+            s.add(Subscription(account_id=acc.id, start=date(2025, 12, 14), end=None, mrr=500))
+            s.flush()
+            book.rederive_levels(s, [acc.id])
+    with pytest.raises(BookError, match="without `mrr N`"):
+        book.log("subco renewal renewed mrr 900", TODAY)
+    book.log("subco renewal renewed", TODAY)
+    res = book.log('subtwo renewal churned "budget cut"', TODAY)
+    assert res.outcome["mrr_after"] == 0
+    assert [(o.outcome, o.mrr_before, o.mrr_after) for o in outcomes(book)] == [
+        ("renewed", 500, 500),
+        ("churned", 500, 0),
+    ]
+    assert account(book, "Subtwo").status == "churned"

@@ -8,6 +8,7 @@ wrong part and how to fix it; callers turn it into exit code 2 or an inline erro
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import threading
 from collections.abc import Iterator, Sequence
@@ -1542,6 +1543,15 @@ class Book:
             if acc is None:
                 raise BookError(f"the account '{q.account}' no longer exists; check the name")
             closing = self._closing_renewal(s, acc, q) if q.outcome is not None else None
+            if closing is not None and closing["subscriptions"]:
+                if q.outcome != "churned" and q.mrr is not None:
+                    raise BookError(
+                        f"{acc.name}'s MRR comes from its imported subscriptions; import the "
+                        "billing change (bookkeeper import subscriptions FILE) and log "
+                        f"`renewal {q.outcome}` without `mrr N`"
+                    )
+                # A churn there is kept as an outcome; the MRR follows the subscriptions.
+                q = dataclasses.replace(q, mrr=None)
             contact_id = None
             contact_name = None
             created_contact = False
@@ -1876,7 +1886,18 @@ class Book:
                 f"that lowers {acc.name}'s MRR from {before:,.0f} to {q.mrr:,.0f}: write "
                 f"`renewal downgraded mrr {q.mrr:,.0f}` instead"
             )
-        return {"renewal": renewal, "mrr_before": before, "term_now": term_now}
+        subscriptions = (
+            s.execute(
+                select(Subscription.id).where(Subscription.account_id == acc.id).limit(1)
+            ).first()
+            is not None
+        )
+        return {
+            "renewal": renewal,
+            "mrr_before": before,
+            "term_now": term_now,
+            "subscriptions": subscriptions,
+        }
 
     def _save_outcome(
         self, s: Session, acc: Account, q: QuickLog, interaction_id: int, closing: dict, today
