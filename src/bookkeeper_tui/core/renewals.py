@@ -164,9 +164,9 @@ def likelihood_of(band: str | None, likelihood: Mapping[str, float]) -> float:
 
 
 def renewal_risks(flags: Iterable[Flag], detractor: Flag | None = None) -> tuple[Flag, ...]:
-    """The open risks shown beside a renewal: the account's risk flags (churn language,
-    champion left, triple signal, health drop, overdue touchpoints, NPS gap), and a
-    detractor answer. The renewal-risk flag is left out (the desk shows that itself)."""
+    """The open risks shown beside a renewal: the account's risk flags (the store gives
+    churn language, champion left, health drop, overdue touchpoints) and a detractor
+    answer, first. The renewal-risk flag is left out (the desk shows that itself)."""
     out = [f for f in flags if f.kind == "risk" and f.code not in _NOT_RISKS]
     if detractor is not None:
         out.insert(0, detractor)
