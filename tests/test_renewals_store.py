@@ -108,6 +108,10 @@ def test_churned_keeps_the_reason_and_ends_the_mrr(globex):
     desk = globex.renewals(TODAY, 120)
     assert desk["renewals"] == []
     assert desk["churn_reasons"] == [{"reason": "moved to a competitor", "count": 1, "mrr": 2000}]
+    # The screen's lighter read: the same churn reasons, no accuracy.
+    light = globex.renewals(TODAY, 120, accuracy=False)
+    assert light["churn_reasons"] == desk["churn_reasons"]
+    assert (light["accuracy"], light["outcomes"]) == (None, None)
 
 
 def test_downgraded_lowers_the_mrr(globex):

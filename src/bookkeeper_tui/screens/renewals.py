@@ -98,7 +98,8 @@ class RenewalsScreen(DataScreen):
 
     def load(self) -> RenewalsData:
         as_of = self.today
-        return RenewalsData(self.book.renewals(as_of, WITHIN_DAYS), as_of)
+        # The screen shows churn reasons, not the forecast accuracy: those outcomes stay unread.
+        return RenewalsData(self.book.renewals(as_of, WITHIN_DAYS, accuracy=False), as_of)
 
     # -- rendering ------------------------------------------------------------------------
     @staticmethod

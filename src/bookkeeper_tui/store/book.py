@@ -21,7 +21,19 @@ from operator import itemgetter
 from typing import NamedTuple
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Date, case, cast, delete, func, insert, select, text, true, update
+from sqlalchemy import (
+    Date,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
@@ -1239,11 +1251,13 @@ class Book:
         within: int = 90,
         since: date | None = None,
         owner: str | None = None,
+        accuracy: bool = True,
     ) -> dict:
         """The renewal desk (core/renewals.py): active accounts renewing 0..*within* days
         after *as_of* with ARR at stake, health, last touch and open risks; the
         risk-weighted forecast; churn reasons and forecast accuracy of the outcomes logged
-        from *since* (default: 12 months before *as_of*) to *as_of*.
+        from *since* (default: 12 months before *as_of*) to *as_of*. Without *accuracy*
+        (the screen) only the churns are read: ``accuracy`` and ``outcomes`` are None.
 
         Read lean, for a desk of thousands of renewals: health is the latest daily
         snapshot on or before *as_of* (the sync takes one a day), MRR and last touch come
@@ -1364,23 +1378,23 @@ class Book:
                         )
                     ).scalars()
                 )
-                due_on = case(
-                    (
-                        (Touchpoint.status == "snoozed") & Touchpoint.snoozed_until.is_not(None),
-                        Touchpoint.snoozed_until,
-                    ),
-                    else_=Touchpoint.due,
-                )
-                for aid, n in conn.execute(
-                    select(Touchpoint.account_id, func.count(Touchpoint.id))
-                    .where(
-                        Touchpoint.account_id.in_(candidates),
-                        Touchpoint.status.in_(("open", "snoozed")),
-                        due_on < as_of,
-                    )
-                    .group_by(Touchpoint.account_id)
+                # Overdue: open past due, snoozed past the snooze (two range reads of the
+                # status-and-due index, not a scan of every open touchpoint).
+                for status, due_on in (
+                    ("open", Touchpoint.due),
+                    ("snoozed", func.coalesce(Touchpoint.snoozed_until, Touchpoint.due)),
                 ):
-                    overdue[aid] = n
+                    for aid, n in conn.execute(
+                        select(Touchpoint.account_id, func.count(Touchpoint.id))
+                        .where(
+                            Touchpoint.status == status,
+                            Touchpoint.due < as_of if status == "open" else true(),
+                            due_on < as_of,
+                            Touchpoint.account_id.in_(candidates),
+                        )
+                        .group_by(Touchpoint.account_id)
+                    ):
+                        overdue[aid] = overdue.get(aid, 0) + n
             then = self._days_before(RenewalOutcome.renewal, rn.FORECAST_LEAD_DAYS)
             band_then = (
                 select(hs.band)
@@ -1419,11 +1433,12 @@ class Book:
                             RenewalOutcome.mrr_before,
                             RenewalOutcome.mrr_after,
                             RenewalOutcome.reason,
-                            mrr_then,
-                            band_then,
+                            mrr_then if accuracy else null(),
+                            band_then if accuracy else null(),
                         )
                         .join(Account, Account.id == RenewalOutcome.account_id)
                         .where(RenewalOutcome.day > since, RenewalOutcome.day <= as_of)
+                        .where(true() if accuracy else RenewalOutcome.outcome == "churned")
                         .order_by(RenewalOutcome.day, RenewalOutcome.id)
                     )
                 )
@@ -1433,21 +1448,27 @@ class Book:
             for aid, (r, start, due) in rows.items():
                 name, tier, own = r[1], r[2], r[3]
                 score, band, then_day, then_score, mrr, last = r[7:13]
-                flag_facts = FlagFacts(
-                    start=start,
-                    renewal=due,
-                    band=band,
-                    health_history=[(as_date(then_day), then_score)]
-                    if then_day is not None and then_score is not None
-                    else (),
-                    current_score=score,
-                    churn_terms_recent=terms.get(aid, ()),
-                    champion_left=aid in champion_gone,
-                    overdue_touchpoints=overdue.get(aid, 0),
-                )
-                det = rn.detractor_flag(
-                    answers.get(aid, []), as_of, lc.detractor_nps_max, lc.detractor_csat_max
-                )
+                drop = then_score is not None and score is not None
+                drop = drop and then_score - score >= sc.health_drop_points
+                gone, n_overdue = aid in champion_gone, overdue.get(aid, 0)
+                flags = ()
+                if drop or gone or n_overdue or aid in terms:  # else no flag can fire
+                    flag_facts = FlagFacts(
+                        start=start,
+                        renewal=due,
+                        band=band,
+                        health_history=[(as_date(then_day), then_score)] if drop else (),
+                        current_score=score,
+                        churn_terms_recent=terms.get(aid, ()),
+                        champion_left=gone,
+                        overdue_touchpoints=n_overdue,
+                    )
+                    flags = account_flags(flag_facts, as_of, sc)
+                det = None
+                if aid in answers:
+                    det = rn.detractor_flag(
+                        answers[aid], as_of, lc.detractor_nps_max, lc.detractor_csat_max
+                    )
                 facts.append(
                     rn.RenewalFacts(
                         account=name,
@@ -1456,7 +1477,7 @@ class Book:
                         band=band,
                         health=score,
                         last_touch=as_date(last) if last is not None else None,
-                        risks=rn.renewal_risks(account_flags(flag_facts, as_of, sc), det),
+                        risks=rn.renewal_risks(flags, det),
                         tier=tier,
                         owner=own,
                     )
@@ -1469,8 +1490,10 @@ class Book:
             "renewals": [r.as_json() for r in rows_out],
             "forecast": rn.forecast(rows_out, likelihood, within).as_json(),
             "churn_reasons": rn.churn_reasons(outcomes),
-            "accuracy": rn.accuracy(outcomes, likelihood),
-            "outcomes": [
+            "accuracy": rn.accuracy(outcomes, likelihood) if accuracy else None,
+            "outcomes": None
+            if not accuracy
+            else [
                 {
                     "account": o.account,
                     "renewal": o.renewal.isoformat(),
