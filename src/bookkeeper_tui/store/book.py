@@ -2368,6 +2368,7 @@ _ACCOUNT_ROWS = (
     ("mrr_levels", MrrLevel),
     ("touchpoints", Touchpoint),
     ("health_snapshots", HealthSnapshot),
+    ("renewal_outcomes", RenewalOutcome),
     ("interactions", Interaction),
     ("contacts", Contact),
 )
