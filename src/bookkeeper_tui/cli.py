@@ -617,7 +617,7 @@ def _print_account(d: dict) -> None:
     from rich.text import Text
 
     from bookkeeper_tui.config import load_config
-    from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, weight_words
+    from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, stale_words, weight_words
     from bookkeeper_tui.core.signals import churn_spans
 
     con = Console()
@@ -638,6 +638,8 @@ def _print_account(d: dict) -> None:
         )
     if h["missing"]:
         con.print(f"  [dim]unknown, no data yet (left out): {', '.join(h['missing'])}[/]")
+    for name, day in h.get("stale", {}).items():
+        con.print(f"  [dim]{name}: {stale_words(name, day)}[/]")
     for change in h["changes"]:
         con.print(f"  [dim]since last snapshot: {_esc(change)}[/]")
     if d["flags"]:

@@ -56,6 +56,10 @@ class HealthConfig:
     engagement_zero_at: float = 3.0
     ticket_window_days: int = 30
     ticket_penalty: float = 20.0
+    #: An imported feed (help-desk tickets, product usage events) whose newest record in the
+    #: whole book is older than this many days speaks for nobody today: its component is
+    #: unknown for every account instead of "no tickets" (100) or "no use" (0).
+    feed_stale_days: int = 90
     survey_window_days: int = 180
     strength_window_days: int = 90
     strength_scores: dict[str, float] = field(

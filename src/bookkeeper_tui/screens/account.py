@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Sparkline, Static
 
-from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, band_of, weight_words
+from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, band_of, stale_words, weight_words
 from bookkeeper_tui.core.models import Account, HealthSnapshot
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.screens.base import DataScreen
@@ -470,7 +470,12 @@ class AccountScreen(DataScreen):
         for name in h["missing"]:
             out.append("\n")
             out.append(f"{COMPONENT_LABEL.get(name, name):<17}")
-            out.append("unknown, no data yet", style="dim italic")
+            stale = h.get("stale", {}).get(name)
+            out.append(
+                "unknown, feed too old" if stale else "unknown, no data yet", style="dim italic"
+            )
+            if stale:
+                out.append(f"\n  {stale_words(name, stale)}", style="dim")
             weight = cfg.weights.get(name, 0.0)
             out.append(f"\n  left out: its weight {weight:g} is shared by the rest", style="dim")
         if h["changes"]:

@@ -923,6 +923,8 @@ class Book:
                     for c in h.components
                 ],
                 "missing": list(h.missing),
+                # Components unknown because their imported feed ended: where it ends.
+                "stale": {name: day.isoformat() for name, day in h.stale},
                 "changes": _explain(st),
             },
             "flags": [

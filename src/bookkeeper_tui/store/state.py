@@ -35,7 +35,7 @@ from sqlmodel import Session
 
 from bookkeeper_tui.config import Config
 from bookkeeper_tui.core.bounds import in_range
-from bookkeeper_tui.core.health import Health, HealthFacts, compute_health
+from bookkeeper_tui.core.health import Health, HealthFacts, compute_health, feed_is_current
 from bookkeeper_tui.core.models import (
     Account,
     Contact,
@@ -99,6 +99,7 @@ class _Statements(NamedTuple):
     usage_events: Select
     scores: Select
     champion_left: Select
+    feed_ends: Select
     open_touchpoints: Select
     touchpoint_dates: Select
     health: Select
@@ -218,6 +219,13 @@ def _statements(filtered: bool) -> _Statements:
         .where(Contact.role == "champion")
         .where(Contact.left_on.is_not(None))
         .where(Contact.left_on <= as_of),
+        # The newest imported ticket and usage event in the whole book (never filtered by
+        # account, so one account's view agrees with the whole book's): a feed that ended
+        # long ago is stale for every account (core.health.feed_is_current).
+        feed_ends=select(
+            select(func.max(Ticket.opened)).where(Ticket.opened <= as_of).scalar_subquery(),
+            select(func.max(UsageEvent.day)).where(UsageEvent.day <= as_of).scalar_subquery(),
+        ),
         open_touchpoints=_where_ids(
             select(
                 Touchpoint.id,
@@ -407,15 +415,25 @@ def _load_states(
             if term not in notes_terms[aid]:
                 notes_terms[aid].append(term)
 
+    # Imported feeds speak for today only while they are current (core.health).
+    ticket_end, usage_end = conn.execute(q.feed_ends, params).one()
+    stale: list[tuple[str, date]] = []
     # Tickets imported from a help desk count like ticket interactions.
-    for aid, day in run(q.tickets):
-        tickets[aid].append(day)
-    tracked.update(run_scalars(q.ticket_accounts))
+    if ticket_end is None or feed_is_current(ticket_end, as_of, hc):
+        for aid, day in run(q.tickets):
+            tickets[aid].append(day)
+        tracked.update(run_scalars(q.ticket_accounts))
+    else:
+        stale.append(("support", ticket_end))
     event_usage: dict[int, float] = {}
-    for aid, recent_n, baseline_n, earlier_n in run(q.usage_events):
-        score = usage_score(float(recent_n or 0), float(baseline_n or 0), bool(earlier_n))
-        if score is not None:
-            event_usage[aid] = score
+    if usage_end is None or feed_is_current(usage_end, as_of, hc):
+        for aid, recent_n, baseline_n, earlier_n in run(q.usage_events):
+            score = usage_score(float(recent_n or 0), float(baseline_n or 0), bool(earlier_n))
+            if score is not None:
+                event_usage[aid] = score
+    else:
+        stale.append(("usage", usage_end))
+    stale_feeds = tuple(stale)
 
     usage: dict[int, list[tuple[date, float]]] = defaultdict(list)
     ticket_counts: dict[int, list[tuple[date, float]]] = defaultdict(list)
@@ -483,6 +501,7 @@ def _load_states(
             surveys=surveys.get(aid, ()),
             mrr_levels=lv,
             override=overrides.get(aid),
+            stale=stale_feeds,
         )
         if acc.status == "churned":
             health = Health(score=None, band=None, components=(), missing=())
