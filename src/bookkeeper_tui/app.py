@@ -93,12 +93,28 @@ class BookkeeperApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {AccountsProvider}
 
+    # The keys that open another screen are priority bindings: the app handles them as
+    # they arrive, before it forwards the next key. A non-priority binding runs only after
+    # its key has travelled to the focused widget and bubbled back, and by then the keys
+    # typed right after it (`l`, a line, enter) are already queued for the old screen
+    # (issue 13 #1). While text is being typed they step aside (see _typing).
     BINDINGS = [
-        Binding("t", "goto('today')", "Today", id="today", tooltip="Due and overdue touchpoints"),
-        Binding("b", "goto('book')", "Book", id="book", tooltip="All accounts by tier"),
-        Binding("k", "goto('kpi')", "KPIs", id="kpi", tooltip="NRR, GRR, churn, NPS"),
-        Binding("l", "quick_log", "Log", id="log", tooltip="Log a call in one line"),
-        Binding("question_mark", "help", "Keys", id="help", tooltip="Every key"),
+        Binding(
+            "t",
+            "goto('today')",
+            "Today",
+            id="today",
+            tooltip="Due and overdue touchpoints",
+            priority=True,
+        ),
+        Binding(
+            "b", "goto('book')", "Book", id="book", tooltip="All accounts by tier", priority=True
+        ),
+        Binding(
+            "k", "goto('kpi')", "KPIs", id="kpi", tooltip="NRR, GRR, churn, NPS", priority=True
+        ),
+        Binding("l", "quick_log", "Log", id="log", tooltip="Log a call in one line", priority=True),
+        Binding("question_mark", "help", "Keys", id="help", tooltip="Every key", priority=True),
         Binding("escape", "back", "Back", id="back", show=False),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -377,8 +393,22 @@ class BookkeeperApp(App[None]):
         elif changed:
             self.book_changed.publish("sync")
 
+    def _typing(self) -> bool:
+        """True while a text field has the focus: its letters are text, not commands."""
+        from textual.widgets import Input, TextArea
+
+        return isinstance(self.focused, (Input, TextArea))
+
+    def _step_aside_for_typing(self) -> None:
+        """A priority key's action yields the key to the text field being typed in."""
+        if self._typing():
+            from textual.actions import SkipAction
+
+            raise SkipAction()
+
     def action_goto(self, where: str) -> None:
         """Show Today, the Book or KPIs."""
+        self._step_aside_for_typing()
         self._last_input = time.monotonic()
         if self.current_mode == where:
             return
@@ -411,6 +441,7 @@ class BookkeeperApp(App[None]):
             self.pop_screen()
 
     def action_help(self) -> None:
+        self._step_aside_for_typing()
         from bookkeeper_tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
@@ -419,6 +450,7 @@ class BookkeeperApp(App[None]):
     def action_quick_log(
         self, prefill: str = "", touchpoint_id: int | None = None, kind: str | None = None
     ) -> None:
+        self._step_aside_for_typing()
         from bookkeeper_tui.screens.quick_log import QuickLogScreen
 
         if isinstance(self.screen, QuickLogScreen):
