@@ -93,7 +93,9 @@ def run_export(args: argparse.Namespace) -> int:
         book.close()
     if args.output and args.output != "-":
         what = "calendar events" if kind == "ics" else f"rows of {kind}"
-        print(f"Exported {n} {what} to {args.output}.")
+        from bookkeeper_tui.core.text import printable
+
+        print(f"Exported {n} {what} to {printable(args.output)}.")
     return EXIT_OK
 
 
@@ -102,6 +104,9 @@ def run_backup(args: argparse.Namespace) -> int:
 
     res = backup(getattr(args, "db", None), args.path)
     book, copy = shlex.quote(str(res.source)), shlex.quote(str(res.path))
-    print(f"Backed up {res.source} to {res.path} ({human_size(res.size)}).")
+    from bookkeeper_tui.core.text import printable
+
+    print(f"Backed up {printable(str(res.source))} to {printable(str(res.path))} ", end="")
+    print(f"({human_size(res.size)}).")
     print(f"To restore it, quit Bookkeeper everywhere, then: bookkeeper restore {copy} --db {book}")
     return EXIT_OK
