@@ -715,7 +715,7 @@ def _cmd_log(args) -> int:
     if res.next:
         print(f"  next: {res.next[0].replace('_', ' ')} on {res.next[1]}")
     if res.churn_terms:
-        print(f"  churn language: {', '.join(res.churn_terms)}")
+        print(f"  churn language: {_clean(', '.join(res.churn_terms))}")
     if res.band:
         print(f"  health {math.floor(res.health)} ({res.band})")
     return EXIT_OK

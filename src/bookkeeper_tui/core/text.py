@@ -74,3 +74,34 @@ def printable(text: str | None, *, mark: str | None = None, newlines: bool = Fal
         else:
             out.append(ch)
     return "".join(out)
+
+
+# -- spreadsheet formulas (CSV injection) ------------------------------------------------
+#: What makes a spreadsheet read a cell as a formula (OWASP "CSV injection"): = + - @,
+#: a leading tab or carriage return, and the full-width = + - @ some spreadsheets accept.
+FORMULA_STARTS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+
+
+def _formula_after_quotes(text: str) -> bool:
+    rest = text.lstrip("'")
+    return bool(rest) and rest[0] in FORMULA_STARTS
+
+
+def neutralise_formula(text: str) -> str:
+    """*text* as a spreadsheet shows it, never runs it: a text cell that starts with
+    ``= + - @`` (or tab, CR), after any single quotes, gets one more ``'`` in front.
+
+    ``=HYPERLINK("http://x")`` is written ``'=HYPERLINK("http://x")``; ``'=x`` is written
+    ``''=x``, so that :func:`unneutralise_formula` gives every value back exactly.
+    """
+    if text and _formula_after_quotes(text):
+        return "'" + text
+    return text
+
+
+def unneutralise_formula(text: str) -> str:
+    """The value :func:`neutralise_formula` was given: one leading ``'`` dropped from a
+    cell that starts with quotes and then ``= + - @`` (tab, CR); anything else as it is."""
+    if text[:1] == "'" and _formula_after_quotes(text):
+        return text[1:]
+    return text
