@@ -212,3 +212,30 @@ def test_export_to_a_hostile_file_name_is_said_safely(cli, book, tmp_path):
     assert r.code == 0, r.err
     assert_no_raw_controls(r)
     assert out.is_file()
+
+
+# -- JSON output: lossless, and still nothing raw ---------------------------------------------
+JSON_EVIL = f"Evil{CSI_RED} \x9b2J \x7f \u202eabc\u2066 Ωmega 😀"
+
+
+def test_json_output_escapes_every_control_and_keeps_the_data(cli, book):
+    book.add_account(JSON_EVIL, None, date(2025, 1, 1), mrr=100)
+    book.close()
+    for args in (("show", "evil", "--json"), ("accounts", "--json")):
+        r = cli(*args)
+        assert r.code == 0, r.err
+        assert_no_raw_controls(r)
+        assert "\\u009b" in r.out and "\\u202e" in r.out
+    assert cli("show", "evil", "--json").json()["name"] == JSON_EVIL
+    r = cli("export", "accounts", "--format", "json")
+    assert r.code == 0, r.err
+    assert_no_raw_controls(r)
+    assert r.json()[0]["name"] == JSON_EVIL
+
+
+def test_the_pattern_and_the_rule_agree_on_every_bmp_character():
+    from bookkeeper_tui.core.text import JSON_RAW_UNSAFE, is_unsafe
+
+    for code in range(0x10000):
+        ch = chr(code)
+        assert bool(ch < " " or JSON_RAW_UNSAFE.match(ch)) == is_unsafe(ch), f"U+{code:04X}"

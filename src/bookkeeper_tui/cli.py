@@ -320,15 +320,13 @@ def _today(args) -> date:
 def _dump(obj: Any) -> None:
     """Strict JSON on stdout: an undefined number (NaN, infinity) is ``null``, never the
     ``NaN``/``Infinity`` tokens that JSON parsers in other languages reject (issue 13 #8)."""
-    json.dump(
-        _finite(obj),
-        sys.stdout,
-        indent=2,
-        default=_json_default,
-        ensure_ascii=False,
-        allow_nan=False,
+    from bookkeeper_tui.core.text import json_escaped
+
+    text = json.dumps(
+        _finite(obj), indent=2, default=_json_default, ensure_ascii=False, allow_nan=False
     )
-    sys.stdout.write("\n")
+    # DEL, C1 controls, bidi controls and lone surrogates as \uXXXX too (lossless).
+    sys.stdout.write(json_escaped(text) + "\n")
 
 
 def _finite(obj: Any) -> Any:

@@ -15,6 +15,7 @@ variation selectors), spaces of any kind and right-to-left text itself are kept.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 #: Bidi embeddings, overrides, isolates and marks: invisible, and able to change the
@@ -28,6 +29,12 @@ BIDI_CONTROLS = frozenset(
 _UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 
 _NAMED = {"\n": "\\n", "\r": "\\r"}
+
+#: The characters of :func:`is_unsafe` that ``json`` writes raw: all but the C0 controls
+#: (which it escapes itself, and which JSON's own line breaks are).
+JSON_RAW_UNSAFE = re.compile(
+    "[\x7f-\x9f\ud800-\udfff\u2028\u2029" + "".join(sorted(BIDI_CONTROLS)) + "]"
+)
 
 
 def is_unsafe(ch: str) -> bool:
@@ -74,6 +81,20 @@ def printable(text: str | None, *, mark: str | None = None, newlines: bool = Fal
         else:
             out.append(ch)
     return "".join(out)
+
+
+def json_escaped(text: str) -> str:
+    """JSON text (from ``json.dumps(..., ensure_ascii=False)``) with every character that
+    :func:`printable` would not let through written as a ``\\uXXXX`` escape.
+
+    ``json`` escapes C0 controls itself but writes DEL, C1 controls (the 8-bit CSI
+    ``\\x9b``), bidi controls, U+2028/U+2029 and lone surrogates raw. Such characters
+    only occur inside JSON strings, so escaping them is lossless: a JSON reader gets the
+    very same data.
+    """
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return JSON_RAW_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 # -- spreadsheet formulas (CSV injection) ------------------------------------------------

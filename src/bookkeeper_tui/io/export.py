@@ -37,7 +37,7 @@ from bookkeeper_tui.core.models import (
     Ticket,
     UsageEvent,
 )
-from bookkeeper_tui.core.text import neutralise_formula
+from bookkeeper_tui.core.text import json_escaped, neutralise_formula
 from bookkeeper_tui.io.fields import KINDS, field_names
 from bookkeeper_tui.store.book import BookError
 
@@ -155,7 +155,7 @@ def write_json(header: list[str], rows: Iterator[dict[str, Any]], out: TextIO) -
     for row in rows:
         out.write("[\n  " if n == 0 else ",\n  ")
         obj = {name: json_value(row.get(name)) for name in header}
-        out.write(json.dumps(obj, ensure_ascii=False))
+        out.write(json_escaped(json.dumps(obj, ensure_ascii=False)))
         n += 1
     out.write("\n]\n" if n else "[]\n")
     return n
