@@ -42,7 +42,9 @@ def raw_controls(text: str) -> list[str]:
         ("abc \u202eevil\u202c", "abc \\u202eevil\\u202c"),
         ("iso \u2066x\u2069 lrm\u200e", "iso \\u2066x\\u2069 lrm\\u200e"),
         ("sep\u2028arator", "sep\\u2028arator"),
-        ("lone \udc80", "lone \\udc80"),
+        ("lone \ud800", "lone \\ud800"),
+        # a byte that was not UTF-8 (Python's surrogateescape, e.g. in argv): the byte
+        ("byte \udc9b", "byte \\x9b"),
         # kept: other scripts, RTL letters, combining marks, emoji with joiners, odd spaces
         ("שלום مرحبا Ωmega", "שלום مرحبا Ωmega"),
         ("Z\u0336a\u0301 👩\u200d👧 🏳️\u200d🌈", "Z\u0336a\u0301 👩\u200d👧 🏳️\u200d🌈"),
@@ -239,3 +241,16 @@ def test_the_pattern_and_the_rule_agree_on_every_bmp_character():
     for code in range(0x10000):
         ch = chr(code)
         assert bool(ch < " " or JSON_RAW_UNSAFE.match(ch)) == is_unsafe(ch), f"U+{code:04X}"
+
+
+def test_command_line_bytes_that_are_not_utf8_are_bad_input(cli, book):
+    """bash's $'\\x9b' is the byte 0x9b, not UTF-8: Python keeps it as U+DC9B, which no
+    database can store. Exit 2 with the byte shown, not an 'unexpected error'."""
+    book.add_account("Evil Corp", None, date(2025, 1, 1), mrr=100)
+    book.close()
+    r = cli("log", "evil", "call", '"hi \udc9b2J"', "--as-of", "2026-01-05")
+    assert r.code == 2, r.err
+    assert_no_raw_controls(r)
+    assert "not UTF-8" in r.err and "hi \\x9b2J" in r.err and "unexpected" not in r.err
+    r = cli("add", "A\udcff", "--start", "2025-01-01")
+    assert r.code == 2 and "A\\xff" in r.err

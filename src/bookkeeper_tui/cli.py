@@ -222,6 +222,12 @@ def _main(argv: list[str]) -> int:
         if isinstance(exc, StoreError):
             _say(exc)
             return EXIT_FAIL
+        if isinstance(exc, UnicodeEncodeError) and _not_utf8(argv):
+            _say(
+                f"the command line holds bytes that are not UTF-8 text ({_not_utf8(argv)}); "
+                "nothing was saved. Type it again in a UTF-8 terminal"
+            )
+            return EXIT_USAGE
         if _is_busy(exc):
             print(
                 "bookkeeper: The book is busy: another Bookkeeper command or window "
@@ -239,6 +245,13 @@ def _main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_FAIL
+
+
+def _not_utf8(argv: list[str]) -> str:
+    """The arguments holding bytes that were not UTF-8 (kept by Python as U+DC80..U+DCFF),
+    shown with those bytes as ``\\x9b``; "" when there are none."""
+    bad = [a for a in argv if any("\udc80" <= ch <= "\udcff" for ch in a)]
+    return ", ".join(f"'{_clean(a)}'" for a in bad)
 
 
 def _is_busy(exc: BaseException) -> bool:

@@ -43,10 +43,15 @@ def is_unsafe(ch: str) -> bool:
 
 
 def visible_escape(ch: str) -> str:
-    """``\\x1b``, ``\\n``, ``\\u202e``: how the command line shows an unsafe character."""
+    """``\\x1b``, ``\\n``, ``\\u202e``: how the command line shows an unsafe character.
+
+    U+DC80..U+DCFF is how Python keeps a byte that is not UTF-8 (a command-line argument
+    typed in a Latin-1 terminal, a file name): it is shown as that byte, ``\\x9b``."""
     if ch in _NAMED:
         return _NAMED[ch]
     code = ord(ch)
+    if 0xDC80 <= code <= 0xDCFF:
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
