@@ -112,7 +112,7 @@ def run_backup(args: argparse.Namespace) -> int:
     book, copy = shlex.quote(str(res.source)), shlex.quote(str(res.path))
     from bookkeeper_tui.core.text import printable
 
-    print(f"Backed up {printable(str(res.source))} to {printable(str(res.path))} ", end="")
-    print(f"({human_size(res.size)}).")
+    source, path = printable(str(res.source)), printable(str(res.path))
+    print(f"Backed up {source} to {path} ({human_size(res.size)}).")
     print(f"To restore it, quit Bookkeeper everywhere, then: bookkeeper restore {copy} --db {book}")
     return EXIT_OK

@@ -197,7 +197,6 @@ def _print_report(report, args, limit: int) -> None:
         print(
             f"Skipped {bad:,} invalid {'row' if bad == 1 else 'rows'}; "
             f"{'it is' if bad == 1 else 'they are'} in {printable(str(report.rejects_path))} "
-            "with the reason "
-            "for each:",
+            "with the reason for each:",
         )
         print("\n".join(lines))
