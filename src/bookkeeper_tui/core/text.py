@@ -120,7 +120,7 @@ def neutralise_formula(text: str) -> str:
     ``=HYPERLINK("http://x")`` is written ``'=HYPERLINK("http://x")``; ``'=x`` is written
     ``''=x``, so that :func:`unneutralise_formula` gives every value back exactly.
     """
-    if text and _formula_after_quotes(text):
+    if text and (text[0] in FORMULA_STARTS or (text[0] == "'" and _formula_after_quotes(text))):
         return "'" + text
     return text
 

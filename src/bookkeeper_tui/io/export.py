@@ -3,7 +3,9 @@
 The columns are exactly the field names of :mod:`bookkeeper_tui.io.fields`, and the
 values are written the way the importer reads them (ISO dates, ``true``/``false``,
 blank for nothing, the account named by its external id when it has one), so an export
-re-imports with no ``--map``. MRR is history, not an account field: the ``subscriptions``
+re-imports with no ``--map``. A CSV text cell a spreadsheet would run as a formula
+(``=HYPERLINK(...)``) is written with a ``'`` in front unless ``raw``; the importer drops
+it again. MRR is history, not an account field: the ``subscriptions``
 export carries it, with one synthetic row per manual MRR level for accounts that have
 no subscriptions, so that importing it reproduces every account's MRR on every day
 (docs/export.md).
