@@ -193,7 +193,7 @@ def _main(argv: list[str]) -> int:
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
-        print(f"bookkeeper: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     if getattr(args, "db", None) == "":
         print(
@@ -205,10 +205,10 @@ def _main(argv: list[str]) -> int:
     try:
         return _dispatch(args)
     except UsageError as exc:
-        print(f"bookkeeper: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     except ConfigError as exc:
-        print(f"bookkeeper: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     except BrokenPipeError:
         raise
@@ -217,11 +217,17 @@ def _main(argv: list[str]) -> int:
         from bookkeeper_tui.store.engine import StoreError
 
         if isinstance(exc, BookError):
-            print(f"bookkeeper: {exc.message}", file=sys.stderr)
+            _say(exc.message)
             return EXIT_USAGE
         if isinstance(exc, StoreError):
-            print(f"bookkeeper: {exc}", file=sys.stderr)
+            _say(exc)
             return EXIT_FAIL
+        if isinstance(exc, UnicodeEncodeError) and _not_utf8(argv):
+            _say(
+                f"the command line holds bytes that are not UTF-8 text ({_not_utf8(argv)}); "
+                "nothing was saved. Type it again in a UTF-8 terminal"
+            )
+            return EXIT_USAGE
         if _is_busy(exc):
             print(
                 "bookkeeper: The book is busy: another Bookkeeper command or window "
@@ -233,11 +239,19 @@ def _main(argv: list[str]) -> int:
         if os.environ.get("BOOKKEEPER_DEBUG"):
             raise
         print(
-            f"bookkeeper: unexpected error ({type(exc).__name__}: {_first_line(exc)}); nothing was "
-            "half-saved. Run again with BOOKKEEPER_DEBUG=1 to see details for a bug report.",
+            f"bookkeeper: unexpected error ({type(exc).__name__}: {_clean(_first_line(exc))}); "
+            "nothing was half-saved. Run again with BOOKKEEPER_DEBUG=1 to see details for a "
+            "bug report.",
             file=sys.stderr,
         )
         return EXIT_FAIL
+
+
+def _not_utf8(argv: list[str]) -> str:
+    """The arguments holding bytes that were not UTF-8 (kept by Python as U+DC80..U+DCFF),
+    shown with those bytes as ``\\x9b``; "" when there are none."""
+    bad = [a for a in argv if any("\udc80" <= ch <= "\udcff" for ch in a)]
+    return ", ".join(f"'{_clean(a)}'" for a in bad)
 
 
 def _is_busy(exc: BaseException) -> bool:
@@ -319,15 +333,13 @@ def _today(args) -> date:
 def _dump(obj: Any) -> None:
     """Strict JSON on stdout: an undefined number (NaN, infinity) is ``null``, never the
     ``NaN``/``Infinity`` tokens that JSON parsers in other languages reject (issue 13 #8)."""
-    json.dump(
-        _finite(obj),
-        sys.stdout,
-        indent=2,
-        default=_json_default,
-        ensure_ascii=False,
-        allow_nan=False,
+    from bookkeeper_tui.core.text import json_escaped
+
+    text = json.dumps(
+        _finite(obj), indent=2, default=_json_default, ensure_ascii=False, allow_nan=False
     )
-    sys.stdout.write("\n")
+    # DEL, C1 controls, bidi controls and lone surrogates as \uXXXX too (lossless).
+    sys.stdout.write(json_escaped(text) + "\n")
 
 
 def _finite(obj: Any) -> Any:
@@ -413,7 +425,7 @@ def _cmd_demo(args) -> int:
     try:
         if not book.is_empty() and not args.force:
             print(
-                f"bookkeeper: the book at {book.location} already has accounts; "
+                f"bookkeeper: the book at {_clean(book.location)} already has accounts; "
                 "use --force to replace it with the demo book",
                 file=sys.stderr,
             )
@@ -428,7 +440,7 @@ def _cmd_demo(args) -> int:
     finally:
         book.close()
     print(
-        f"Demo book ready at {book.location}: {stats['accounts']} accounts, "
+        f"Demo book ready at {_clean(book.location)}: {stats['accounts']} accounts, "
         f"{stats['interactions']} interactions, {stats['touchpoints']} touchpoints "
         f"({stats['seconds']:.1f} s)."
     )
@@ -464,7 +476,7 @@ def _cmd_add(args) -> int:
         )
     else:
         mrr = f", MRR {args.mrr:,.0f}" if args.mrr is not None else ""
-        print(f"Added {acc.name} ({acc.tier}, from {acc.start}{mrr}).")
+        print(f"Added {_clean(acc.name)} ({acc.tier}, from {acc.start}{mrr}).")
     return EXIT_OK
 
 
@@ -716,7 +728,7 @@ def _cmd_log(args) -> int:
     if res.next:
         print(f"  next: {res.next[0].replace('_', ' ')} on {res.next[1]}")
     if res.churn_terms:
-        print(f"  churn language: {', '.join(res.churn_terms)}")
+        print(f"  churn language: {_clean(', '.join(res.churn_terms))}")
     if res.band:
         print(f"  health {math.floor(res.health)} ({res.band})")
     return EXIT_OK
@@ -843,11 +855,20 @@ def _band(score: float | None, band: str | None) -> str:
     return f"[{colour}]{math.floor(score)} {band}[/]"
 
 
-def _clean(text: str) -> str:
-    """User text made safe for a terminal: no escape sequences or control characters."""
-    return "".join(
-        ch if ch.isprintable() or ch == " " else "\N{REPLACEMENT CHARACTER}" for ch in text
-    )
+def _clean(text: str | None) -> str:
+    """User text made safe for a terminal: escape sequences and control characters are
+    shown as visible escapes (``\\x1b``), never sent raw (core/text.py)."""
+    from bookkeeper_tui.core.text import printable
+
+    return printable(text)
+
+
+def _say(message: object) -> None:
+    """``bookkeeper: MESSAGE`` on stderr. An error message quotes what the user or a file
+    gave (a column, a cell, a config key): it is cleaned whole, its own line breaks kept."""
+    from bookkeeper_tui.core.text import printable
+
+    print(f"bookkeeper: {printable(str(message), newlines=True)}", file=sys.stderr)
 
 
 def _esc(text: str) -> str:

@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 
 from bookkeeper_tui.core import vocab
 from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
+from bookkeeper_tui.core.text import printable
 
 EMPTY_LINE = 'the line is empty; start with an account name, e.g. `acme call "..."`'
 _ADD_HINT = "`bookkeeper add NAME --tier T --start DATE`"
@@ -109,7 +110,7 @@ class _Tok:
 
 def _show(text: str) -> str:
     """User text as quoted in a message: one short printable line, whatever was typed."""
-    text = "".join(c if c.isprintable() else "?" for c in text[:41])
+    text = printable(text[:41], mark="?")
     return text if len(text) <= 40 else text[:39] + "…"
 
 

@@ -29,6 +29,7 @@ def _book_path(args: argparse.Namespace) -> Path:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from bookkeeper_tui.core.text import printable
     from bookkeeper_tui.io.care import check, fix_hint
 
     path = _book_path(args)
@@ -45,12 +46,15 @@ def run_check(args: argparse.Namespace) -> int:
         )
         sys.stdout.write("\n")
     elif res.ok:
-        print(f"ok: {path} is sound (schema {res.version}, {len(res.backups)} backups beside it)")
+        print(
+            f"ok: {printable(str(path))} is sound (schema {res.version}, "
+            f"{len(res.backups)} backups beside it)"
+        )
     else:
-        print(f"{path} has problems:")
+        print(f"{printable(str(path))} has problems:")
         for p in res.problems:
-            print(f"  - {p}")
-        print(f"To fix it, {fix_hint(path)}")
+            print(f"  - {printable(p)}")
+        print(f"To fix it, {printable(fix_hint(path))}")
     return EXIT_OK if res.ok else EXIT_FAIL
 
 
@@ -78,7 +82,9 @@ def run_restore(args: argparse.Namespace) -> int:
     try:
         res = restore(backup, book, force=args.force)
     except ValueError as exc:
-        print(f"bookkeeper: {exc}", file=sys.stderr)
+        from bookkeeper_tui.cli import _say
+
+        _say(exc)
         return EXIT_FAIL
     except OSError as exc:
         print(

@@ -63,6 +63,7 @@ from bookkeeper_tui.core.models import (
     name_key,
 )
 from bookkeeper_tui.core.playbook import playbook_touchpoints
+from bookkeeper_tui.core.text import unneutralise_formula
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.core.vocab import (
     INTERACTION_KINDS,
@@ -603,6 +604,8 @@ def _parse_rows(data: CsvData, spec: _Spec, progress: Progress | None) -> list[_
                 if req:
                     row.errors.append(RowError(line, column, f"empty, but {f} is required"))
                 continue
+            if raw[0] == "'":  # '=x: a formula neutralised by an export (ours or another's)
+                raw = unneutralise_formula(raw)
             try:
                 values[f] = parser(raw)
             except Bad as exc:
