@@ -201,6 +201,15 @@ def test_trend_rows(review, month, nrr, grr, logo_churn, cohort):
     assert row.cohort == cohort
 
 
+def test_the_year_row_is_the_twelve_months_as_one_period(review):
+    y = review.year
+    assert (y.start, y.end) == (D(2025, 11, 30), D(2026, 11, 30))
+    assert y.starting_mrr == 18150 and y.ending_mrr == 18200
+    assert y.nrr == pytest.approx(17900 / 18150)
+    assert y.grr == pytest.approx((6000 + 1500 + 400 + 9000) / 18150)
+    assert (y.cohort, y.churned_logos) == (6, 2)
+
+
 def test_waterfall_adds_up(review):
     w = review.waterfall
     assert (w.starting, w.new, w.reactivation, w.expansion, w.contraction, w.churned) == (
@@ -333,8 +342,11 @@ def test_markdown_key_lines(review):
     md = to_markdown(review)
     lines = md.splitlines()
     assert lines[0] == "# Monthly review · November 2026"
-    assert "| NRR (month) | 100.0% | average (100-110%) |" in lines
-    assert "| GRR (month) | 94.3% | healthy (>= 90%) |" in lines
+    # Year 2025-11-30 .. 2026-11-30: cohort Acme, Pipe, Cyber, Echo, Fox, Globex (18,150);
+    # at the end 7,000 + 0 + 1,500 + 400 + 0 + 9,000 = 17,900.
+    assert "| NRR | 100.0% | 98.6% | problem (< 100%) |" in lines
+    assert "| GRR | 94.3% | 93.1% | healthy (>= 90%) |" in lines
+    assert "| Logo churn | 25.0% | 33.3% | dangerous (> 20%) |" in lines
     assert "| 2026-11 | 17,500 | 18,200 | 100.0% | 94.3% | 25.0% | 1/4 |" in lines
     assert "| Contraction | −500 |" in lines
     assert "| Ending MRR | 18,200 |" in lines

@@ -326,6 +326,8 @@ class Review:
     accounts: int
     customers: int
     trend: list[TrendRow]
+    #: The 12 months to the month end as one period (what the annual benchmarks rate).
+    year: TrendRow
     waterfall: Waterfall
     health: list[HealthMix]
     nps_start: date
@@ -382,6 +384,19 @@ def build_review(
                 churned_logos=rev.churned_logos,
             )
         )
+    year_rev = kpis.revenue_kpis(history, trend[0].start, end)
+    twelve = TrendRow(
+        month="12 months",
+        start=trend[0].start,
+        end=end,
+        starting_mrr=year_rev.starting_mrr,
+        ending_mrr=year_rev.ending_mrr,
+        nrr=year_rev.nrr,
+        grr=year_rev.grr,
+        logo_churn=year_rev.logo_churn,
+        cohort=year_rev.cohort_size,
+        churned_logos=year_rev.churned_logos,
+    )
     rev = kpis.revenue_kpis(history, start, end)
     waterfall = Waterfall(
         starting=rev.starting_mrr,
@@ -447,6 +462,7 @@ def build_review(
         accounts=len(facts.accounts),
         customers=sum(1 for v in mrr_end.values() if v > 0),
         trend=trend,
+        year=twelve,
         waterfall=waterfall,
         health=health,
         nps_start=nps_start,

@@ -70,24 +70,33 @@ def sections(review: Review) -> list[tuple[str, str, list[str], list[list[str]]]
     Cells are plain text (not escaped yet); each renderer escapes them its own way.
     """
     cur = review.current
+    year = review.year
     w = review.waterfall
     out: list[tuple[str, str, list[str], list[list[str]]]] = []
+    # The benchmarks are annual: only the 12-month values get a verdict.
     out.append(
         (
             "headline",
             "Headline",
-            ["measure", "value", "benchmark"],
+            ["measure", "month", "12 months", "benchmark (12 months)"],
             [
-                ["Starting MRR", money(w.starting), ""],
-                ["Ending MRR", money(w.ending), ""],
-                ["NRR (month)", pct(cur.nrr), _verdict("nrr", cur.nrr)],
-                ["GRR (month)", pct(cur.grr), _verdict("grr", cur.grr)],
+                ["Starting MRR", money(w.starting), money(year.starting_mrr), ""],
+                ["Ending MRR", money(w.ending), money(year.ending_mrr), ""],
+                ["NRR", pct(cur.nrr), pct(year.nrr), _verdict("nrr", year.nrr)],
+                ["GRR", pct(cur.grr), pct(year.grr), _verdict("grr", year.grr)],
                 [
-                    "Logo churn (month)",
+                    "Logo churn",
                     pct(cur.logo_churn),
-                    f"{cur.churned_logos} of {cur.cohort} customers",
+                    pct(year.logo_churn),
+                    _verdict("logo_churn", year.logo_churn),
                 ],
-                ["Customers at month end", str(review.customers), ""],
+                [
+                    "Churned customers",
+                    f"{cur.churned_logos} of {cur.cohort}",
+                    f"{year.churned_logos} of {year.cohort}",
+                    "",
+                ],
+                ["Customers at month end", str(review.customers), "", ""],
             ],
         )
     )
