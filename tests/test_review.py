@@ -629,3 +629,13 @@ def test_cli_uses_the_config_targets(hand_book, cli, tmp_path, monkeypatch):
     r = cli("review", "--month", "2026-11", "--as-of", "2026-12-04")
     assert r.code == 0, r.err
     assert "| smb | 3 | 2 | 66.7% | < 70% | met |" in r.out
+
+
+def test_the_documented_complete_config_has_the_default_targets():
+    from pathlib import Path
+
+    from bookkeeper_tui.config import DEFAULT, parse_config
+
+    doc = (Path(__file__).parent.parent / "docs" / "config.md").read_text(encoding="utf-8")
+    example = doc.split("## A complete example", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
+    assert parse_config(example).review == DEFAULT.review
