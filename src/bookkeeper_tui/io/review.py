@@ -359,13 +359,15 @@ def trend_chart(review: Review, width: int = 640, height: int = 220) -> str:
     """NRR and GRR by month, as two lines (a gap where a month has no value)."""
     left, right, top, bottom = 48, 90, 12, 28
     pw, ph = width - left - right, height - top - bottom
+    pad = 16  # the first and last month's labels stay inside the plot
     values = [v for r in review.trend for v in (r.nrr, r.grr) if v is not None]
     lo = min([0.8, *values])
     hi = max([1.2, *values])
     n = len(review.trend)
 
     def x(i: int) -> float:
-        return left + (pw * i / (n - 1) if n > 1 else pw / 2)
+        inner = pw - 2 * pad
+        return left + pad + (inner * i / (n - 1) if n > 1 else inner / 2)
 
     def y(v: float) -> float:
         return top + ph * (hi - v) / (hi - lo)
@@ -420,14 +422,19 @@ def trend_chart(review: Review, width: int = 640, height: int = 220) -> str:
 def waterfall_chart(review: Review, width: int = 640, height: int = 240) -> str:
     """Starting MRR, each movement as a floating bar, ending MRR."""
     w = review.waterfall
-    left, right, top, bottom = 70, 12, 12, 28
+    left, right, top, bottom = 12, 12, 22, 28
     pw, ph = width - left - right, height - top - bottom
     bars: list[tuple[str, float, float, str]] = [("start", 0.0, w.starting, COLOURS["total"])]
     level = w.starting
     for label, amount in w.steps:
-        bars.append(
-            (label, level, level + amount, COLOURS["up"] if amount >= 0 else COLOURS["down"])
+        colour = (
+            COLOURS["unknown"]
+            if round(amount) == 0
+            else COLOURS["up"]
+            if amount > 0
+            else COLOURS["down"]
         )
+        bars.append((label, level, level + amount, colour))
         level += amount
     bars.append(("end", 0.0, w.ending, COLOURS["total"]))
     hi = max([1.0, *(max(a, b) for _, a, b, _ in bars)])
@@ -442,7 +449,6 @@ def waterfall_chart(review: Review, width: int = 640, height: int = 240) -> str:
         f'viewBox="0 0 {width} {height}" role="img" aria-label="MRR waterfall">',
         f"<title>MRR waterfall {_esc(review.month)}</title>",
         f'<line x1="{left}" y1="{_f(y(0))}" x2="{left + pw}" y2="{_f(y(0))}" stroke="#9e9e9e"/>',
-        f'<text x="{left - 4}" y="{_f(y(hi) + 4)}" text-anchor="end">{hi:,.0f}</text>',
     ]
     for i, (label, a, b, colour) in enumerate(bars):
         x0 = left + slot * i + slot * 0.15
