@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from datetime import date
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -639,3 +639,47 @@ def test_the_documented_complete_config_has_the_default_targets():
     doc = (Path(__file__).parent.parent / "docs" / "config.md").read_text(encoding="utf-8")
     example = doc.split("## A complete example", 1)[1].split("```toml", 1)[1].split("```", 1)[0]
     assert parse_config(example).review == DEFAULT.review
+
+
+def _random_facts(seed: int) -> rv.ReviewFacts:
+    import random
+
+    rnd = random.Random(seed)
+    accounts, history = {}, {}
+    for aid in range(1, 41):
+        start = D(2025, 1, 1) + timedelta(days=rnd.randrange(600))
+        accounts[aid] = rv.AccountFact(aid, f"A{aid}", rnd.choice(rv.TIERS), start, None, "active")
+        levels = [(start, float(rnd.choice([100, 500, 2000])))]
+        for _ in range(rnd.randrange(5)):
+            day = start + timedelta(days=rnd.randrange(1, 500))
+            levels.append((day, float(rnd.choice([0, 0, 300, 800, 2500]))))
+        rnd.shuffle(levels)  # any order, same-day levels included
+        history[aid] = tuple(levels)
+    return rv.ReviewFacts(accounts, history, {})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_trend_and_movements_are_core_kpi_numbers(seed):
+    """The review's one-pass numbers equal core/kpi.py's for every month (same formulas)."""
+    from bookkeeper_tui.core import kpi
+
+    facts = _random_facts(seed)
+    review = rv.build_review(facts, 2026, 9)
+    for row in [*review.trend, review.year]:
+        rev = kpi.revenue_kpis(facts.history, row.start, row.end)
+        assert (row.nrr, row.grr, row.logo_churn) == (rev.nrr, rev.grr, rev.logo_churn)
+        assert (row.starting_mrr, row.ending_mrr, row.cohort) == (
+            rev.starting_mrr,
+            rev.ending_mrr,
+            rev.cohort_size,
+        )
+    start, end = rv.month_window(2026, 9)
+    expected = {}
+    for aid, levels in facts.history.items():
+        amount = kpi.mrr_movements_by_month({aid: levels}, start, end)[-1]["expansion"]
+        if amount > 0:
+            expected[f"A{aid}"] = amount
+    got = {w.account: w.mrr for w in review.wins if w.kind == "expansion"}
+    assert got == dict(
+        sorted(expected.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[: rv.TOP]
+    )

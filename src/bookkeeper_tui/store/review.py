@@ -78,7 +78,11 @@ def gather(book, year: int, month: int) -> rv.ReviewFacts:
         ):
             history.setdefault(aid, []).append((day(effective), float(mrr)))
         snapshots: dict[date, dict[int, rv.SnapshotFact]] = {}
+        first_snapshot = s.execute(text("SELECT min(day) FROM health_snapshot")).scalar()
         for month_end in ends:
+            if first_snapshot is None or month_end < day(first_snapshot):
+                snapshots[month_end] = {}  # no snapshot yet: nothing to look up
+                continue
             with_components = month_end == end
             sql = _SNAPSHOTS_SQL.format(components="h.components" if with_components else "''")
             snapshots[month_end] = {
