@@ -683,3 +683,21 @@ def test_trend_and_movements_are_core_kpi_numbers(seed):
     assert got == dict(
         sorted(expected.items(), key=lambda kv: (-kv[1], kv[0].casefold()))[: rv.TOP]
     )
+
+
+def test_cli_json_to_a_file_and_bad_output_paths(hand_book, cli, tmp_path):
+    out = tmp_path / "review.json"
+    r = cli("review", "--month", "2026-11", "--as-of", "2026-12-04", "--json", "-o", str(out))
+    assert r.code == 0, r.err
+    assert json.loads(out.read_text(encoding="utf-8"))["month"] == "2026-11"
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
+    r = cli("review", "--as-of", "2026-12-04", "-o", str(tmp_path / "missing" / "r.md"))
+    assert r.code == 2 and "does not exist" in r.err
+    r = cli("review", "--as-of", "2026-12-04", "-o", str(tmp_path))
+    assert r.code == 2 and "is a folder" in r.err
+
+
+def test_cli_on_an_empty_book_exits_2(cli):
+    r = cli("review", "--as-of", "2026-12-04")
+    assert r.code == 2
+    assert "no accounts yet" in r.err
