@@ -270,6 +270,18 @@ def test_top_risks_name_the_weak_components_and_the_renewals_not_green(review):
     assert [(r.account, r.renewal, r.days, r.band) for r in review.renewal_risks] == [
         ("Globex", D(2026, 12, 20), 20, "yellow")
     ]
+    assert (review.risk_count, review.renewal_risk_count, review.renewal_risk_mrr) == (1, 1, 9000)
+
+
+def test_risk_lists_keep_the_largest_and_count_them_all():
+    review = rv.build_review(make_facts(), 2026, 11, top=0)
+    assert review.risks == [] and review.renewal_risks == []
+    assert (review.risk_count, review.renewal_risk_count) == (1, 1)
+    md = to_markdown(review)
+    assert "## Top risks: red accounts at month end (1, the 0 largest)" in md
+    assert (
+        "## Top risks: renewals in the next 90 days, not green (1, MRR 9,000; the 0 largest)" in md
+    )
 
 
 def test_wins_are_expansions_promoters_and_renewals_won(review):

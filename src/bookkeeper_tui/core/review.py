@@ -343,6 +343,11 @@ class Review:
     churn_reasons: list[ChurnReason]
     targets: list[TierTarget]
     notes: list[str] = field(default_factory=list)
+    #: How many red accounts and not-green renewals there were in all (the lists keep the
+    #: largest by MRR), and the MRR of those renewals.
+    risk_count: int = 0
+    renewal_risk_count: int = 0
+    renewal_risk_mrr: float = 0.0
 
     @property
     def current(self) -> TrendRow:
@@ -427,8 +432,8 @@ def build_review(
     summary = _renewal_summary(in_month)
 
     snaps_end = facts.snapshots.get(end, {})
-    risks = _risks(facts, snaps_end, mrr_end, end, top)
-    renewal_risks = _renewal_risks(facts, snaps_end, mrr_end, end)
+    all_risks = _risks(facts, snaps_end, mrr_end, end)
+    all_renewal_risks = _renewal_risks(facts, snaps_end, mrr_end, end)
     wins = _wins(facts, expansion, start, end, in_month, top)
     first_trend_start = trend[0].start
     reasons = _churn_reasons(facts, history, churned_ids, start, end, first_trend_start)
@@ -458,12 +463,15 @@ def build_review(
         nps_user=portfolio.user,
         renewals=renewals,
         renewal_summary=summary,
-        risks=risks,
-        renewal_risks=renewal_risks,
+        risks=all_risks[:top],
+        renewal_risks=all_renewal_risks[: 2 * top],
         wins=wins,
         churn_reasons=reasons,
         targets=tier_targets,
         notes=notes,
+        risk_count=len(all_risks),
+        renewal_risk_count=len(all_renewal_risks),
+        renewal_risk_mrr=sum(r.mrr for r in all_renewal_risks),
     )
 
 
@@ -632,7 +640,6 @@ def _risks(
     snaps: Mapping[int, SnapshotFact],
     mrr_end: Mapping[int, float],
     end: date,
-    top: int,
 ) -> list[RiskRow]:
     """Red accounts at the month end, largest MRR first, with what made them red."""
     rows: list[RiskRow] = []
@@ -658,7 +665,7 @@ def _risks(
             )
         )
     rows.sort(key=lambda r: (-r.mrr, r.account.casefold()))
-    return rows[:top]
+    return rows
 
 
 def _renewal_risks(
@@ -706,7 +713,7 @@ def _renewal_risks(
                 score=snap.score if snap is not None else None,
             )
         )
-    rows.sort(key=lambda r: (r.renewal, -r.mrr, r.account.casefold()))
+    rows.sort(key=lambda r: (-r.mrr, r.renewal, r.account.casefold()))
     return rows
 
 

@@ -210,7 +210,13 @@ def sections(review: Review) -> list[tuple[str, str, list[str], list[list[str]]]
     out.append(
         (
             "risks",
-            "Top risks: red accounts at month end",
+            f"Top risks: red accounts at month end ({review.risk_count}"
+            + (
+                f", the {len(review.risks)} largest"
+                if review.risk_count > len(review.risks)
+                else ""
+            )
+            + ")",
             ["account", "tier", "MRR", "health", "why"],
             [
                 [
@@ -227,7 +233,14 @@ def sections(review: Review) -> list[tuple[str, str, list[str], list[list[str]]]
     out.append(
         (
             "renewal-risks",
-            "Top risks: renewals in the next 90 days, not green",
+            f"Top risks: renewals in the next 90 days, not green ({review.renewal_risk_count},"
+            f" MRR {money(review.renewal_risk_mrr)}"
+            + (
+                f"; the {len(review.renewal_risks)} largest"
+                if review.renewal_risk_count > len(review.renewal_risks)
+                else ""
+            )
+            + ")",
             ["account", "tier", "renewal", "in", "MRR", "health"],
             [
                 [
