@@ -377,6 +377,9 @@ def test_markdown_cells_escape_pipes_and_line_breaks():
     assert md_cell("a|b") == "a\\|b"
     assert md_cell("two\nlines") == "two lines"
     assert md_cell("back\\slash") == "back\\\\slash"
+    assert md_cell("Cyber <b>") == "Cyber &lt;b>"  # never inline HTML in a viewer
+    assert md_cell("<!-- x --> </i> <?php") == "&lt;!-- x --> &lt;/i> &lt;?php"
+    assert md_cell("< 5%") == "< 5%"
 
 
 class _Checker(HTMLParser):

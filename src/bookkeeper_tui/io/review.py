@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import calendar
 import html
+import re
 from collections.abc import Sequence
 
 from bookkeeper_tui.core.benchmarks import rate
@@ -296,10 +297,17 @@ def sections(review: Review) -> list[tuple[str, str, list[str], list[list[str]]]
 
 
 # -- Markdown ------------------------------------------------------------------------------
+#: A "<" that CommonMark could read as the start of inline HTML or an autolink.
+_TAG_START = re.compile(r"<(?=[A-Za-z/!?])")
+
+
 def md_cell(text: str) -> str:
-    """A table cell: pipes and backslashes escaped, line breaks and control chars spaced."""
+    """A table cell: pipes and backslashes escaped, line breaks and control chars spaced,
+    and a ``<`` that could open a tag written ``&lt;``, so a name like ``<script>`` is never
+    inline HTML to a Markdown viewer (it still reads as written; "< 5%" stays as it is)."""
     clean = "".join(ch if ch.isprintable() else " " for ch in text)
-    return clean.replace("\\", "\\\\").replace("|", "\\|").strip()
+    clean = clean.replace("\\", "\\\\").replace("|", "\\|")
+    return _TAG_START.sub("&lt;", clean).strip()
 
 
 def to_markdown(review: Review) -> str:
