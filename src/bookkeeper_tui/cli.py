@@ -161,12 +161,13 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--tier", help="only the KPIs of one tier: enterprise, mid-market or smb")
     k.add_argument("--json", action="store_true")
     # Files in and out (bookkeeper_tui.io): parsers registered by their own modules.
-    from bookkeeper_tui.io import care_cli, export_cli, import_cli, migrate_cli
+    from bookkeeper_tui.io import care_cli, export_cli, import_cli, migrate_cli, review_cli
 
     import_cli.add_parsers(sub, common)
     export_cli.add_parsers(sub, common)
     care_cli.add_parsers(sub, common)
     migrate_cli.add_parsers(sub, common)
+    review_cli.add_parsers(sub, common)
     return p
 
 

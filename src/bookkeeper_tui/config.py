@@ -144,6 +144,16 @@ class SignalConfig:
     expansion_after_days: int = 180
 
 
+@dataclass(frozen=True)
+class ReviewConfig:
+    #: Annual logo-churn targets by tier, in percent (the monthly review shows the actual
+    #: churn of the 12 months to the month end against them). The seeds give enterprise
+    #: < 5% and SMB < 10%; mid-market's 7% is our default between the two.
+    targets: dict[str, float] = field(
+        default_factory=lambda: {"enterprise": 5.0, "mid-market": 7.0, "smb": 10.0}
+    )
+
+
 #: Every remappable key of the terminal app, by binding id.
 DEFAULT_KEYS: dict[str, str] = {
     "today": "t",
@@ -185,6 +195,7 @@ class Config:
     nps: NpsConfig = field(default_factory=NpsConfig)
     tiers: TierConfig = field(default_factory=TierConfig)
     signals: SignalConfig = field(default_factory=SignalConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
     churn_words: tuple[str, ...] = (
         "too expensive",
         "expensive",
@@ -324,6 +335,12 @@ def parse_config(text: str, source: str = "config") -> Config:
             f"config: playbook.horizon_days must be from 1 to {MAX_HORIZON_DAYS} "
             f"(ten years ahead), got {cfg.playbook.horizon_days}"
         )
+    for tier, target in cfg.review.targets.items():
+        if not 0 < target <= 100:
+            raise ConfigError(
+                f"config: review.targets.{tier} is an annual churn in percent, from above 0 "
+                f"to 100 (e.g. 5 for 5%), got {target:g}"
+            )
     return cfg
 
 

@@ -698,7 +698,6 @@ class AccountScreen(DataScreen):
         if not isinstance(self.app.screen, EditAccountScreen):
             self.app.push_screen(EditAccountScreen(self.data.detail["name"]))
 
-
     def action_delete(self) -> None:
         """Ask, then delete this account and all its rows; back to the previous screen."""
         from bookkeeper_tui.screens.delete_account import DeleteAccountScreen

@@ -687,8 +687,10 @@ class Book:
         for aid, (start, renewal) in due.items():
             new = next_renewal(start, renewal, as_of)
             day = logged.get(aid)
-            if day is not None and renewal - timedelta(days=RENEWAL_LOG_DAYS) <= day and (
-                new == renewal
+            if (
+                day is not None
+                and renewal - timedelta(days=RENEWAL_LOG_DAYS) <= day
+                and (new == renewal)
             ):
                 new = renewal + relativedelta(months=renewal_term_months(start, renewal))
             if new != renewal:
