@@ -39,6 +39,7 @@ def run_check(args: argparse.Namespace) -> int:
                 "ok": res.ok,
                 "problems": res.problems,
                 "backups": [str(p) for p in res.backups],
+                "read_only": res.read_only,
             },
             sys.stdout,
             indent=2,
@@ -46,11 +47,26 @@ def run_check(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     elif res.ok:
         print(f"ok: {path} is sound (schema {res.version}, {len(res.backups)} backups beside it)")
+        if res.read_only:
+            print(
+                "It is read-only here (the file or its folder cannot be written, e.g. a "
+                "read-only mount): Bookkeeper can show it but not save to it."
+            )
     else:
         print(f"{path} has problems:")
         for p in res.problems:
             print(f"  - {p}")
-        print(f"To fix it, {fix_hint(path)}")
+        if res.read_only:
+            # Nothing can be moved aside or restored in place on a read-only mount.
+            print(
+                "It is read-only here (the file or its folder cannot be written, e.g. a "
+                "read-only mount), so it cannot be repaired in place: put one of its "
+                "backups in a writable folder and open that with --db"
+                + (f"; the newest is {res.backups[0]}" if res.backups else "")
+                + "."
+            )
+        else:
+            print(f"To fix it, {fix_hint(path)}")
     return EXIT_OK if res.ok else EXIT_FAIL
 
 
