@@ -289,3 +289,13 @@ def test_an_empty_bookkeeper_db_is_refused(tmp_path, capsys, monkeypatch):
     assert not list(tmp_path.rglob("*.db"))
     # --db wins over an empty BOOKKEEPER_DB
     assert main(["accounts", "--db", str(tmp_path / "b.db")]) == 0, capsys.readouterr().err
+
+
+def test_the_tables_a_book_must_have_are_the_models_tables():
+    from sqlmodel import SQLModel
+
+    from bookkeeper_tui.store import schema  # noqa: F401  (registers the tables)
+    from bookkeeper_tui.store.version import SCHEMA_VERSION, TABLES
+
+    assert set(SQLModel.metadata.tables) == TABLES[SCHEMA_VERSION]
+    assert sorted(TABLES) == list(range(1, SCHEMA_VERSION + 1))

@@ -50,7 +50,8 @@ def run_check(args: argparse.Namespace) -> int:
         if res.read_only:
             print(
                 "It is read-only here (the file or its folder cannot be written, e.g. a "
-                "read-only mount): Bookkeeper can show it but not save to it."
+                "read-only mount), which is no damage: to work in it, make it writable, or "
+                "copy it to a writable folder and open the copy with --db."
             )
     else:
         print(f"{path} has problems:")
