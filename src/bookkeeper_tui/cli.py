@@ -9,6 +9,7 @@ no traceback reaches a user (``BOOKKEEPER_DEBUG=1`` shows it for bug reports).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -72,6 +73,33 @@ def _positive(value: str) -> int:
     return n
 
 
+#: The longest duration an option takes: 100 years (``--ahead`` days, ``--period``).
+MAX_DAYS = 36_500
+
+
+def _days(value: str) -> int:
+    """``--ahead DAYS``: 0..MAX_DAYS, so a huge number is a sentence, not an overflow."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days") from None
+    if not 0 <= n <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is out of range; give 0 to {MAX_DAYS} days (100 years)"
+        )
+    return n
+
+
+def _period(value: str) -> str:
+    """``--period``: 90d, 12m, 2w, 1y ... up to 100 years (core.bounds.period_problem)."""
+    from bookkeeper_tui.core.bounds import period_problem
+
+    problem = period_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
 def _owner_flags(parser: argparse.ArgumentParser, what: str) -> None:
     """``--mine`` / ``--owner NAME``: only one owner's accounts (team mode)."""
     who = parser.add_mutually_exclusive_group()
@@ -119,7 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("today", parents=[common], help="overdue and due touchpoints")
     t.add_argument("--as-of", type=_iso, help="the day to plan for (default: today)")
-    t.add_argument("--ahead", type=int, default=0, metavar="DAYS", help="also show the next DAYS")
+    t.add_argument(
+        "--ahead", type=_days, default=0, metavar="DAYS", help="also show the next DAYS (0..36500)"
+    )
     _owner_flags(t, "the touchpoints")
     t.add_argument("--json", action="store_true")
 
@@ -156,7 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("kpi", parents=[common], help="NRR, GRR, churn, NPS, health, QBRs")
     k.add_argument("--as-of", type=_iso)
-    k.add_argument("--period", default="12m", help="12m (default), 90d, 2w, 1y, ...")
+    k.add_argument(
+        "--period", type=_period, default="12m", help="12m (default), 90d, 2w, 1y, ... (<= 100y)"
+    )
     _owner_flags(k, "the KPIs")
     k.add_argument("--tier", help="only the KPIs of one tier: enterprise, mid-market or smb")
     k.add_argument("--json", action="store_true")
@@ -174,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     # Every file Bookkeeper creates (book, -wal/-shm, backups, rejects, exports) is 0600.
     umask = os.umask(0o077)
+    _printable_streams()
     try:
         return _main(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
@@ -186,6 +219,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         os.umask(umask)
+
+
+def _printable_streams() -> None:
+    """Printing never fails on a character the output cannot encode (a file name that is
+    not UTF-8, kept by Python as lone surrogates; a non-UTF-8 terminal): it is written
+    escaped (``\\udcff``) instead of ending the command with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or odd stream
+                reconfigure(errors="backslashreplace")
 
 
 def _main(argv: list[str]) -> int:
@@ -203,6 +247,17 @@ def _main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if getattr(args, "db", None) is None and os.environ.get("BOOKKEEPER_DB") == "":
+        print(
+            "bookkeeper: BOOKKEEPER_DB is set but empty; set it to the path of a book file, "
+            "unset it (unset BOOKKEEPER_DB) to use the default book, or give --db",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    problem = _not_utf8(args)
+    if problem:
+        print(f"bookkeeper: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return _dispatch(args)
     except UsageError as exc:
@@ -215,12 +270,15 @@ def _main(argv: list[str]) -> int:
         raise
     except Exception as exc:
         from bookkeeper_tui.store.book import BookError
-        from bookkeeper_tui.store.engine import StoreError
+        from bookkeeper_tui.store.engine import SchemaVersionError, StoreError
 
         if isinstance(exc, BookError):
             _say(exc.message)
             return EXIT_USAGE
-        if isinstance(exc, StoreError):
+        if isinstance(exc, SchemaVersionError):
+            _say(exc)
+            return EXIT_USAGE
+        if isinstance(exc, StoreError) and not _is_busy(exc):
             _say(exc)
             return EXIT_FAIL
         if isinstance(exc, UnicodeEncodeError) and _not_utf8(argv):
@@ -256,13 +314,47 @@ def _not_utf8(argv: list[str]) -> str:
 
 
 def _is_busy(exc: BaseException) -> bool:
-    """SQLite's "database is locked" (another writer held the book past the busy wait)."""
+    """SQLite's "database is locked" (another writer held the book past the busy wait), or
+    PostgreSQL's lock timeout or deadlock (store.pg raises BookBusyError for them)."""
     import sqlite3
 
+    from bookkeeper_tui.store.engine import BookBusyError
+
+    if isinstance(exc, BookBusyError):
+        return True
     orig = getattr(exc, "orig", exc)
     return isinstance(orig, sqlite3.OperationalError) and (
         "database is locked" in str(orig) or "database is busy" in str(orig)
     )
+
+
+#: Arguments that are file names or URLs: on Linux a file name is bytes, and one that is not
+#: UTF-8 still names its file (Python keeps the bytes as lone surrogates).
+_PATH_ARGS = frozenset({"db", "file", "output", "path", "backup", "target"})
+_ARG_WORDS = {"name": "account name", "account": "account name", "line": "quick-log line"}
+
+
+def _not_utf8(args) -> str | None:
+    """Why an argument is not text, or None. Bytes that are not UTF-8 (a terminal in
+    another encoding, a script passing Latin-1) arrive as lone surrogates, which no book can
+    store: said up front with exit 2 instead of failing deep inside the save."""
+    for key, value in vars(args).items():
+        if key in _PATH_ARGS:
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and any(_is_surrogate(ch) for ch in v):
+                what = _ARG_WORDS.get(key, f"--{key.replace('_', '-')}")
+                shown = _clean("".join("\ufffd" if _is_surrogate(ch) else ch for ch in v))
+                return (
+                    f"the {what} '{shown[:80]}' is not valid UTF-8 text (its undecodable "
+                    "bytes are shown as \N{REPLACEMENT CHARACTER}); nothing was saved. Retype "
+                    "it, and check that your terminal uses UTF-8 (e.g. LANG=C.UTF-8)"
+                )
+    return None
+
+
+def _is_surrogate(ch: str) -> bool:
+    return "\ud800" <= ch <= "\udfff"
 
 
 def _config():
@@ -492,8 +584,6 @@ def _cmd_today(args) -> int:
 
 def _show_today(book, args) -> int:
     as_of = _today(args)
-    if args.ahead < 0:
-        raise UsageError("--ahead must be zero or more days")
     owner = _owner(args)
     book.sync(as_of)
     rows = book.today(as_of, ahead_days=args.ahead, owner=owner)

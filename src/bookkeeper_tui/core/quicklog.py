@@ -404,6 +404,15 @@ def parse_quicklog(line: str, account_names: Sequence[str], today: date) -> Quic
 
 
 def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
+    bad = next((i for i, ch in enumerate(line) if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:
+        # Undecodable bytes (kept by Python as a lone surrogate) cannot be stored.
+        raise QuickLogError(
+            "the line holds bytes that are not valid UTF-8 text; retype that part "
+            "(check that your terminal uses UTF-8)",
+            start=bad,
+            end=bad + 1,
+        )
     toks = _tokenize(line)
     if not toks:
         raise QuickLogError(EMPTY_LINE)

@@ -40,6 +40,7 @@ def run_check(args: argparse.Namespace) -> int:
                 "ok": res.ok,
                 "problems": res.problems,
                 "backups": [str(p) for p in res.backups],
+                "read_only": res.read_only,
             },
             sys.stdout,
             indent=2,
@@ -50,11 +51,27 @@ def run_check(args: argparse.Namespace) -> int:
             f"ok: {printable(str(path))} is sound (schema {res.version}, "
             f"{len(res.backups)} backups beside it)"
         )
+        if res.read_only:
+            print(
+                "It is read-only here (the file or its folder cannot be written, e.g. a "
+                "read-only mount), which is no damage: to work in it, make it writable, or "
+                "copy it to a writable folder and open the copy with --db."
+            )
     else:
         print(f"{printable(str(path))} has problems:")
         for p in res.problems:
             print(f"  - {printable(p)}")
-        print(f"To fix it, {printable(fix_hint(path))}")
+        if res.read_only:
+            # Nothing can be moved aside or restored in place on a read-only mount.
+            print(
+                "It is read-only here (the file or its folder cannot be written, e.g. a "
+                "read-only mount), so it cannot be repaired in place: put one of its "
+                "backups in a writable folder and open that with --db"
+                + (f"; the newest is {printable(str(res.backups[0]))}" if res.backups else "")
+                + "."
+            )
+        else:
+            print(f"To fix it, {printable(fix_hint(path))}")
     return EXIT_OK if res.ok else EXIT_FAIL
 
 

@@ -35,7 +35,9 @@ def add_parsers(sub, common) -> None:
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--skip-invalid", action="store_true")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--as-of", type=date.fromisoformat, help="the import day (default: today)")
+    from bookkeeper_tui.cli import _iso  # the same check as every other --as-of
+
+    p.add_argument("--as-of", type=_iso, help="the import day (default: today)")
     p.set_defaults(handler=run)
 
 

@@ -322,6 +322,10 @@ class Book:
             )
         if len(name) > 200:
             raise BookError("the account name is longer than 200 characters; shorten it")
+        if any("\ud800" <= ch <= "\udfff" for ch in name):
+            raise BookError(
+                "the account name holds bytes that are not valid UTF-8 text; retype it"
+            )
         if mrr is not None and mrr < 0:
             raise BookError(
                 f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500"
