@@ -198,3 +198,114 @@ def test_bad_ticked_items_are_refused(bad: list[str]) -> None:
 @pytest.mark.parametrize("raw", ["", "not json", "{}", '"text"', "[1, null]", "[" * 5000])
 def test_a_damaged_checklist_reads_as_nothing_ticked(raw: str) -> None:
     assert load_ticked(raw) == []
+
+
+# -- the store and the command line ------------------------------------------------------
+TODAY = date(2026, 11, 24)
+
+
+@pytest.fixture
+def acme(book):
+    book.add_account("Acme Corp", "enterprise", TODAY - timedelta(days=400), mrr=5000)
+    return book
+
+
+def stored_checklist(book, interaction_id: int) -> str:
+    from bookkeeper_tui.core.models import Interaction
+
+    with book.read() as s:
+        return s.get(Interaction, interaction_id).checklist
+
+
+@pytest.mark.both_backends
+def test_log_saves_the_ticked_items_with_the_interaction(acme) -> None:
+    res = acme.log(
+        "acme qbr with Dana", TODAY, checklist=["Agenda sent", " Risks  surfaced ", "Agenda sent"]
+    )
+    assert load_ticked(stored_checklist(acme, res.interaction_id)) == [
+        "Agenda sent",
+        "Risks surfaced",
+    ]
+    assert res.as_json()["checklist"] == ["Agenda sent", "Risks surfaced"]
+    entry = next(e for e in acme.show("acme", TODAY)["timeline"] if e["type"] == "interaction")
+    assert entry["checklist"] == ["Agenda sent", "Risks surfaced"]
+    # Without ticks nothing is stored, and the timeline says so with an empty list.
+    plain = acme.log("acme call", TODAY)
+    assert stored_checklist(acme, plain.interaction_id) == ""
+    assert all(
+        "checklist" in e for e in acme.show("acme", TODAY)["timeline"] if e["type"] == "interaction"
+    )
+
+
+@pytest.mark.both_backends
+def test_a_bad_checklist_item_saves_nothing(acme) -> None:
+    from bookkeeper_tui.store.book import BookError
+
+    before = len(acme.show("acme", TODAY)["timeline"])
+    with pytest.raises(BookError, match="checklist item"):
+        acme.log("acme call nps 9", TODAY, checklist=["ok", ""])
+    assert len(acme.show("acme", TODAY)["timeline"]) == before
+
+
+def test_cli_log_check_and_show(cli) -> None:
+    assert cli("add", "Acme", "--tier", "smb", "--start", "2026-01-05").code == 0
+    r = cli("log", "acme call", "--check", "agenda sent", "--check", "NPS asked", "--json")
+    assert r.code == 0, r.err
+    assert r.json()["checklist"] == ["agenda sent", "NPS asked"]
+    shown = cli("show", "acme", "--json").json()
+    entry = next(e for e in shown["timeline"] if e["type"] == "interaction")
+    assert entry["checklist"] == ["agenda sent", "NPS asked"]
+    text = cli("show", "acme")
+    assert "✓ agenda sent" in text.out and "✓ NPS asked" in text.out
+    plain = cli("log", "acme call", "--check", "agenda sent")
+    assert "checked: agenda sent" in plain.out
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 200])
+def test_cli_log_bad_check_is_exit_2_and_saves_nothing(cli, bad: str) -> None:
+    assert cli("add", "Acme", "--tier", "smb", "--start", "2026-01-05").code == 0
+    r = cli("log", "acme call", "--check", bad)
+    assert r.code == 2
+    assert "checklist item" in r.err and "Traceback" not in r.err
+    assert not [
+        e for e in cli("show", "acme", "--json").json()["timeline"] if e["type"] == "interaction"
+    ]
+
+
+def test_cli_playbook_lists_kinds_and_shows_one(cli) -> None:
+    r = cli("playbook")
+    assert r.code == 0
+    for kind in ("welcome", "check_in", "qbr", "renewal", "referral_ask", "follow_up"):
+        assert kind in r.out
+    one = cli("playbook", "qbr", "--band", "red")
+    assert one.code == 0
+    assert DEFAULT_CONTENT["qbr"].checklist[0] in one.out
+    assert "executive outreach / save plan" in one.out
+    data = cli("playbook", "qbr", "--band", "green", "--json").json()
+    assert data["kind"] == "qbr"
+    assert data["checklist"] == list(DEFAULT_CONTENT["qbr"].checklist)
+    assert data["play"]["name"] == "advocacy ask"
+    assert data["items"][-1] == DEFAULT_PLAYS["green"].checklist[-1]
+    everything = cli("playbook", "--json").json()
+    assert set(everything["content"]) == set(DEFAULT_CONTENT)
+    assert set(everything["plays"]) == {"green", "yellow", "red"}
+    # Spelled as in a quick-log `next`: check-in, referral.
+    assert cli("playbook", "check-in", "--json").json()["kind"] == "check_in"
+
+
+@pytest.mark.parametrize("args", [("nonsense",), ("qbr", "--band", "blue")])
+def test_cli_playbook_bad_input_is_exit_2(cli, args) -> None:
+    r = cli("playbook", *args)
+    assert r.code == 2
+    assert "Traceback" not in r.err and r.err.strip()
+
+
+def test_cli_playbook_uses_the_config(cli, tmp_path, monkeypatch) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text('[content.qbr]\nchecklist = ["Agenda sent"]\ntalk = "Open with goals."\n')
+    monkeypatch.setenv("BOOKKEEPER_CONFIG", str(path))
+    data = cli("playbook", "qbr", "--json").json()
+    assert data["checklist"] == ["Agenda sent"] and data["talk"] == "Open with goals."
+    path.write_text("[content.qbr]\nchecklist = 5\n")
+    r = cli("playbook", "qbr")
+    assert r.code == 2 and "content.qbr.checklist" in r.err
