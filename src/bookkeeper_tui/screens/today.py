@@ -268,7 +268,12 @@ class TodayScreen(DataScreen):
             self.bk.action_quick_log()
             return
         kind = INTERACTION_FOR.get(row.kind, "call")
-        self.bk.action_quick_log(prefill=f"{row.account} {kind} ", touchpoint_id=row.touchpoint_id)
+        self.bk.action_quick_log(
+            prefill=f"{row.account} {kind} ",
+            touchpoint_id=row.touchpoint_id,
+            kind=row.kind,
+            band=row.band,
+        )
 
     def on_vtable_selected(self, event: VTable.Selected) -> None:
         event.stop()
