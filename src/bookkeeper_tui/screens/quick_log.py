@@ -88,6 +88,8 @@ class QuickLogScreen(DataModal):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", show=True),
         Binding("ctrl+y", "confirm_account", "Log to the suggested account", show=False),
+        # Shown in the footer, which only the checklist version of the dialog has.
+        Binding("tab", "app.focus_next", "Line ↔ checklist", show=True),
     ]
 
     def __init__(
@@ -124,11 +126,12 @@ class QuickLogScreen(DataModal):
         box = VerticalScroll if g is not None else Vertical
         with box(classes="dialog" + (" -checklist" if g else ""), id="quick-log"):
             title = "Log it" if self.touchpoint_id else "Quick log"
-            keys = "enter saves · tab: checklist · " if g is not None else "enter saves · "
-            yield Static(
-                f"[b]{title}[/b]  [dim]{keys}escape cancels · → completes the name[/]",
-                classes="dialog-title",
+            keys = (
+                "enter saves · tab: checklist · escape cancels"
+                if g is not None
+                else "enter saves · escape cancels · → completes the name"
             )
+            yield Static(f"[b]{title}[/b]  [dim]{keys}[/]", classes="dialog-title")
             yield SafeInput(
                 value=self.prefill,
                 placeholder=EXAMPLE,
