@@ -309,3 +309,22 @@ def test_cli_playbook_uses_the_config(cli, tmp_path, monkeypatch) -> None:
     path.write_text("[content.qbr]\nchecklist = 5\n")
     r = cli("playbook", "qbr")
     assert r.code == 2 and "content.qbr.checklist" in r.err
+
+
+def test_a_real_v3_book_shows_its_logged_checklist(tmp_path) -> None:
+    """The JSON list the schema-3 fixture holds is the format written and read here."""
+    import sqlite3
+    from pathlib import Path
+
+    from bookkeeper_tui.store.book import Book
+
+    path = tmp_path / "book.db"
+    with sqlite3.connect(path) as c:
+        c.executescript((Path(__file__).parent / "fixtures" / "book_v3.sql").read_text())
+    b = Book.open(str(path))
+    try:
+        timeline = b.show("Acme Corp", TODAY)["timeline"]
+    finally:
+        b.close()
+    ticked = [e["checklist"] for e in timeline if e["type"] == "interaction" and e["checklist"]]
+    assert ticked == [["agenda sent", "success plan agreed"]]
