@@ -1,6 +1,7 @@
 """Today: overdue, due today and due this week, most urgent first.
 
-``enter`` logs the touchpoint (quick log pre-filled; saving completes it), ``s`` snoozes,
+``enter`` logs the touchpoint (quick log pre-filled, with the touchpoint's talk track and
+checklist; saving completes it), ``s`` snoozes,
 ``x`` skips with a reason, ``o`` opens the account. In team mode (config ``me``) it lists
 my accounts' touchpoints and ``m`` flips to the whole team: every row is loaded (each
 knows its owner) and filtered here, so flipping is instant and the rows prefetched at
