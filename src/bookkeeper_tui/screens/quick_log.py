@@ -224,6 +224,14 @@ class QuickLogScreen(DataModal):
             return Preview(None, exc)
 
     def _update(self, line: str) -> None:
+        self._update_preview(line)
+        if self.guide is not None:
+            # With a checklist every line counts: an empty error or candidates line hides.
+            for sel in ("#quick-log-error", "#quick-log-candidates"):
+                widget = self.query_one(sel, Static)
+                widget.display = bool(widget.content)
+
+    def _update_preview(self, line: str) -> None:
         error = self.query_one("#quick-log-error", Static)
         preview = self.query_one("#quick-log-preview", Static)
         cands = self.query_one("#quick-log-candidates", Static)
