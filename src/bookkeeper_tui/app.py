@@ -448,14 +448,22 @@ class BookkeeperApp(App[None]):
             self.push_screen(HelpScreen())
 
     def action_quick_log(
-        self, prefill: str = "", touchpoint_id: int | None = None, kind: str | None = None
+        self,
+        prefill: str = "",
+        touchpoint_id: int | None = None,
+        kind: str | None = None,
+        band: str | None = None,
     ) -> None:
+        """The quick log; from a touchpoint (*kind*, on an account in *band*) it shows the
+        touchpoint's talk track and checklist with the band play (core/content.py)."""
         self._step_aside_for_typing()
         from bookkeeper_tui.screens.quick_log import QuickLogScreen
 
         if isinstance(self.screen, QuickLogScreen):
             return
-        self.push_screen(QuickLogScreen(prefill=prefill, touchpoint_id=touchpoint_id))
+        self.push_screen(
+            QuickLogScreen(prefill=prefill, touchpoint_id=touchpoint_id, kind=kind, band=band)
+        )
 
     def open_account(self, name: str) -> None:
         from bookkeeper_tui.screens.account import AccountScreen

@@ -175,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="log to the closest account even when the name is only a close spelling",
     )
+    lg.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        metavar="ITEM",
+        help="a touchpoint checklist item done (repeat it); saved with the interaction",
+    )
     lg.add_argument("--json", action="store_true")
 
     dl = sub.add_parser(
@@ -200,6 +207,9 @@ def build_parser() -> argparse.ArgumentParser:
     care_cli.add_parsers(sub, common)
     migrate_cli.add_parsers(sub, common)
     review_cli.add_parsers(sub, common)
+    from bookkeeper_tui import content_cli
+
+    content_cli.add_parsers(sub, common)
     return p
 
 
@@ -775,6 +785,8 @@ def _print_account(d: dict) -> None:
             if e["contact"]:
                 line.append(f"  (with {_clean(e['contact'])})", style="dim")
             con.print(line)
+            for item in e.get("checklist") or ():
+                con.print(Text(f"{'':16}✓ {_clean(item)}", style="dim"))
         elif e["type"] == "score":
             con.print(f"  {e['date']}  {e['kind']:<10} {e['value']:g}")
         elif e["type"] == "mrr":
@@ -797,7 +809,7 @@ def _cmd_log(args) -> int:
                 "typed, so nothing was saved; fix the account name, or add --yes to log "
                 f"it to {_clean(parsed.account)}"
             )
-        return book.record(parsed, today)
+        return book.record(parsed, today, checklist=args.check)
 
     res = _synced(args, work)
     if args.json:
@@ -820,6 +832,8 @@ def _cmd_log(args) -> int:
         print(f"  next: {res.next[0].replace('_', ' ')} on {res.next[1]}")
     if res.churn_terms:
         print(f"  churn language: {_clean(', '.join(res.churn_terms))}")
+    if res.checklist:
+        print(f"  checked: {'; '.join(_clean(i) for i in res.checklist)}")
     if res.band:
         print(f"  health {math.floor(res.health)} ({res.band})")
     return EXIT_OK

@@ -25,6 +25,13 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from bookkeeper_tui.core.content import (
+    DEFAULT_CONTENT,
+    DEFAULT_PLAYS,
+    TouchpointContent,
+    content_problem,
+)
+
 #: The period the KPI panel opens on (the app computes it ahead while the user pauses).
 DEFAULT_KPI_PERIOD = "12m"
 
@@ -219,6 +226,10 @@ class Config:
     theme: str | None = None
     #: Key bindings by binding id (Textual key names: "question_mark", "slash", "ctrl+l").
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
+    #: What to cover at each touchpoint kind (``[content.<kind>]``: name, checklist, talk)
+    #: and the play added by health band (``[plays.<band>]``); core/content.py.
+    content: dict[str, TouchpointContent] = field(default_factory=lambda: dict(DEFAULT_CONTENT))
+    plays: dict[str, TouchpointContent] = field(default_factory=lambda: dict(DEFAULT_PLAYS))
 
 
 DEFAULT = Config()
@@ -269,6 +280,10 @@ def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
 
 
 def _coerce(proto: Any, value: Any, path: str) -> Any:
+    if is_dataclass(proto):  # an entry of a table of tables, e.g. [content.qbr]
+        if not isinstance(value, dict):
+            raise ConfigError(f"config key '{path}' must be a table like [{path}]")
+        return _merge(proto, value, path + ".")
     if isinstance(proto, dict):
         if not isinstance(value, dict):
             raise ConfigError(f"config key '{path}' must be a table")
@@ -341,6 +356,11 @@ def parse_config(text: str, source: str = "config") -> Config:
                 f"config: review.targets.{tier} is an annual churn in percent, from above 0 "
                 f"to 100 (e.g. 5 for 5%), got {target:g}"
             )
+    for table, entries in (("content", cfg.content), ("plays", cfg.plays)):
+        for name, item in entries.items():
+            problem = content_problem(item, f"{table}.{name}")
+            if problem:
+                raise ConfigError(problem)
     return cfg
 
 

@@ -132,6 +132,9 @@ def entry_text(entry: dict, words: tuple[str, ...] | list[str]) -> Text:
         tags = entry.get("tags") or []
         if tags:
             text.append("  " + " ".join(f"#{safe(t)}" for t in tags), style="cyan")
+        ticked = entry.get("checklist") or []
+        if ticked:  # how many checklist items were ticked (the entry below lists them)
+            text.append(f"  ✓{len(ticked)}", style="green")
         return text
     if kind == "score":
         return score_text(entry["kind"], float(entry["value"]))
@@ -670,6 +673,9 @@ class AccountScreen(DataScreen):
         if e.get("churn_terms"):
             out.append("\nchurn language: ", style="bold red")
             out.append(", ".join(safe(t) for t in e["churn_terms"]), style="red")
+        ticked = e.get("checklist") or []
+        if ticked:  # the touchpoint checklist items ticked, on one line (the box is small)
+            out.append("\n" + " · ".join(f"✓ {safe(item)}" for item in ticked), style="green")
         entry.update(out, layout=False)
 
     def on_vtable_highlighted(self, event: VTable.Highlighted) -> None:

@@ -29,6 +29,7 @@ from sqlmodel import Session
 from bookkeeper_tui.config import DEFAULT, Config
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
+from bookkeeper_tui.core.content import clean_ticked, dump_ticked, load_ticked
 from bookkeeper_tui.core.loop import (
     band_touchpoints,
     is_detractor_line,
@@ -171,6 +172,8 @@ class LogResult:
     band: str | None
     previous_band: str | None
     extra: dict = field(default_factory=dict)
+    #: The touchpoint checklist items ticked when it was logged (core/content.py).
+    checklist: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
@@ -194,6 +197,7 @@ class LogResult:
             "churn_terms": self.churn_terms,
             "health": self.health,
             "band": self.band,
+            "checklist": self.checklist,
         }
 
 
@@ -858,6 +862,7 @@ class Book:
                     "contact": by_id[it.contact_id].name if it.contact_id in by_id else None,
                     "tags": it.tags.split(),
                     "churn_terms": list(dict.fromkeys(t for _, _, t in spans)),
+                    "checklist": load_ticked(it.checklist),
                     "_order": (it.day, 2, it.id),
                 }
             )
@@ -1382,14 +1387,16 @@ class Book:
         today: date,
         now: datetime | None = None,
         touchpoint_id: int | None = None,
+        checklist: list[str] | None = None,
     ) -> LogResult:
         """Record a quick-log line in one transaction and bring its account up to date.
 
         *touchpoint_id* completes that touchpoint (logging from a Today row) instead of
-        the earliest matching one.
+        the earliest matching one. *checklist*: the touchpoint checklist items ticked,
+        saved with the interaction (core/content.py).
         """
         parsed = self.parse(line, today)
-        return self.record(parsed, today, now, touchpoint_id)
+        return self.record(parsed, today, now, touchpoint_id, checklist)
 
     def record(
         self,
@@ -1397,8 +1404,13 @@ class Book:
         today: date,
         now: datetime | None = None,
         touchpoint_id: int | None = None,
+        checklist: list[str] | None = None,
     ) -> LogResult:
         lc = self.config.loop
+        try:
+            ticked = clean_ticked(checklist or [])
+        except ValueError as exc:
+            raise BookError(f"nothing was saved: {exc}") from None
         with self.write() as s:
             acc = s.execute(select(Account).where(Account.name == q.account)).scalar_one_or_none()
             if acc is None:
@@ -1427,6 +1439,7 @@ class Book:
                 at=at,
                 summary=q.summary,
                 tags=" ".join(q.tags),
+                checklist=dump_ticked(ticked),
             )
             s.add(it)
             s.flush()
@@ -1646,6 +1659,7 @@ class Book:
                 health=snap[0] if snap else None,
                 band=snap[1] if snap else None,
                 previous_band=prev_band,
+                checklist=ticked,
                 # The app drops these from Today at once (not part of the --json shape).
                 extra={"completed_ids": sorted(done_ids)},
             )
