@@ -438,11 +438,37 @@ def _dump(obj: Any) -> None:
     ``NaN``/``Infinity`` tokens that JSON parsers in other languages reject (issue 13 #8)."""
     from bookkeeper_tui.core.text import json_escaped
 
-    text = json.dumps(
-        _finite(obj), indent=2, default=_json_default, ensure_ascii=False, allow_nan=False
-    )
+    try:
+        text = _dumps(obj)
+    except ValueError:  # a NaN or an infinity somewhere: only then walk it for them
+        text = _dumps(_finite(obj))
     # DEL, C1 controls, bidi controls and lone surrogates as \uXXXX too (lossless).
     sys.stdout.write(json_escaped(text) + "\n")
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _dumps(obj: Any) -> str:
+    """``json.dumps(obj, indent=2)``, byte for byte; a list of flat rows (``today``,
+    ``accounts`` on a big book) is written row by row with the C encoder, which ``indent``
+    would otherwise switch off (5,000 rows: ~0.2 s less)."""
+    if (
+        isinstance(obj, list)
+        and obj
+        and all(
+            isinstance(row, dict)
+            and row
+            and all(isinstance(k, str) and isinstance(v, _SCALARS) for k, v in row.items())
+            for row in obj
+        )
+    ):
+        encode = json.JSONEncoder(
+            ensure_ascii=False, allow_nan=False, separators=(",\n    ", ": ")
+        ).encode
+        rows = ["{\n    " + encode(row)[1:-1] + "\n  }" for row in obj]
+        return "[\n  " + ",\n  ".join(rows) + "\n]"
+    return json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False, allow_nan=False)
 
 
 def _finite(obj: Any) -> Any:
@@ -585,6 +611,9 @@ def _cmd_add(args) -> int:
 
 def _cmd_today(args) -> int:
     _owner(args)  # a --mine without `me` is bad usage: said before the book is opened
+    rows = _today_fast(args)
+    if rows is not None:
+        return _print_today(None, args, rows)
     book = _open(args)
     try:
         return _show_today(book, args)
@@ -592,11 +621,60 @@ def _cmd_today(args) -> int:
         book.close()
 
 
+def _today_fast(args) -> list | None:
+    """Today's rows read with sqlite3 (or psycopg) alone, when that is exactly what the full
+    path would print: the book was already brought up to this very day (store/fast.py), so
+    the sync would change nothing. Saves importing SQLAlchemy and opening the book (issue
+    16: `today --json` on a 10,000-account book). None: take the full path."""
+    from bookkeeper_tui.store.fast import read_today
+    from bookkeeper_tui.store.location import resolve_db
+
+    as_of = _today(args)
+    owner = _owner(args)
+    try:
+        location = resolve_db(args.db)
+        if not _synced_on_exactly(location, as_of):
+            return None
+        rows = read_today(location, as_of, args.ahead, owner)
+    except Exception:  # a damaged file, a server away...: the full path says it clearly
+        return None
+    if not rows:  # the empty message may need the book (whose accounts are these?)
+        return None
+    return rows
+
+
+def _synced_on_exactly(location: str, as_of: date) -> bool:
+    """True when the SQLite book's last sync was for *as_of* itself (not a later day)."""
+    import sqlite3
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from bookkeeper_tui.store.location import is_url
+
+    if is_url(location):
+        return False
+    path = Path(location).expanduser()
+    if not path.is_file():
+        return False
+    con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=1.0)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'synced_on'").fetchone()
+    finally:
+        con.close()
+    return row is not None and row[0] == as_of.isoformat()
+
+
 def _show_today(book, args) -> int:
     as_of = _today(args)
     owner = _owner(args)
     book.sync(as_of)
     rows = book.today(as_of, ahead_days=args.ahead, owner=owner)
+    return _print_today(book, args, rows)
+
+
+def _print_today(book, args, rows) -> int:
+    as_of = _today(args)
+    owner = _owner(args)
     if args.json:
         _dump([r.as_json() for r in rows])
         return EXIT_OK
