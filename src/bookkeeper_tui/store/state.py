@@ -48,6 +48,7 @@ from bookkeeper_tui.core.models import (
     UsageEvent,
 )
 from bookkeeper_tui.core.nps import AccountNps, NpsResponse, account_nps_detail
+from bookkeeper_tui.core.relationships import ContactFact
 from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
 from bookkeeper_tui.core.signals import Flag, FlagFacts, account_flags, churn_terms
 from bookkeeper_tui.core.vocab import TWO_WAY_KINDS
@@ -99,6 +100,7 @@ class _Statements(NamedTuple):
     usage_events: Select
     scores: Select
     champion_left: Select
+    contacts: Select
     open_touchpoints: Select
     touchpoint_dates: Select
     health: Select
@@ -218,6 +220,12 @@ def _statements(filtered: bool) -> _Statements:
         .where(Contact.role == "champion")
         .where(Contact.left_on.is_not(None))
         .where(Contact.left_on <= as_of),
+        # Every contact's role and departure, for the relationship flags.
+        contacts=_where_ids(
+            select(Contact.account_id, Contact.role, Contact.left_on),
+            Contact.account_id,
+            filtered,
+        ),
         open_touchpoints=_where_ids(
             select(
                 Touchpoint.id,
@@ -442,6 +450,9 @@ def _load_states(
         usage[aid].append((as_of, value))
 
     champion_left = set(run_scalars(q.champion_left))
+    people: dict[int, list[ContactFact]] = defaultdict(list)
+    for aid, role, left_on in run(q.contacts):
+        people[aid].append(ContactFact(role or "other", left_on))
 
     # Per account: the open touchpoint due first (counting a snooze; the first of equals
     # in due order, as min() picks it) and how many are overdue. Only the one shown
@@ -512,6 +523,8 @@ def _load_states(
             nps_gap_flagged=nps.flagged,
             last_referral_ask=last_referral.get(aid),
             last_expansion_talk=last_expansion.get(aid),
+            tier=acc.tier,
+            contacts=people.get(aid, ()),
         )
         flags = account_flags(flag_facts, as_of, config.signals) if acc.status != "churned" else []
         prev = previous.get(aid)
