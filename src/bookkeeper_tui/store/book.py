@@ -57,6 +57,13 @@ from bookkeeper_tui.core.playbook import (
     renewal_term_months,
 )
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
+from bookkeeper_tui.core.relationships import (
+    CHAMPION_SEARCH,
+    champion_search,
+    days_to_value,
+    onboarding_completion,
+    onboarding_kinds,
+)
 from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.core.tiers import suggest_tier
@@ -85,6 +92,8 @@ REPLAN_BATCH = 200
 RENEWAL_LOG_DAYS = 75
 #: A logged interaction completes a matching open touchpoint due up to this far ahead.
 COMPLETE_AHEAD_DAYS = 30
+#: The quick-log tag that records the account's first value (time-to-value).
+FIRST_VALUE_TAG = "first-value"
 #: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
 COMPLETE_SAME_KIND_AHEAD_DAYS = 60
 
@@ -171,6 +180,13 @@ class LogResult:
     band: str | None
     previous_band: str | None
     extra: dict = field(default_factory=dict)
+    #: `with NAME (ROLE)`: the contact's role before and after (before None: new contact).
+    role_change: tuple[str | None, str] | None = None
+    #: `with NAME (left)`: the day the contact left.
+    contact_left: date | None = None
+    #: `#first-value`: the account's first-value date after this line (and whether it set it).
+    first_value: date | None = None
+    first_value_set: bool = False
 
     def as_json(self) -> dict:
         return {
@@ -194,6 +210,13 @@ class LogResult:
             "churn_terms": self.churn_terms,
             "health": self.health,
             "band": self.band,
+            "contact_role": None
+            if self.role_change is None
+            else {"from": self.role_change[0], "to": self.role_change[1]},
+            "contact_left": self.contact_left.isoformat() if self.contact_left else None,
+            "first_value": None
+            if self.first_value is None
+            else {"date": self.first_value.isoformat(), "set": self.first_value_set},
         }
 
 
@@ -893,6 +916,11 @@ class Book:
                         "_order": (day, 0, tp.id),
                     }
                 )
+        pc = self.config.playbook
+        onboarding = onboarding_completion(
+            {tp.rule[4:]: tp.status for tp in tps if tp.rule and tp.rule.startswith("onb:")},
+            onboarding_kinds(pc.onboarding, pc.onboarding_days),
+        )
         timeline.sort(key=lambda e: e["_order"], reverse=True)
         for e in timeline:
             del e["_order"]
@@ -947,6 +975,9 @@ class Book:
                 }
                 for c in contacts
             ],
+            "first_value": acc.first_value.isoformat() if acc.first_value else None,
+            "days_to_value": days_to_value(acc.start, acc.first_value),
+            "onboarding": None if onboarding is None else onboarding.as_json(),
             "touchpoints": [
                 {
                     "id": tp.id,
@@ -1410,6 +1441,12 @@ class Book:
                     created_contact = True
                 contact_id = contact.id
                 contact_name = contact.name
+            first_value_set = False
+            if FIRST_VALUE_TAG in q.tags and (acc.first_value is None or q.when < acc.first_value):
+                acc.first_value = q.when
+                acc.version += 1
+                acc.updated_at = datetime.now(UTC)
+                first_value_set = True
             at = None if q.dated else (now or datetime.now(UTC))
             it = Interaction(
                 account_id=acc.id,
@@ -1422,8 +1459,24 @@ class Book:
             )
             s.add(it)
             s.flush()
-            created: list[tuple[str, date, str]] = []
+            role_change = None
+            rel_created: list[PlannedTouchpoint] = []
             completed: list[tuple[str, date]] = []
+            if q.contact and (q.contact_role is not None or q.contact_left):
+                before = None if created_contact else contact.role
+                rel_created = self._apply_contact(
+                    s,
+                    acc,
+                    contact,
+                    q.contact_role or contact.role,
+                    q.when if q.contact_left else contact.left_on,
+                    today,
+                    it.id,
+                    completed,
+                )
+                if q.contact_role is not None:
+                    role_change = (before, contact.role)
+            created: list[tuple[str, date, str]] = [(p.kind, p.due, p.origin) for p in rel_created]
             # What was open before this line: touchpoints the line itself creates
             # (a referral ask for a promoter) must not be completed by it.
             open_tps = list(
@@ -1640,6 +1693,10 @@ class Book:
                 previous_band=prev_band,
                 # The app drops these from Today at once (not part of the --json shape).
                 extra={"completed_ids": sorted(done_ids)},
+                role_change=role_change,
+                contact_left=q.when if q.contact_left else None,
+                first_value=acc.first_value if FIRST_VALUE_TAG in q.tags else None,
+                first_value_set=first_value_set,
             )
 
     def rederive_levels(self, s: Session, account_ids: Sequence[int]) -> None:
@@ -1730,10 +1787,25 @@ class Book:
                 raise BookError("that touchpoint is no longer open")
 
     def set_contact_role(
-        self, account: str, contact: str, role: str, left_on: date | None = None
-    ) -> None:
+        self,
+        account: str,
+        contact: str,
+        role: str,
+        left_on: date | None = None,
+        today: date | None = None,
+    ) -> list[PlannedTouchpoint]:
+        """Give *contact* (created when new) *role* and its departure day (None: still
+        there). A champion leaving plans "find a new champion" (relative to *today*, else
+        the day they left); the touchpoints it planned are returned."""
+        from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
+
         if role not in ROLES:
             raise BookError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+        if left_on is not None and date_problem(left_on):
+            raise BookError(
+                f"the left date {left_on} is out of range; use a date in the years "
+                f"{MIN_YEAR} to {MAX_YEAR}"
+            )
         with self.write() as s:
             acc = self.find_account(s, account)
             key = name_key(contact)
@@ -1741,10 +1813,65 @@ class Book:
                 select(Contact).where(Contact.account_id == acc.id).where(Contact.name_key == key)
             ).scalar()
             if c is None:
-                c = Contact(account_id=acc.id, name=contact.strip(), name_key=key)
+                if not key:
+                    raise BookError("give the contact a name")
+                c = Contact(account_id=acc.id, name=" ".join(contact.split()), name_key=key)
                 s.add(c)
-            c.role = role
-            c.left_on = left_on
+                s.flush()
+            planned = self._apply_contact(s, acc, c, role, left_on, today or left_on)
+            acc.version += 1
+            acc.updated_at = datetime.now(UTC)
+            return planned
+
+    def _apply_contact(
+        self,
+        s: Session,
+        acc: Account,
+        contact: Contact,
+        role: str,
+        left_on: date | None,
+        today: date | None,
+        interaction_id: int | None = None,
+        closed: list[tuple[str, date]] | None = None,
+    ) -> list[PlannedTouchpoint]:
+        """Set a contact's role and departure, and what that calls for (docs/rules.md
+        "Relationships"): a champion leaving plans a ``champion_search`` touchpoint; an
+        active champion closes the open searches (done when someone new is champion,
+        skipped when the departure is taken back)."""
+        was_left = contact.left_on
+        contact.role = role
+        contact.left_on = left_on
+        day = today or date.today()
+        if role == "champion" and left_on is not None and left_on != was_left:
+            if acc.status == "churned":
+                return []
+            tp = champion_search(
+                contact.name,
+                contact.name_key,
+                left_on,
+                day,
+                self.config.loop.champion_search_days,
+            )
+            return self._insert_planned(s, acc.id, [tp])
+        if role == "champion" and (left_on is None or left_on > day):
+            own = f"rel:champion_search:{contact.name_key}:"
+            for tp in s.execute(
+                select(Touchpoint)
+                .where(Touchpoint.account_id == acc.id)
+                .where(Touchpoint.kind == CHAMPION_SEARCH)
+                .where(Touchpoint.status.in_(("open", "snoozed")))
+            ).scalars():
+                tp.snoozed_until = None
+                tp.completed_on = day
+                if (tp.rule or "").startswith(own):
+                    tp.status = "skipped"
+                    tp.skip_reason = f"{contact.name} did not leave after all"
+                else:
+                    tp.status = "done"
+                    tp.interaction_id = interaction_id
+                    if closed is not None:
+                        closed.append((tp.kind, tp.due))
+        return []
 
     # -- editing an account, with conflict detection ---------------------------------------
     @staticmethod
