@@ -687,28 +687,6 @@ def _print_account(d: dict) -> None:
         con.print(f"  [dim]... {len(d['timeline']) - 50} older entries (use --json for all)[/]")
 
 
-def _relationship_lines(res) -> list[str]:
-    """What a line changed about a contact or the account's first value, one per line."""
-    out = []
-    who = _clean(res.contact or "")
-    if res.role_change is not None:
-        before, after = (r.replace("_", " ") if r else r for r in res.role_change)
-        if before is None:
-            out.append(f"{who}: {after} (new contact)")
-        elif before == after:
-            out.append(f"{who}: {after} (unchanged)")
-        else:
-            out.append(f"{who}: {before} -> {after}")
-    if res.contact_left is not None:
-        out.append(f"{who} left on {res.contact_left}")
-    if res.first_value is not None:
-        if res.first_value_set:
-            out.append(f"first value: {res.first_value}")
-        else:
-            out.append(f"first value already recorded on {res.first_value} (kept)")
-    return out
-
-
 def _cmd_log(args) -> int:
     def work(book, today):
         parsed = book.parse(" ".join(args.line), today)
@@ -734,8 +712,8 @@ def _cmd_log(args) -> int:
     print("; ".join(parts) + ".")
     if res.summary:
         print(f'  "{_clean(res.summary)}"')
-    for line in _relationship_lines(res):
-        print(f"  {line}")
+    for line in res.relationship_lines():
+        print(f"  {_clean(line)}")
     for kind, due in res.completed:
         print(f"  completed: {kind.replace('_', ' ')} (due {due})")
     for kind, due, origin in res.created:

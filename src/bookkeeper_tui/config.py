@@ -177,6 +177,7 @@ DEFAULT_KEYS: dict[str, str] = {
     "kpi.tier": "T",
     "account.log": "enter",
     "account.edit": "e",
+    "account.contacts": "c",
 }
 
 

@@ -188,6 +188,28 @@ class LogResult:
     first_value: date | None = None
     first_value_set: bool = False
 
+    def relationship_lines(self) -> list[str]:
+        """What the line changed about its contact or the account's first value, e.g.
+        "Priya: end user -> champion" (the CLI and the app show these)."""
+        out = []
+        who = self.contact or ""
+        if self.role_change is not None:
+            before, after = (r.replace("_", " ") if r else r for r in self.role_change)
+            if before is None:
+                out.append(f"{who}: {after} (new contact)")
+            elif before == after:
+                out.append(f"{who}: {after} (unchanged)")
+            else:
+                out.append(f"{who}: {before} -> {after}")
+        if self.contact_left is not None:
+            out.append(f"{who} left on {self.contact_left}")
+        if self.first_value is not None:
+            if self.first_value_set:
+                out.append(f"first value: {self.first_value}")
+            else:
+                out.append(f"first value already recorded on {self.first_value} (kept)")
+        return out
+
     def as_json(self) -> dict:
         return {
             "account": self.account,
