@@ -143,3 +143,18 @@ def test_set_contact_role_in_the_store(book):
     assert [t for t in d["touchpoints"] if t["kind"] == "champion_search"] == []
     skipped = [e for e in d["timeline"] if e["type"] == "touchpoint"]
     assert skipped[0]["status"] == "skipped" and "did not leave" in skipped[0]["reason"]
+
+
+def test_kpi_median_days_to_value(cli, book):
+    for name, start in (("A", date(2026, 3, 1)), ("B", date(2026, 5, 1)), ("C", date(2026, 7, 1))):
+        book.add_account(name, "smb", start, plan_on=TODAY)
+    r = cli("kpi", "--json", "--as-of", AS_OF)
+    assert r.json()["median_days_to_value"] is None and r.json()["first_value_accounts"] == 0
+    log(cli, "A note #first-value @2026-03-11")  # 10 days
+    log(cli, "B note #first-value @2026-06-20")  # 50 days
+    log(cli, "C note #first-value @2026-09-29")  # 90 days
+    k = cli("kpi", "--json", "--as-of", AS_OF).json()
+    assert (k["median_days_to_value"], k["first_value_accounts"]) == (50.0, 3)
+    # The last 90 days: only C reached its first value in them.
+    k = cli("kpi", "--json", "--as-of", AS_OF, "--period", "90d").json()
+    assert (k["median_days_to_value"], k["first_value_accounts"]) == (90.0, 1)

@@ -61,6 +61,7 @@ from bookkeeper_tui.core.relationships import (
     CHAMPION_SEARCH,
     champion_search,
     days_to_value,
+    median_days,
     onboarding_completion,
     onboarding_kinds,
 )
@@ -1197,6 +1198,18 @@ class Book:
                 .scalars()
                 .all()
             )
+            # Time-to-value of the accounts that reached their first value in the period.
+            to_value = [
+                days_to_value(st, fv)
+                for st, fv in s.execute(
+                    cut(
+                        select(Account.start, Account.first_value)
+                        .where(Account.first_value >= start)
+                        .where(Account.first_value <= as_of),
+                        Account.id,
+                    )
+                )
+            ]
             bands = self._latest_bands(s, as_of, ids)
             trend = [
                 (day, green, total)
@@ -1255,6 +1268,8 @@ class Book:
                 {"date": d.isoformat(), "green": _r(g / t if t else None)} for d, g, t in trend
             ],
             "mrr_by_month": mrr_by_month,
+            "median_days_to_value": median_days([d for d in to_value if d is not None]),
+            "first_value_accounts": len(to_value),
         }
 
     def account_brief(self, name: str, as_of: date) -> dict:
