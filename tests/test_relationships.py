@@ -224,3 +224,18 @@ def test_onboarding_completion(statuses, done, total, share):
 )
 def test_median_days(values, median):
     assert median_days(values) == median
+
+
+@pytest.mark.parametrize(
+    ("others", "planned"),
+    [
+        ([], True),
+        ([ContactFact("end_user")], True),
+        ([ContactFact("champion")], False),  # the account still has a champion
+        ([ContactFact("champion", date(2026, 11, 1))], True),  # who left too
+        ([ContactFact("champion", date(2026, 12, 31))], False),  # leaving later: still there
+    ],
+)
+def test_no_search_while_another_champion_stays(others, planned):
+    tp = champion_search("Priya", "priya", date(2026, 11, 20), AS_OF, 7, others)
+    assert (tp is not None) == planned

@@ -139,14 +139,22 @@ def relationship_flags(
 
 
 def champion_search(
-    contact: str, contact_key: str, left_on: date, today: date, days: int
-) -> PlannedTouchpoint:
-    """The "find a new champion" touchpoint for a champion who left on *left_on*.
+    contact: str,
+    contact_key: str,
+    left_on: date,
+    today: date,
+    days: int,
+    others: Sequence[ContactFact] = (),
+) -> PlannedTouchpoint | None:
+    """The "find a new champion" touchpoint for a champion who left on *left_on*, or None
+    when one of the account's *others* (its other contacts) is a champion still there.
 
     Due *days* after the later of the day they left and the day the book learnt it (a
     departure recorded late is not born overdue). The rule key names the contact and the
     day, so recording the same departure twice plans it once.
     """
+    if any(c.role == "champion" and c.active(max(left_on, today)) for c in others):
+        return None
     due = max(left_on, today) + timedelta(days=days)
     return PlannedTouchpoint(
         CHAMPION_SEARCH,

@@ -223,7 +223,7 @@ def nps_gap_line(nps: dict) -> Text | None:
 
 
 def value_line(d: dict) -> Text | None:
-    """'first value 2026-11-16 (day 15) · onboarding 2/3': time-to-value and onboarding."""
+    """'first value 2026-11-16 (day 15)' and 'onboarding 2/3 done', one line each."""
     parts: list[tuple[str, str]] = []
     if d.get("first_value"):
         parts.append((f"first value {d['first_value']} (day {d['days_to_value']})", "green"))
@@ -232,13 +232,13 @@ def value_line(d: dict) -> Text | None:
     o = d.get("onboarding")
     if o:
         style = "green" if o["done"] == o["total"] else "yellow"
-        parts.append((f"onboarding {o['done']}/{o['total']}", style))
+        parts.append((f"onboarding {o['done']}/{o['total']} done", style))
     if not parts:
         return None
     out = Text()
     for i, (text, style) in enumerate(parts):
         if i:
-            out.append(" · ", style="dim")
+            out.append("\n")
         out.append(text, style=style)
     return out
 

@@ -59,6 +59,7 @@ from bookkeeper_tui.core.playbook import (
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
 from bookkeeper_tui.core.relationships import (
     CHAMPION_SEARCH,
+    ContactFact,
     champion_search,
     days_to_value,
     median_days,
@@ -1882,14 +1883,23 @@ class Book:
         if role == "champion" and left_on is not None and left_on != was_left:
             if acc.status == "churned":
                 return []
+            others = [
+                ContactFact(role, left)
+                for role, left in s.execute(
+                    select(Contact.role, Contact.left_on)
+                    .where(Contact.account_id == acc.id)
+                    .where(Contact.id != contact.id)
+                )
+            ]
             tp = champion_search(
                 contact.name,
                 contact.name_key,
                 left_on,
                 day,
                 self.config.loop.champion_search_days,
+                others,
             )
-            return self._insert_planned(s, acc.id, [tp])
+            return self._insert_planned(s, acc.id, [tp] if tp else [])
         if role == "champion" and (left_on is None or left_on > day):
             own = f"rel:champion_search:{contact.name_key}:"
             for tp in s.execute(
