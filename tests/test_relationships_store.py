@@ -11,6 +11,8 @@ import pytest
 AS_OF = "2026-11-24"
 TODAY = date(2026, 11, 24)
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def acme(cli, book):
