@@ -68,9 +68,11 @@ def test_champion_left_plans_a_search_and_a_new_champion_closes_it(acme):
     search = [t for t in d["touchpoints"] if t["kind"] == "champion_search"]
     assert len(search) == 1 and search[0]["due"] == "2026-11-27"
     assert "Priya" in search[0]["note"]
-    # Saying it twice plans it once.
-    log(acme, "acme note with Priya (left) @2026-11-20", as_of="2026-11-21")
+    # Saying it twice plans it once, and keeps the day first recorded.
+    out = log(acme, "acme note with Priya (left)", as_of="2026-11-22")
+    assert out["contact_left"] == "2026-11-20" and out["created"] == []
     assert len([t for t in show(acme)["touchpoints"] if t["kind"] == "champion_search"]) == 1
+    assert contacts(acme)["Priya"] == ("champion", "2026-11-20")
     # A new champion completes it.
     out = log(acme, "acme meeting with Raj (champion)", as_of="2026-11-24")
     assert {"kind": "champion_search", "due": "2026-11-27"} in out["completed"]

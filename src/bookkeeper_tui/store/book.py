@@ -1500,14 +1500,18 @@ class Book:
             role_change = None
             rel_created: list[PlannedTouchpoint] = []
             completed: list[tuple[str, date]] = []
+            left_on = None
             if q.contact and (q.contact_role is not None or q.contact_left):
                 before = None if created_contact else contact.role
+                left_on = contact.left_on
+                if q.contact_left and (left_on is None or left_on > q.when):
+                    left_on = q.when  # an earlier recorded departure is kept
                 rel_created = self._apply_contact(
                     s,
                     acc,
                     contact,
                     q.contact_role or contact.role,
-                    q.when if q.contact_left else contact.left_on,
+                    left_on,
                     today,
                     it.id,
                     completed,
@@ -1732,7 +1736,7 @@ class Book:
                 # The app drops these from Today at once (not part of the --json shape).
                 extra={"completed_ids": sorted(done_ids)},
                 role_change=role_change,
-                contact_left=q.when if q.contact_left else None,
+                contact_left=left_on if q.contact_left else None,
                 first_value=acc.first_value if FIRST_VALUE_TAG in q.tags else None,
                 first_value_set=first_value_set,
             )
