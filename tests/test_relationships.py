@@ -7,6 +7,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bookkeeper_tui.config import DEFAULT, SignalConfig
 from bookkeeper_tui.core.quicklog import QuickLogError, parse_quicklog
@@ -239,3 +241,25 @@ def test_median_days(values, median):
 def test_no_search_while_another_champion_stays(others, planned):
     tp = champion_search("Priya", "priya", date(2026, 11, 20), AS_OF, 7, others)
     assert (tp is not None) == planned
+
+
+# Any mix of `with`, names and parentheses is read or refused with a message naming a
+# token; never a crash ("please report this bug").
+PIECES = [
+    "with", "Priya", '"Priya Rao"', "(", ")", "()", "(champion)", "(champion", "buyer)",
+    "(economic", "(left)", "Priya(eb)", "Priya(", "(x)", "call", "nps", "9", "@mon", "#t",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8))
+def test_parentheses_never_crash_the_parser(pieces):
+    line = " ".join(["acme", *pieces])
+    try:
+        q = parse_quicklog(line, NAMES, AS_OF)
+    except QuickLogError as exc:
+        assert "please report this bug" not in exc.message, line
+        if exc.start is not None:
+            assert 0 <= exc.start < exc.end <= len(line), line
+    else:
+        assert q.contact_role is None or q.contact is not None
