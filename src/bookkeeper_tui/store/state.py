@@ -99,7 +99,6 @@ class _Statements(NamedTuple):
     ticket_accounts: Select
     usage_events: Select
     scores: Select
-    champion_left: Select
     contacts: Select
     open_touchpoints: Select
     touchpoint_dates: Select
@@ -216,10 +215,6 @@ def _statements(filtered: bool) -> _Statements:
         .where(Score.day > since)
         .where(Score.day <= as_of)
         .order_by(Score.day, Score.id),
-        champion_left=_where_ids(select(Contact.account_id), Contact.account_id, filtered)
-        .where(Contact.role == "champion")
-        .where(Contact.left_on.is_not(None))
-        .where(Contact.left_on <= as_of),
         # Every contact's role and departure, for the relationship flags.
         contacts=_where_ids(
             select(Contact.account_id, Contact.role, Contact.left_on),
@@ -449,10 +444,13 @@ def _load_states(
         # Usage events (imported) speak for today; they win over older usage signals.
         usage[aid].append((as_of, value))
 
-    champion_left = set(run_scalars(q.champion_left))
+    # Contacts: the relationship flags, and whether a champion has left (one pass).
+    champion_left: set[int] = set()
     people: dict[int, list[ContactFact]] = defaultdict(list)
     for aid, role, left_on in run(q.contacts):
         people[aid].append(ContactFact(role or "other", left_on))
+        if role == "champion" and left_on is not None and left_on <= as_of:
+            champion_left.add(aid)
 
     # Per account: the open touchpoint due first (counting a snooze; the first of equals
     # in due order, as min() picks it) and how many are overdue. Only the one shown
