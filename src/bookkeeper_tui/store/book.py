@@ -94,10 +94,10 @@ REPLAN_BATCH = 200
 RENEWAL_LOG_DAYS = 75
 #: A logged interaction completes a matching open touchpoint due up to this far ahead.
 COMPLETE_AHEAD_DAYS = 30
-#: The quick-log tag that records the account's first value (time-to-value).
-FIRST_VALUE_TAG = "first-value"
 #: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
 COMPLETE_SAME_KIND_AHEAD_DAYS = 60
+#: The quick-log tag that records the account's first value (time-to-value).
+FIRST_VALUE_TAG = "first-value"
 
 
 #: What a KPI panel is remembered by: (as_of, period, owner key or None, tier or None).
@@ -1860,10 +1860,8 @@ class Book:
                 c = Contact(account_id=acc.id, name=" ".join(contact.split()), name_key=key)
                 s.add(c)
                 s.flush()
-            planned = self._apply_contact(s, acc, c, role, left_on, today or left_on)
-            acc.version += 1
-            acc.updated_at = datetime.now(UTC)
-            return planned
+            # Contacts are not account fields: an open edit form is not in conflict.
+            return self._apply_contact(s, acc, c, role, left_on, today or left_on)
 
     def _apply_contact(
         self,
@@ -1888,8 +1886,8 @@ class Book:
             if acc.status == "churned":
                 return []
             others = [
-                ContactFact(role, left)
-                for role, left in s.execute(
+                ContactFact(other_role, other_left)
+                for other_role, other_left in s.execute(
                     select(Contact.role, Contact.left_on)
                     .where(Contact.account_id == acc.id)
                     .where(Contact.id != contact.id)
