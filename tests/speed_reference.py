@@ -295,7 +295,9 @@ def old_load_states(
             usage=usage.get(aid, ()),
             tickets=tickets.get(aid, ()),
             churn_terms_recent=notes_terms.get(aid, ()),
-            champion_left=aid in champion_left,
+            # Issue 14 #3: a champion still there (a new one) closes the "champion left" risk.
+            champion_left=aid in champion_left
+            and not any(c.role == "champion" and c.active(as_of) for c in people.get(aid, ())),
             overdue_touchpoints=overdue,
             nps_gap_flagged=nps.flagged,
             last_referral_ask=last_referral.get(aid),

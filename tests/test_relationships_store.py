@@ -80,6 +80,8 @@ def test_champion_left_plans_a_search_and_a_new_champion_closes_it(acme):
     assert [t for t in d["touchpoints"] if t["kind"] == "champion_search"] == []
     done = [e for e in d["timeline"] if e["type"] == "touchpoint"]
     assert any(e["kind"] == "champion_search" and e["status"] == "done" for e in done)
+    # With a new champion in place the "champion left" risk is over.
+    assert "champion_left" not in [f["code"] for f in d["flags"]]
 
 
 def test_a_non_champion_leaving_plans_nothing(acme):

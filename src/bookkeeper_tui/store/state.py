@@ -444,13 +444,17 @@ def _load_states(
         # Usage events (imported) speak for today; they win over older usage signals.
         usage[aid].append((as_of, value))
 
-    # Contacts: the relationship flags, and whether a champion has left (one pass).
+    # Contacts: the relationship flags, and whether a champion has left with nobody in
+    # their place (a new champion closes the "champion left" risk).
     champion_left: set[int] = set()
+    has_champion: set[int] = set()
     people: dict[int, list[ContactFact]] = defaultdict(list)
     for aid, role, left_on in run(q.contacts):
         people[aid].append(ContactFact(role or "other", left_on))
-        if role == "champion" and left_on is not None and left_on <= as_of:
-            champion_left.add(aid)
+        if role == "champion":
+            gone = left_on is not None and left_on <= as_of
+            (champion_left if gone else has_champion).add(aid)
+    champion_left -= has_champion
 
     # Per account: the open touchpoint due first (counting a snooze; the first of equals
     # in due order, as min() picks it) and how many are overdue. Only the one shown
