@@ -164,3 +164,17 @@ def test_kpi_median_days_to_value(cli, book):
     # The last 90 days: only C reached its first value in them.
     k = cli("kpi", "--json", "--as-of", AS_OF, "--period", "90d").json()
     assert (k["median_days_to_value"], k["first_value_accounts"]) == (90.0, 1)
+
+
+def test_contact_import_accepts_the_quick_log_role_aliases(book, tmp_path):
+    from bookkeeper_tui.io.importer import import_file
+
+    book.add_account("Acme Corp", "enterprise", date(2026, 1, 1), plan_on=TODAY)
+    path = tmp_path / "contacts.csv"
+    path.write_text(
+        "account,name,role\nAcme Corp,Bea,Buyer\nAcme Corp,Eve,EB\nAcme Corp,Uma,user\n"
+    )
+    r = import_file(book, "contacts", str(path), today=TODAY)
+    assert r.rejected == []
+    roles = {c["name"]: c["role"] for c in book.show("Acme Corp", TODAY)["contacts"]}
+    assert roles == {"Bea": "economic_buyer", "Eve": "economic_buyer", "Uma": "end_user"}
