@@ -841,6 +841,11 @@ def _print_account(d: dict) -> None:
             f"NPS gap: buyers and champions {n['buyer_side_mean']:.1f}"
             f" vs users {n['user_side_mean']:.1f} (mean of each contact's latest answer)"
         )
+    if d["first_value"]:
+        con.print(f"First value {d['first_value']} ({d['days_to_value']} days after the start)")
+    if d["onboarding"]:
+        o = d["onboarding"]
+        con.print(f"Onboarding {o['done']}/{o['total']} done ({o['share'] * 100:.0f}%)")
     if d["contacts"]:
         con.print("Contacts:")
         for c in d["contacts"]:
@@ -902,6 +907,8 @@ def _cmd_log(args) -> int:
     print("; ".join(parts) + ".")
     if res.summary:
         print(f'  "{_clean(res.summary)}"')
+    for line in res.relationship_lines():
+        print(f"  {_clean(line)}")
     for kind, due in res.completed:
         print(f"  completed: {kind.replace('_', ' ')} (due {due})")
     for kind, due, origin in res.created:

@@ -117,6 +117,8 @@ class LoopConfig:
     intervention_days: int = 2
     referral_ask_days: int = 3
     window_days: int = 30
+    #: A champion who left: "find a new champion" due this many days later.
+    champion_search_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,11 @@ class SignalConfig:
     triple_signal_days: int = 90
     referral_quiet_days: int = 90
     expansion_after_days: int = 180
+    #: Tiers whose accounts are flagged single-threaded (one active contact, or none left).
+    single_threaded_tiers: tuple[str, ...] = ("enterprise", "mid-market", "smb")
+    #: Tiers whose accounts are flagged when no active contact is the economic buyer
+    #: (in a small company the champion usually signs: smb is left out).
+    no_economic_buyer_tiers: tuple[str, ...] = ("enterprise", "mid-market")
 
 
 @dataclass(frozen=True)
@@ -191,6 +198,7 @@ DEFAULT_KEYS: dict[str, str] = {
     "kpi.tier": "T",
     "account.log": "enter",
     "account.edit": "e",
+    "account.contacts": "c",
 }
 
 
@@ -361,7 +369,18 @@ def parse_config(text: str, source: str = "config") -> Config:
             problem = content_problem(item, f"{table}.{name}")
             if problem:
                 raise ConfigError(problem)
+    for key in ("single_threaded_tiers", "no_economic_buyer_tiers"):
+        unknown = [t for t in getattr(cfg.signals, key) if t not in _TIER_NAMES]
+        if unknown:
+            raise ConfigError(
+                f"config: signals.{key} has an unknown tier '{unknown[0]}'; "
+                f"use {', '.join(_TIER_NAMES)}"
+            )
     return cfg
+
+
+#: The tiers (core.vocab.TIERS; spelt here so the config stays free of core imports).
+_TIER_NAMES = ("enterprise", "mid-market", "smb")
 
 
 def load_config(path: Path | None = None) -> Config:

@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 
 from bookkeeper_tui.core import vocab
 from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
+from bookkeeper_tui.core.relationships import LEFT_WORD, parse_role, role_words
 from bookkeeper_tui.core.text import printable
 
 EMPTY_LINE = 'the line is empty; start with an account name, e.g. `acme call "..."`'
@@ -90,6 +91,10 @@ class QuickLog:
     scores: tuple[ScoreEntry, ...] = ()
     mrr: float | None = None
     contact: str | None = None
+    #: `with NAME (ROLE)`: the role to give the contact (core.relationships.parse_role).
+    contact_role: str | None = None
+    #: `with NAME (left)`: the contact left the company on the line's date.
+    contact_left: bool = False
     when: date = date.min
     dated: bool = False
     next: NextTouchpoint | None = None
@@ -371,6 +376,47 @@ def _score(kw: str, tok: _Tok) -> ScoreEntry:
     return ScoreEntry(kw, int(tok.text))
 
 
+def _role_after(toks: Sequence[_Tok], i: int, first: _Tok | None, name: str) -> tuple[_Tok, int]:
+    """The `(ROLE)` / `(left)` after `with NAME`, as one token, and the index of its last
+    token. *first* is the part of the name token from its '(' (`with Priya(champion)`),
+    else toks[i] starts it. A role of several words (`(economic buyer)`) spans tokens."""
+    parts = [first if first is not None else toks[i]]
+    j = i if first is None else i - 1
+    while not parts[-1].text.rstrip().endswith(")"):
+        if j + 1 >= len(toks) or toks[j + 1].quoted:
+            whole = _Tok(" ".join(p.text for p in parts), parts[0].start, parts[-1].end)
+            raise _err(
+                f"the parenthesis after with {_show(name)} is never closed; write the role "
+                "like (champion)",
+                whole,
+            )
+        j += 1
+        parts.append(toks[j])
+    text = " ".join(p.text for p in parts)
+    return _Tok(text, parts[0].start, parts[-1].end), j
+
+
+def _role(tok: _Tok, name: str) -> tuple[str | None, bool]:
+    """(role, left) from a `(ROLE)` token; QuickLogError naming it otherwise."""
+    inner = tok.text.strip()[1:-1].strip()
+    if not inner:
+        raise _err(
+            f"with {_show(name)} () needs a role inside the parentheses, e.g. (champion); "
+            f"roles: {role_words()}",
+            tok,
+        )
+    if inner.casefold() == LEFT_WORD:
+        return None, True
+    role = parse_role(inner)
+    if role is None:
+        raise _err(
+            f"unknown role '{_show(inner)}' for {_show(name)}; use one of {role_words()}, "
+            f"or ({LEFT_WORD}) when they left the company",
+            tok,
+        )
+    return role, False
+
+
 def _money(tok: _Tok) -> float:
     m = _MONEY.fullmatch(tok.text.strip())
     if m is None:
@@ -423,6 +469,8 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
     scores: dict[str, ScoreEntry] = {}
     mrr: float | None = None
     contact: str | None = None
+    contact_role: str | None = None
+    contact_left = False
     when: date | None = None
     nxt: tuple[str | None, date] | None = None
     tags: list[str] = []
@@ -459,13 +507,32 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
             reserved = (*_KEYWORDS, *vocab.QUICKLOG_KINDS)
             bare_value = (
                 c.text.lower() in reserved
-                or c.text.startswith(("@", "#"))
+                or c.text.startswith(("@", "#", "("))
                 or _NUMBER.fullmatch(c.text)
             )
             if not c.text.strip() or (not c.quoted and bare_value):
                 raise _err(missing, t)
             contact = " ".join(c.text.split())
             i += 1
+            # `with NAME (ROLE)` / `with NAME (left)`; also written `with Priya(champion)`.
+            glued = None
+            if not c.quoted and "(" in c.text:
+                k = c.text.index("(")
+                glued = _Tok(c.text[k:], c.start + k, c.end)
+                contact = c.text[:k]
+            nxt_tok = toks[i + 1] if i + 1 < len(toks) else None
+            if glued is not None or (
+                nxt_tok is not None and not nxt_tok.quoted and nxt_tok.text.startswith("(")
+            ):
+                role_tok, i = _role_after(toks, i + 1, glued, contact)
+                contact_role, contact_left = _role(role_tok, contact)
+                after = toks[i + 1] if i + 1 < len(toks) else None
+                if after is not None and not after.quoted and after.text.startswith("("):
+                    raise _err(
+                        f"give {_show(contact)} one role in parentheses, e.g. "
+                        f'`with "{_show(contact)}" (champion)`',
+                        after,
+                    )
         elif low == "next":
             k = _value(toks, i, "next needs a touchpoint kind and a date, e.g. `next call +2w`")
             tp_kind = _touchpoint_kind(k.text)
@@ -533,6 +600,8 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
         scores=tuple(scores.values()),
         mrr=mrr,
         contact=contact,
+        contact_role=contact_role,
+        contact_left=contact_left,
         when=when if when is not None else today,
         dated=when is not None,
         next=nxt_tp,

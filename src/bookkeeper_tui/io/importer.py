@@ -293,7 +293,12 @@ def parse_tier(text: str) -> str:
 
 
 def parse_role(text: str) -> str:
+    from bookkeeper_tui.core.relationships import parse_role as role_alias
+
     role = normalise_header(text)
+    if role not in ROLES:
+        # The quick log's short forms too: buyer, eb, user, end user, champ (issue 14 #3).
+        role = role_alias(text) or ""
     if role not in ROLES:
         raise Bad(f"unknown role '{text}'; use one of {', '.join(ROLES)}")
     return role

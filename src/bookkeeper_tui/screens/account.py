@@ -225,6 +225,27 @@ def nps_gap_line(nps: dict) -> Text | None:
     )
 
 
+def value_line(d: dict) -> Text | None:
+    """'first value 2026-11-16 (day 15)' and 'onboarding 2/3 done', one line each."""
+    parts: list[tuple[str, str]] = []
+    if d.get("first_value"):
+        parts.append((f"first value {d['first_value']} (day {d['days_to_value']})", "green"))
+    elif d.get("status") != "churned":
+        parts.append(("no first value yet (#first-value)", "dim"))
+    o = d.get("onboarding")
+    if o:
+        style = "green" if o["done"] == o["total"] else "yellow"
+        parts.append((f"onboarding {o['done']}/{o['total']} done", style))
+    if not parts:
+        return None
+    out = Text()
+    for i, (text, style) in enumerate(parts):
+        if i:
+            out.append("\n")
+        out.append(text, style=style)
+    return out
+
+
 class AccountScreen(DataScreen):
     """Everything about one account on one screen."""
 
@@ -240,6 +261,14 @@ class AccountScreen(DataScreen):
             id="account.edit",
             show=False,
             tooltip="Edit tier, renewal, owner, tags",
+        ),
+        Binding(
+            "c",
+            "contacts",
+            "Contacts",
+            id="account.contacts",
+            show=False,
+            tooltip="Edit a contact's role, or mark them as left",
         ),
         Binding(
             "D",
@@ -502,9 +531,9 @@ class AccountScreen(DataScreen):
         return out
 
     def _contacts(self, d: dict) -> Text:
-        if not d["contacts"]:
-            return Text("No contacts yet: log a call 'with Name' to add one.", style="dim")
         out = Text()
+        if not d["contacts"]:
+            out.append("No contacts yet: log a call 'with Name (role)' to add one.", style="dim")
         for i, c in enumerate(d["contacts"]):
             if i:
                 out.append("\n")
@@ -515,6 +544,12 @@ class AccountScreen(DataScreen):
             scores = c.get("scores") or {}
             if scores:
                 out.append("  " + " · ".join(f"{k} {v:g}" for k, v in scores.items()), style="dim")
+        if d["contacts"]:
+            out.append("\nc: edit a role, or mark someone as left", style="dim")
+        value = value_line(d)
+        if value is not None:
+            out.append("\n")
+            out.append_text(value)
         return out
 
     def _touchpoints(self, d: dict) -> Text:
@@ -703,6 +738,24 @@ class AccountScreen(DataScreen):
             return
         if not isinstance(self.app.screen, EditAccountScreen):
             self.app.push_screen(EditAccountScreen(self.data.detail["name"]))
+
+    def action_contacts(self) -> None:
+        """Edit a contact's role and departure in a small form (screens/contact_edit)."""
+        from bookkeeper_tui.screens.contact_edit import ContactScreen
+
+        if self.data is None or self.data.detail is None:
+            self.notify("There is no such account.", severity="warning")
+            return
+        if isinstance(self.app.screen, ContactScreen):
+            return
+        d = self.data.detail
+        if not d["contacts"]:
+            self.notify(
+                "No contacts yet: log a call 'with Name (champion)' to add one.",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(ContactScreen(d["name"], d["contacts"], self.today))
 
     def action_delete(self) -> None:
         """Ask, then delete this account and all its rows; back to the previous screen."""

@@ -310,9 +310,17 @@ class QuickLogScreen(DataModal):
                 (v for k, v in contacts.items() if k.startswith(key + " ")), None
             )
             if known:
-                rows.append(("contact", f"{safe(known[0])} ({label(known[1])})"))
+                said = f"{safe(known[0])} ({label(known[1])})"
+                if q.contact_role is not None and q.contact_role != known[1]:
+                    said = f"{safe(known[0])} ({label(known[1])} → {label(q.contact_role)})"
             else:
-                rows.append(("contact", f"{safe(q.contact)} (new contact)"))
+                said = f"{safe(q.contact)} (new contact"
+                said += f", {label(q.contact_role)})" if q.contact_role else ")"
+            if q.contact_left:
+                said += f", left {q.when:%d %b}"
+                if (q.contact_role or (known[1] if known else None)) == "champion":
+                    said += " → find a new champion"
+            rows.append(("contact", said))
         for sc in q.scores:
             note = ""
             if (sc.kind == "nps" and sc.value <= loop.detractor_nps_max) or (
@@ -457,6 +465,7 @@ class QuickLogScreen(DataModal):
             parts.append("new: " + ", ".join(label(k) for k, _, _ in res.created))
         if res.next:
             parts.append(f"next {label(res.next[0])} {res.next[1]:%d %b}")
+        parts += [safe(line) for line in res.relationship_lines()]
         self.app.notify(" · ".join(parts), title="Logged")
         closed = {self.touchpoint_id} if self.touchpoint_id is not None else set()
         closed |= set(res.extra.get("completed_ids", ()))

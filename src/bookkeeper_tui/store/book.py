@@ -58,6 +58,15 @@ from bookkeeper_tui.core.playbook import (
     renewal_term_months,
 )
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
+from bookkeeper_tui.core.relationships import (
+    CHAMPION_SEARCH,
+    ContactFact,
+    champion_search,
+    days_to_value,
+    median_days,
+    onboarding_completion,
+    onboarding_kinds,
+)
 from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.core.tiers import suggest_tier
@@ -88,6 +97,8 @@ RENEWAL_LOG_DAYS = 75
 COMPLETE_AHEAD_DAYS = 30
 #: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
 COMPLETE_SAME_KIND_AHEAD_DAYS = 60
+#: The quick-log tag that records the account's first value (time-to-value).
+FIRST_VALUE_TAG = "first-value"
 
 
 #: What a KPI panel is remembered by: (as_of, period, owner key or None, tier or None).
@@ -174,6 +185,35 @@ class LogResult:
     extra: dict = field(default_factory=dict)
     #: The touchpoint checklist items ticked when it was logged (core/content.py).
     checklist: list[str] = field(default_factory=list)
+    #: `with NAME (ROLE)`: the contact's role before and after (before None: new contact).
+    role_change: tuple[str | None, str] | None = None
+    #: `with NAME (left)`: the day the contact left.
+    contact_left: date | None = None
+    #: `#first-value`: the account's first-value date after this line (and whether it set it).
+    first_value: date | None = None
+    first_value_set: bool = False
+
+    def relationship_lines(self) -> list[str]:
+        """What the line changed about its contact or the account's first value, e.g.
+        "Priya: end user -> champion" (the CLI and the app show these)."""
+        out = []
+        who = self.contact or ""
+        if self.role_change is not None:
+            before, after = (r.replace("_", " ") if r else r for r in self.role_change)
+            if before is None:
+                out.append(f"{who}: {after} (new contact)")
+            elif before == after:
+                out.append(f"{who}: {after} (unchanged)")
+            else:
+                out.append(f"{who}: {before} -> {after}")
+        if self.contact_left is not None:
+            out.append(f"{who} left on {self.contact_left}")
+        if self.first_value is not None:
+            if self.first_value_set:
+                out.append(f"first value: {self.first_value}")
+            else:
+                out.append(f"first value already recorded on {self.first_value} (kept)")
+        return out
 
     def as_json(self) -> dict:
         return {
@@ -198,6 +238,13 @@ class LogResult:
             "health": self.health,
             "band": self.band,
             "checklist": self.checklist,
+            "contact_role": None
+            if self.role_change is None
+            else {"from": self.role_change[0], "to": self.role_change[1]},
+            "contact_left": self.contact_left.isoformat() if self.contact_left else None,
+            "first_value": None
+            if self.first_value is None
+            else {"date": self.first_value.isoformat(), "set": self.first_value_set},
         }
 
 
@@ -904,6 +951,11 @@ class Book:
                         "_order": (day, 0, tp.id),
                     }
                 )
+        pc = self.config.playbook
+        onboarding = onboarding_completion(
+            {tp.rule[4:]: tp.status for tp in tps if tp.rule and tp.rule.startswith("onb:")},
+            onboarding_kinds(pc.onboarding, pc.onboarding_days),
+        )
         timeline.sort(key=lambda e: e["_order"], reverse=True)
         for e in timeline:
             del e["_order"]
@@ -960,6 +1012,9 @@ class Book:
                 }
                 for c in contacts
             ],
+            "first_value": acc.first_value.isoformat() if acc.first_value else None,
+            "days_to_value": days_to_value(acc.start, acc.first_value),
+            "onboarding": None if onboarding is None else onboarding.as_json(),
             "touchpoints": [
                 {
                     "id": tp.id,
@@ -1157,6 +1212,18 @@ class Book:
                 .scalars()
                 .all()
             )
+            # Time-to-value of the accounts that reached their first value in the period.
+            to_value = [
+                days_to_value(st, fv)
+                for st, fv in s.execute(
+                    cut(
+                        select(Account.start, Account.first_value)
+                        .where(Account.first_value >= start)
+                        .where(Account.first_value <= as_of),
+                        Account.id,
+                    )
+                )
+            ]
             bands = self._latest_bands(s, as_of, ids)
             trend = [
                 (day, green, total)
@@ -1215,6 +1282,8 @@ class Book:
                 {"date": d.isoformat(), "green": _r(g / t if t else None)} for d, g, t in trend
             ],
             "mrr_by_month": mrr_by_month,
+            "median_days_to_value": median_days([d for d in to_value if d is not None]),
+            "first_value_accounts": len(to_value),
         }
 
     def account_brief(self, name: str, as_of: date) -> dict:
@@ -1430,6 +1499,12 @@ class Book:
                     created_contact = True
                 contact_id = contact.id
                 contact_name = contact.name
+            first_value_set = False
+            if FIRST_VALUE_TAG in q.tags and (acc.first_value is None or q.when < acc.first_value):
+                acc.first_value = q.when
+                acc.version += 1
+                acc.updated_at = datetime.now(UTC)
+                first_value_set = True
             at = None if q.dated else (now or datetime.now(UTC))
             it = Interaction(
                 account_id=acc.id,
@@ -1443,8 +1518,28 @@ class Book:
             )
             s.add(it)
             s.flush()
-            created: list[tuple[str, date, str]] = []
+            role_change = None
+            rel_created: list[PlannedTouchpoint] = []
             completed: list[tuple[str, date]] = []
+            left_on = None
+            if q.contact and (q.contact_role is not None or q.contact_left):
+                before = None if created_contact else contact.role
+                left_on = contact.left_on
+                if q.contact_left and (left_on is None or left_on > q.when):
+                    left_on = q.when  # an earlier recorded departure is kept
+                rel_created = self._apply_contact(
+                    s,
+                    acc,
+                    contact,
+                    q.contact_role or contact.role,
+                    left_on,
+                    today,
+                    it.id,
+                    completed,
+                )
+                if q.contact_role is not None:
+                    role_change = (before, contact.role)
+            created: list[tuple[str, date, str]] = [(p.kind, p.due, p.origin) for p in rel_created]
             # What was open before this line: touchpoints the line itself creates
             # (a referral ask for a promoter) must not be completed by it.
             open_tps = list(
@@ -1662,6 +1757,10 @@ class Book:
                 checklist=ticked,
                 # The app drops these from Today at once (not part of the --json shape).
                 extra={"completed_ids": sorted(done_ids)},
+                role_change=role_change,
+                contact_left=left_on if q.contact_left else None,
+                first_value=acc.first_value if FIRST_VALUE_TAG in q.tags else None,
+                first_value_set=first_value_set,
             )
 
     def rederive_levels(self, s: Session, account_ids: Sequence[int]) -> None:
@@ -1752,10 +1851,25 @@ class Book:
                 raise BookError("that touchpoint is no longer open")
 
     def set_contact_role(
-        self, account: str, contact: str, role: str, left_on: date | None = None
-    ) -> None:
+        self,
+        account: str,
+        contact: str,
+        role: str,
+        left_on: date | None = None,
+        today: date | None = None,
+    ) -> list[PlannedTouchpoint]:
+        """Give *contact* (created when new) *role* and its departure day (None: still
+        there). A champion leaving plans "find a new champion" (relative to *today*, else
+        the day they left); the touchpoints it planned are returned."""
+        from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
+
         if role not in ROLES:
             raise BookError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+        if left_on is not None and date_problem(left_on):
+            raise BookError(
+                f"the left date {left_on} is out of range; use a date in the years "
+                f"{MIN_YEAR} to {MAX_YEAR}"
+            )
         with self.write() as s:
             acc = self.find_account(s, account)
             key = name_key(contact)
@@ -1763,10 +1877,72 @@ class Book:
                 select(Contact).where(Contact.account_id == acc.id).where(Contact.name_key == key)
             ).scalar()
             if c is None:
-                c = Contact(account_id=acc.id, name=contact.strip(), name_key=key)
+                if not key:
+                    raise BookError("give the contact a name")
+                c = Contact(account_id=acc.id, name=" ".join(contact.split()), name_key=key)
                 s.add(c)
-            c.role = role
-            c.left_on = left_on
+                s.flush()
+            # Contacts are not account fields: an open edit form is not in conflict.
+            return self._apply_contact(s, acc, c, role, left_on, today or left_on)
+
+    def _apply_contact(
+        self,
+        s: Session,
+        acc: Account,
+        contact: Contact,
+        role: str,
+        left_on: date | None,
+        today: date | None,
+        interaction_id: int | None = None,
+        closed: list[tuple[str, date]] | None = None,
+    ) -> list[PlannedTouchpoint]:
+        """Set a contact's role and departure, and what that calls for (docs/rules.md
+        "Relationships"): a champion leaving plans a ``champion_search`` touchpoint; an
+        active champion closes the open searches (done when someone new is champion,
+        skipped when the departure is taken back)."""
+        was_left = contact.left_on
+        contact.role = role
+        contact.left_on = left_on
+        day = today or date.today()
+        if role == "champion" and left_on is not None and left_on != was_left:
+            if acc.status == "churned":
+                return []
+            others = [
+                ContactFact(other_role, other_left)
+                for other_role, other_left in s.execute(
+                    select(Contact.role, Contact.left_on)
+                    .where(Contact.account_id == acc.id)
+                    .where(Contact.id != contact.id)
+                )
+            ]
+            tp = champion_search(
+                contact.name,
+                contact.name_key,
+                left_on,
+                day,
+                self.config.loop.champion_search_days,
+                others,
+            )
+            return self._insert_planned(s, acc.id, [tp] if tp else [])
+        if role == "champion" and (left_on is None or left_on > day):
+            own = f"rel:champion_search:{contact.name_key}:"
+            for tp in s.execute(
+                select(Touchpoint)
+                .where(Touchpoint.account_id == acc.id)
+                .where(Touchpoint.kind == CHAMPION_SEARCH)
+                .where(Touchpoint.status.in_(("open", "snoozed")))
+            ).scalars():
+                tp.snoozed_until = None
+                tp.completed_on = day
+                if (tp.rule or "").startswith(own):
+                    tp.status = "skipped"
+                    tp.skip_reason = f"{contact.name} did not leave after all"
+                else:
+                    tp.status = "done"
+                    tp.interaction_id = interaction_id
+                    if closed is not None:
+                        closed.append((tp.kind, tp.due))
+        return []
 
     # -- editing an account, with conflict detection ---------------------------------------
     @staticmethod

@@ -48,6 +48,7 @@ from bookkeeper_tui.core.models import (
     UsageEvent,
 )
 from bookkeeper_tui.core.nps import AccountNps, NpsResponse, account_nps_detail
+from bookkeeper_tui.core.relationships import ContactFact
 from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
 from bookkeeper_tui.core.signals import Flag, FlagFacts, account_flags, churn_terms
 from bookkeeper_tui.core.vocab import TWO_WAY_KINDS
@@ -98,7 +99,7 @@ class _Statements(NamedTuple):
     ticket_accounts: Select
     usage_events: Select
     scores: Select
-    champion_left: Select
+    contacts: Select
     feed_ends: Select
     open_touchpoints: Select
     touchpoint_dates: Select
@@ -215,10 +216,12 @@ def _statements(filtered: bool) -> _Statements:
         .where(Score.day > since)
         .where(Score.day <= as_of)
         .order_by(Score.day, Score.id),
-        champion_left=_where_ids(select(Contact.account_id), Contact.account_id, filtered)
-        .where(Contact.role == "champion")
-        .where(Contact.left_on.is_not(None))
-        .where(Contact.left_on <= as_of),
+        # Every contact's role and departure, for the relationship flags.
+        contacts=_where_ids(
+            select(Contact.account_id, Contact.role, Contact.left_on),
+            Contact.account_id,
+            filtered,
+        ),
         # The newest imported ticket and usage event in the whole book (never filtered by
         # account, so one account's view agrees with the whole book's): a feed that ended
         # long ago is stale for every account (core.health.feed_is_current).
@@ -459,7 +462,17 @@ def _load_states(
         # Usage events (imported) speak for today; they win over older usage signals.
         usage[aid].append((as_of, value))
 
-    champion_left = set(run_scalars(q.champion_left))
+    # Contacts: the relationship flags, and whether a champion has left with nobody in
+    # their place (a new champion closes the "champion left" risk).
+    champion_left: set[int] = set()
+    has_champion: set[int] = set()
+    people: dict[int, list[ContactFact]] = defaultdict(list)
+    for aid, role, left_on in run(q.contacts):
+        people[aid].append(ContactFact(role or "other", left_on))
+        if role == "champion":
+            gone = left_on is not None and left_on <= as_of
+            (champion_left if gone else has_champion).add(aid)
+    champion_left -= has_champion
 
     # Per account: the open touchpoint due first (counting a snooze; the first of equals
     # in due order, as min() picks it) and how many are overdue. Only the one shown
@@ -531,6 +544,8 @@ def _load_states(
             nps_gap_flagged=nps.flagged,
             last_referral_ask=last_referral.get(aid),
             last_expansion_talk=last_expansion.get(aid),
+            tier=acc.tier,
+            contacts=people.get(aid, ()),
         )
         flags = account_flags(flag_facts, as_of, config.signals) if acc.status != "churned" else []
         prev = previous.get(aid)
