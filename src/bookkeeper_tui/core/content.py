@@ -206,6 +206,20 @@ DEFAULT_CONTENT: dict[str, TouchpointContent] = {
         it. What has changed on your side? Let's agree a short recovery plan with clear
         owners and dates, and I'll check in every week until we're back on track.""",
     ),
+    "champion_search": _c(
+        "find a new champion (the champion left)",
+        [
+            "Ask the departing champion for a warm introduction to a successor",
+            "Map who uses the product most and who owns the budget now",
+            "Meet the likely new champion: their goals, and what success means to them",
+            "Re-share the success plan and the value delivered so far",
+            "Record the new champion's role (with NAME (champion))",
+        ],
+        """Congratulations to [name] on the move. We want to keep the results your team has
+        been getting, so who is taking over [name]'s part of the project? I'd like to walk
+        them through what we set out to do, what has been delivered so far and what comes
+        next, and hear what success looks like for them.""",
+    ),
     "call": TouchpointContent(),
     "meeting": TouchpointContent(),
     "email": TouchpointContent(),
