@@ -32,6 +32,7 @@ from bookkeeper_tui.core.models import (
     UsageEvent,
 )
 from bookkeeper_tui.core.nps import NpsResponse, account_nps_detail
+from bookkeeper_tui.core.relationships import ContactFact
 from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
 from bookkeeper_tui.core.signals import FlagFacts, account_flags, churn_terms
 from bookkeeper_tui.core.vocab import TIERS, TWO_WAY_KINDS
@@ -185,6 +186,13 @@ def old_load_states(
     ):
         responses[aid].append(NpsResponse(aid, cid, role or "other", day, int(value)))
 
+    people: dict[int, list[ContactFact]] = defaultdict(list)
+    for aid, role, left_on in session.execute(
+        select(Contact.account_id, Contact.role, Contact.left_on).where(
+            _in(Contact.account_id, ids)
+        )
+    ):
+        people[aid].append(ContactFact(role or "other", left_on))
     champion_left = set(
         session.execute(
             select(Contact.account_id)
@@ -287,11 +295,16 @@ def old_load_states(
             usage=usage.get(aid, ()),
             tickets=tickets.get(aid, ()),
             churn_terms_recent=notes_terms.get(aid, ()),
-            champion_left=aid in champion_left,
+            # Issue 14 #3: a champion still there (a new one) closes the "champion left" risk.
+            champion_left=aid in champion_left
+            and not any(c.role == "champion" and c.active(as_of) for c in people.get(aid, ())),
             overdue_touchpoints=overdue,
             nps_gap_flagged=nps.flagged,
             last_referral_ask=last_referral.get(aid),
             last_expansion_talk=last_expansion.get(aid),
+            # Issue 14 #3 (a rule added later, not a faster path): the relationship flags.
+            tier=acc.tier,
+            contacts=people.get(aid, ()),
         )
         flags = account_flags(flag_facts, as_of, config.signals) if acc.status != "churned" else []
         prev = previous.get(aid)

@@ -330,3 +330,45 @@ async def test_each_data_screen_subscribes_once(demo_book, make_app):
         counts = {type(node).__name__: len(cbs) for node, cbs in subs.items()}
         assert counts and all(n == 1 for n in counts.values()), counts
         assert {"TodayScreen", "BookScreen", "KpiScreen", "AccountScreen"} <= set(counts)
+
+
+def _burst(app, text: str) -> None:
+    """Keys as a fast typist (or a paste-like burst through the terminal) sends them: all
+    queued at once, before the app has handled the first one."""
+    from textual import events
+
+    names = {" ": "space", '"': "quotation_mark", "\r": "enter", "/": "slash"}
+    for ch in text:
+        app.post_message(events.Key(names.get(ch, ch), ch))
+
+
+async def test_keys_typed_right_after_l_all_reach_the_quick_log(demo_book, make_app):
+    """Issue 13 #1: `l`, a line and enter typed in one burst. They used to be queued for the
+    Today table before `l` was handled (its binding runs only after the key has bubbled), so
+    the line went to the table (where `s` snoozes and `x` skips) and nothing was saved."""
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        before = count(demo_book, Interaction)
+        open_before = [(r.touchpoint_id, r.kind) for r in app.screen.rows]
+        _burst(app, 'lacme call "burst six steps ahead"\r')
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TodayScreen"
+        assert count(demo_book, Interaction) == before + 1
+        with demo_book.read() as s:
+            last = s.execute(select(Interaction).order_by(Interaction.id.desc())).scalars().first()
+        assert last.summary == "burst six steps ahead"
+        # No typed letter acted on Today (no snooze, no skip).
+        for tid, _ in open_before:
+            assert touchpoint(demo_book, tid).status in ("open", "done")
+
+
+async def test_keys_typed_right_after_a_mode_key_reach_the_new_screen(demo_book, make_app):
+    """`b` then `/acme` in one burst: the Book opens and the filter gets every key."""
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        _burst(app, "b/acme")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "BookScreen"
+        assert app.screen.query_one("#book-filter", Input).value == "acme"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -313,3 +314,77 @@ def test_json_output_never_has_nan_or_infinity(capsys):
     out = capsys.readouterr().out
     assert "NaN" not in out and "Infinity" not in out
     assert json.loads(out) == {"nrr": None, "rows": [{"grr": None}, [1.5, None]], "n": 3}
+
+
+def test_today_on_a_book_already_synced_today_skips_sqlalchemy_and_prints_the_same(
+    demo_book, tmp_path
+):
+    """Issue 16: `today --json` on a book already brought up to the day answers from the
+    file alone (no SQLAlchemy import, no full open), with exactly the full path's output."""
+    import subprocess
+    import sys
+
+    demo_book.close()
+    script = (
+        "import sys, contextlib, io\n"
+        "from bookkeeper_tui.cli import main\n"
+        "out = io.StringIO()\n"
+        "with contextlib.redirect_stdout(out):\n"
+        "    code = main(sys.argv[1:])\n"
+        "sys.stdout.write(out.getvalue())\n"
+        "print('SQLALCHEMY' if 'sqlalchemy' in sys.modules else 'LEAN', file=sys.stderr)\n"
+        "sys.exit(code)\n"
+    )
+
+    def run(*args: str) -> tuple[str, str]:
+        p = subprocess.run(
+            [sys.executable, "-c", script, *args, "--db", demo_book.location],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert p.returncode == 0, p.stderr
+        return p.stdout, p.stderr.strip().splitlines()[-1]
+
+    day = "2026-11-25"  # a day the demo book was not synced for: the full path first
+    full, how = run("today", "--json", "--as-of", day)
+    assert how == "SQLALCHEMY"
+    fast, how = run("today", "--json", "--as-of", day)
+    assert how == "LEAN"
+    assert fast == full and json.loads(fast)
+    text_fast, how = run("today", "--as-of", day)
+    assert how == "LEAN" and "Today · 2026-11-25" in text_fast
+    # Another day (here an earlier one) is never answered from the file.
+    _, how = run("today", "--json", "--as-of", "2026-11-24")
+    assert how == "SQLALCHEMY"
+
+
+@pytest.mark.parametrize(
+    "obj",
+    [
+        [],
+        {},
+        [{"a": 1}],
+        [{"a": 1, "b": "x\\ny", "c": None, "d": 1.5, "e": True, "f": "ümlaut ✓"}, {"a": 2}],
+        [{"a": [1, 2]}],  # nested: the general path
+        [{}, {"a": 1}],
+        [1, 2],
+        {"rows": [{"a": 1}]},
+        [{"quote": 'say "hi"', "tab": "a\tb", "ctl": "\x1b[31m"}],
+    ],
+)
+def test_json_rows_are_written_exactly_as_indent_2(obj, capsys):
+    """The row-by-row fast path prints what json.dumps(indent=2) prints, byte for byte."""
+    from bookkeeper_tui.cli import _dump
+    from bookkeeper_tui.core.text import json_escaped
+
+    _dump(obj)
+    expected = json_escaped(json.dumps(obj, indent=2, ensure_ascii=False)) + "\n"
+    assert capsys.readouterr().out == expected
+
+
+def test_json_with_nan_is_still_strict(capsys):
+    from bookkeeper_tui.cli import _dump
+
+    _dump([{"a": float("nan")}, {"a": float("inf"), "b": 1}])
+    assert json.loads(capsys.readouterr().out) == [{"a": None}, {"a": None, "b": 1}]

@@ -234,7 +234,12 @@ def test_check_a_sound_book(real_book, capsys):
     assert code == 0 and out.startswith("ok")
     code, out, _err = _run(capsys, "check", "--json", "--db", str(real_book))
     assert code == 0
-    assert json.loads(out) == {"ok": True, "problems": [], "backups": [str(_daily(real_book))]}
+    assert json.loads(out) == {
+        "ok": True,
+        "problems": [],
+        "backups": [str(_daily(real_book))],
+        "read_only": False,
+    }
 
 
 @pytest.mark.parametrize("kind", ["corrupt-page", "truncated", "random-bytes", "other-app-sqlite"])

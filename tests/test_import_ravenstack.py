@@ -13,7 +13,7 @@ import io
 import json
 import math
 import shutil
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -299,6 +299,30 @@ def test_tiers_and_health_come_from_the_data(imported):
     assert manual == []  # no tier column: every tier follows ARR
     assert len(csat) == 1175  # tickets with a satisfaction score
     assert orphans == []
+
+
+def test_a_ticket_and_usage_log_that_ended_long_ago_scores_nobody(imported):
+    """The data set's tickets and usage end on 2024-12-31. Two years on, "no tickets in 30
+    days" must not read as a perfect support score (every account used to be ~94 green),
+    nor "no use in 30 days" as zero: both feeds are stale, so both components are unknown
+    and an account with nothing else known has not enough data for a band."""
+    db = imported[0]
+    code, rows = _run(db, ["accounts", "--as-of", "2026-12-04"])
+    assert code == 0
+    assert rows and all(r["band"] is None for r in rows), Counter(r["band"] for r in rows)
+    name = rows[0]["name"]
+    code, shown = _run(db, ["show", name, "--as-of", "2026-12-04"])
+    assert code == 0
+    health = shown["health"]
+    assert health["score"] is None
+    assert health["stale"] == {"support": "2024-12-31", "usage": "2024-12-31"}
+    assert {"support", "usage"} <= set(health["missing"])
+    # While the feeds are current (the data set's last day), they score as before.
+    code, rows = _run(db, ["accounts", "--as-of", "2024-12-31"])
+    assert code == 0
+    bands = Counter(r["band"] for r in rows)
+    assert bands["red"] + bands["yellow"] + bands["green"] == len(rows), bands
+    assert len([b for b in bands if b]) >= 2, bands
 
 
 def test_reimporting_every_file_changes_nothing(imported):

@@ -505,6 +505,44 @@ def test_a_save_that_waits_too_long_says_the_book_is_busy(url, monkeypatch):
         b.close()
 
 
+def test_a_cli_save_past_the_lock_timeout_exits_2_like_a_busy_sqlite_book(url, monkeypatch, capsys):
+    """PostgreSQL's lock timeout (team mode) is the same "busy, try again" as SQLite's
+    "database is locked": exit 2, nothing saved (issue 13 #8)."""
+    from bookkeeper_tui.store import pg
+
+    monkeypatch.setattr(pg, "LOCK_TIMEOUT", "300ms")
+    a = Book.open(url)
+    try:
+        with _holding_the_book(a):
+            code, _out, err = _run(["add", "Acme", "--start", "2026-01-01", "--db", url], capsys)
+        assert code == 2, err
+        assert "The book is busy" in err and "try again" in err
+        assert "unexpected error" not in err
+        assert a.account_names() == []
+    finally:
+        a.close()
+
+
+def test_a_deadlock_is_a_busy_book(monkeypatch):
+    """SQLSTATE 40P01 (deadlock) and 55P03 (lock not available) are said as a busy book."""
+    from types import SimpleNamespace
+
+    import psycopg
+
+    from bookkeeper_tui.store import pg
+    from bookkeeper_tui.store.engine import BookBusyError
+
+    for exc in (
+        psycopg.errors.DeadlockDetected("deadlock detected"),
+        psycopg.errors.LockNotAvailable("could not obtain lock"),
+    ):
+        context = SimpleNamespace(
+            original_exception=exc, is_pre_ping=False, engine=None, is_disconnect=False
+        )
+        with pytest.raises(BookBusyError, match="busy"):
+            pg._translate_error(context)
+
+
 def test_a_save_cut_off_by_a_lost_connection_is_rolled_back_and_said(server, url):
     book = Book.open(url)
     try:

@@ -58,6 +58,14 @@ def _flow(name: str):
         await pilot.press(*'globex renewal with Priya mrr 19000 nps 9 "renewing" next qbr +3m')
         await _steady(pilot)
 
+    async def quick_log_checklist(pilot):
+        # Today's first touchpoint, logged: its talk track, checklist and band play.
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("tab", "space")
+        await _steady(pilot)
+
     async def quick_log_error(pilot):
         await settle(pilot)
         await pilot.press("l")
@@ -96,6 +104,7 @@ def _flow(name: str):
         "kpi": kpi,
         "quick-log": quick_log,
         "quick-log-error": quick_log_error,
+        "quick-log-checklist": quick_log_checklist,
         "help": help_,
         "snooze": snooze,
         "add-account": add_account,
@@ -110,6 +119,7 @@ SCREENS = [
     "kpi",
     "quick-log",
     "quick-log-error",
+    "quick-log-checklist",
     "help",
     "snooze",
     "add-account",

@@ -101,6 +101,9 @@ CHANGED = {
     "qbr_accounts",
     "qbr_completion",
     "referral_rate",
+    # Added by issue 14 #3 (time-to-value; tested in tests/test_relationships_store.py).
+    "median_days_to_value",
+    "first_value_accounts",
 }
 
 

@@ -93,13 +93,36 @@ class BookkeeperApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {AccountsProvider}
 
+    # The keys that open another screen are priority bindings: the app handles them as
+    # they arrive, before it forwards the next key. A non-priority binding runs only after
+    # its key has travelled to the focused widget and bubbled back, and by then the keys
+    # typed right after it (`l`, a line, enter) are already queued for the old screen
+    # (issue 13 #1). While text is being typed they step aside (see _typing).
     BINDINGS = [
-        Binding("t", "goto('today')", "Today", id="today", tooltip="Due and overdue touchpoints"),
-        Binding("b", "goto('book')", "Book", id="book", tooltip="All accounts by tier"),
-        Binding("k", "goto('kpi')", "KPIs", id="kpi", tooltip="NRR, GRR, churn, NPS"),
-        Binding("r", "goto('renewals')", "Renewals", id="renewals", tooltip="Renewals coming up"),
-        Binding("l", "quick_log", "Log", id="log", tooltip="Log a call in one line"),
-        Binding("question_mark", "help", "Keys", id="help", tooltip="Every key"),
+        Binding(
+            "t",
+            "goto('today')",
+            "Today",
+            id="today",
+            tooltip="Due and overdue touchpoints",
+            priority=True,
+        ),
+        Binding(
+            "b", "goto('book')", "Book", id="book", tooltip="All accounts by tier", priority=True
+        ),
+        Binding(
+            "k", "goto('kpi')", "KPIs", id="kpi", tooltip="NRR, GRR, churn, NPS", priority=True
+        ),
+        Binding(
+            "r",
+            "goto('renewals')",
+            "Renewals",
+            id="renewals",
+            tooltip="Renewals coming up",
+            priority=True,
+        ),
+        Binding("l", "quick_log", "Log", id="log", tooltip="Log a call in one line", priority=True),
+        Binding("question_mark", "help", "Keys", id="help", tooltip="Every key", priority=True),
         Binding("escape", "back", "Back", id="back", show=False),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -379,8 +402,22 @@ class BookkeeperApp(App[None]):
         elif changed:
             self.book_changed.publish("sync")
 
+    def _typing(self) -> bool:
+        """True while a text field has the focus: its letters are text, not commands."""
+        from textual.widgets import Input, TextArea
+
+        return isinstance(self.focused, (Input, TextArea))
+
+    def _step_aside_for_typing(self) -> None:
+        """A priority key's action yields the key to the text field being typed in."""
+        if self._typing():
+            from textual.actions import SkipAction
+
+            raise SkipAction()
+
     def action_goto(self, where: str) -> None:
         """Show Today, the Book, KPIs or Renewals."""
+        self._step_aside_for_typing()
         self._last_input = time.monotonic()
         if self.current_mode == where:
             return
@@ -413,19 +450,33 @@ class BookkeeperApp(App[None]):
             self.pop_screen()
 
     def action_help(self) -> None:
+        self._step_aside_for_typing()
         from bookkeeper_tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
     def action_quick_log(
-        self, prefill: str = "", touchpoint_id: int | None = None, kind: str | None = None
+        self,
+        prefill: str = "",
+        touchpoint_id: int | None = None,
+        kind: str | None = None,
+        band: str | None = None,
     ) -> None:
+        """The quick log; from a touchpoint (*kind*, on an account in *band*) it shows the
+        touchpoint's talk track and checklist with the band play (core/content.py)."""
+        self._step_aside_for_typing()
         from bookkeeper_tui.screens.quick_log import QuickLogScreen
 
         if isinstance(self.screen, QuickLogScreen):
             return
-        self.push_screen(QuickLogScreen(prefill=prefill, touchpoint_id=touchpoint_id))
+        if not prefill and touchpoint_id is None:
+            # The screen may start the line (Renewals: "ACCOUNT renewal ").
+            start = getattr(self.screen, "quick_log_prefill", None)
+            prefill = start() if callable(start) else ""
+        self.push_screen(
+            QuickLogScreen(prefill=prefill, touchpoint_id=touchpoint_id, kind=kind, band=band)
+        )
 
     def open_account(self, name: str) -> None:
         from bookkeeper_tui.screens.account import AccountScreen

@@ -9,6 +9,7 @@ no traceback reaches a user (``BOOKKEEPER_DEBUG=1`` shows it for bug reports).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -70,6 +71,33 @@ def _positive(value: str) -> int:
     if n < 1 or n > 100_000:
         raise argparse.ArgumentTypeError(f"'{value}' must be between 1 and 100000")
     return n
+
+
+#: The longest duration an option takes: 100 years (``--ahead`` days, ``--period``).
+MAX_DAYS = 36_500
+
+
+def _days(value: str) -> int:
+    """``--ahead DAYS``: 0..MAX_DAYS, so a huge number is a sentence, not an overflow."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}' is not a whole number of days") from None
+    if not 0 <= n <= MAX_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"'{value}' is out of range; give 0 to {MAX_DAYS} days (100 years)"
+        )
+    return n
+
+
+def _period(value: str) -> str:
+    """``--period``: 90d, 12m, 2w, 1y ... up to 100 years (core.bounds.period_problem)."""
+    from bookkeeper_tui.core.bounds import period_problem
+
+    problem = period_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
 
 
 def _within(value: str) -> int:
@@ -134,7 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("today", parents=[common], help="overdue and due touchpoints")
     t.add_argument("--as-of", type=_iso, help="the day to plan for (default: today)")
-    t.add_argument("--ahead", type=int, default=0, metavar="DAYS", help="also show the next DAYS")
+    t.add_argument(
+        "--ahead", type=_days, default=0, metavar="DAYS", help="also show the next DAYS (0..36500)"
+    )
     _owner_flags(t, "the touchpoints")
     t.add_argument("--json", action="store_true")
 
@@ -160,6 +190,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="log to the closest account even when the name is only a close spelling",
     )
+    lg.add_argument(
+        "--check",
+        action="append",
+        default=[],
+        metavar="ITEM",
+        help="a touchpoint checklist item done (repeat it); saved with the interaction",
+    )
     lg.add_argument("--json", action="store_true")
 
     dl = sub.add_parser(
@@ -171,7 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("kpi", parents=[common], help="NRR, GRR, churn, NPS, health, QBRs")
     k.add_argument("--as-of", type=_iso)
-    k.add_argument("--period", default="12m", help="12m (default), 90d, 2w, 1y, ...")
+    k.add_argument(
+        "--period", type=_period, default="12m", help="12m (default), 90d, 2w, 1y, ... (<= 100y)"
+    )
     _owner_flags(k, "the KPIs")
     k.add_argument("--tier", help="only the KPIs of one tier: enterprise, mid-market or smb")
     k.add_argument("--json", action="store_true")
@@ -191,18 +230,23 @@ def build_parser() -> argparse.ArgumentParser:
     _owner_flags(rn, "the renewals")
     rn.add_argument("--json", action="store_true")
     # Files in and out (bookkeeper_tui.io): parsers registered by their own modules.
-    from bookkeeper_tui.io import care_cli, export_cli, import_cli, migrate_cli
+    from bookkeeper_tui.io import care_cli, export_cli, import_cli, migrate_cli, review_cli
 
     import_cli.add_parsers(sub, common)
     export_cli.add_parsers(sub, common)
     care_cli.add_parsers(sub, common)
     migrate_cli.add_parsers(sub, common)
+    review_cli.add_parsers(sub, common)
+    from bookkeeper_tui import content_cli
+
+    content_cli.add_parsers(sub, common)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     # Every file Bookkeeper creates (book, -wal/-shm, backups, rejects, exports) is 0600.
     umask = os.umask(0o077)
+    _printable_streams()
     try:
         return _main(sys.argv[1:] if argv is None else argv)
     except KeyboardInterrupt:
@@ -217,13 +261,24 @@ def main(argv: list[str] | None = None) -> int:
         os.umask(umask)
 
 
+def _printable_streams() -> None:
+    """Printing never fails on a character the output cannot encode (a file name that is
+    not UTF-8, kept by Python as lone surrogates; a non-UTF-8 terminal): it is written
+    escaped (``\\udcff``) instead of ending the command with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # a closed or odd stream
+                reconfigure(errors="backslashreplace")
+
+
 def _main(argv: list[str]) -> int:
     from bookkeeper_tui.config import ConfigError
 
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
-        print(f"bookkeeper: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     if getattr(args, "db", None) == "":
         print(
@@ -232,26 +287,46 @@ def _main(argv: list[str]) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
+    if getattr(args, "db", None) is None and os.environ.get("BOOKKEEPER_DB") == "":
+        print(
+            "bookkeeper: BOOKKEEPER_DB is set but empty; set it to the path of a book file, "
+            "unset it (unset BOOKKEEPER_DB) to use the default book, or give --db",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    problem = _not_utf8(args)
+    if problem:
+        print(f"bookkeeper: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         return _dispatch(args)
     except UsageError as exc:
-        print(f"bookkeeper: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     except ConfigError as exc:
-        print(f"bookkeeper: {exc}", file=sys.stderr)
+        _say(exc)
         return EXIT_USAGE
     except BrokenPipeError:
         raise
     except Exception as exc:
         from bookkeeper_tui.store.book import BookError
-        from bookkeeper_tui.store.engine import StoreError
+        from bookkeeper_tui.store.engine import SchemaVersionError, StoreError
 
         if isinstance(exc, BookError):
-            print(f"bookkeeper: {exc.message}", file=sys.stderr)
+            _say(exc.message)
             return EXIT_USAGE
-        if isinstance(exc, StoreError):
-            print(f"bookkeeper: {exc}", file=sys.stderr)
+        if isinstance(exc, SchemaVersionError):
+            _say(exc)
+            return EXIT_USAGE
+        if isinstance(exc, StoreError) and not _is_busy(exc):
+            _say(exc)
             return EXIT_FAIL
+        if isinstance(exc, UnicodeEncodeError) and _not_utf8(argv):
+            _say(
+                f"the command line holds bytes that are not UTF-8 text ({_not_utf8(argv)}); "
+                "nothing was saved. Type it again in a UTF-8 terminal"
+            )
+            return EXIT_USAGE
         if _is_busy(exc):
             print(
                 "bookkeeper: The book is busy: another Bookkeeper command or window "
@@ -263,21 +338,63 @@ def _main(argv: list[str]) -> int:
         if os.environ.get("BOOKKEEPER_DEBUG"):
             raise
         print(
-            f"bookkeeper: unexpected error ({type(exc).__name__}: {_first_line(exc)}); nothing was "
-            "half-saved. Run again with BOOKKEEPER_DEBUG=1 to see details for a bug report.",
+            f"bookkeeper: unexpected error ({type(exc).__name__}: {_clean(_first_line(exc))}); "
+            "nothing was half-saved. Run again with BOOKKEEPER_DEBUG=1 to see details for a "
+            "bug report.",
             file=sys.stderr,
         )
         return EXIT_FAIL
 
 
+def _not_utf8(argv: list[str]) -> str:
+    """The arguments holding bytes that were not UTF-8 (kept by Python as U+DC80..U+DCFF),
+    shown with those bytes as ``\\x9b``; "" when there are none."""
+    bad = [a for a in argv if any("\udc80" <= ch <= "\udcff" for ch in a)]
+    return ", ".join(f"'{_clean(a)}'" for a in bad)
+
+
 def _is_busy(exc: BaseException) -> bool:
-    """SQLite's "database is locked" (another writer held the book past the busy wait)."""
+    """SQLite's "database is locked" (another writer held the book past the busy wait), or
+    PostgreSQL's lock timeout or deadlock (store.pg raises BookBusyError for them)."""
     import sqlite3
 
+    from bookkeeper_tui.store.engine import BookBusyError
+
+    if isinstance(exc, BookBusyError):
+        return True
     orig = getattr(exc, "orig", exc)
     return isinstance(orig, sqlite3.OperationalError) and (
         "database is locked" in str(orig) or "database is busy" in str(orig)
     )
+
+
+#: Arguments that are file names or URLs: on Linux a file name is bytes, and one that is not
+#: UTF-8 still names its file (Python keeps the bytes as lone surrogates).
+_PATH_ARGS = frozenset({"db", "file", "output", "path", "backup", "target"})
+_ARG_WORDS = {"name": "account name", "account": "account name", "line": "quick-log line"}
+
+
+def _not_utf8(args) -> str | None:
+    """Why an argument is not text, or None. Bytes that are not UTF-8 (a terminal in
+    another encoding, a script passing Latin-1) arrive as lone surrogates, which no book can
+    store: said up front with exit 2 instead of failing deep inside the save."""
+    for key, value in vars(args).items():
+        if key in _PATH_ARGS:
+            continue
+        for v in value if isinstance(value, list) else [value]:
+            if isinstance(v, str) and any(_is_surrogate(ch) for ch in v):
+                what = _ARG_WORDS.get(key, f"--{key.replace('_', '-')}")
+                shown = _clean("".join("\ufffd" if _is_surrogate(ch) else ch for ch in v))
+                return (
+                    f"the {what} '{shown[:80]}' is not valid UTF-8 text (its undecodable "
+                    "bytes are shown as \N{REPLACEMENT CHARACTER}); nothing was saved. Retype "
+                    "it, and check that your terminal uses UTF-8 (e.g. LANG=C.UTF-8)"
+                )
+    return None
+
+
+def _is_surrogate(ch: str) -> bool:
+    return "\ud800" <= ch <= "\udfff"
 
 
 def _config():
@@ -349,15 +466,39 @@ def _today(args) -> date:
 def _dump(obj: Any) -> None:
     """Strict JSON on stdout: an undefined number (NaN, infinity) is ``null``, never the
     ``NaN``/``Infinity`` tokens that JSON parsers in other languages reject (issue 13 #8)."""
-    json.dump(
-        _finite(obj),
-        sys.stdout,
-        indent=2,
-        default=_json_default,
-        ensure_ascii=False,
-        allow_nan=False,
-    )
-    sys.stdout.write("\n")
+    from bookkeeper_tui.core.text import json_escaped
+
+    try:
+        text = _dumps(obj)
+    except ValueError:  # a NaN or an infinity somewhere: only then walk it for them
+        text = _dumps(_finite(obj))
+    # DEL, C1 controls, bidi controls and lone surrogates as \uXXXX too (lossless).
+    sys.stdout.write(json_escaped(text) + "\n")
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _dumps(obj: Any) -> str:
+    """``json.dumps(obj, indent=2)``, byte for byte; a list of flat rows (``today``,
+    ``accounts`` on a big book) is written row by row with the C encoder, which ``indent``
+    would otherwise switch off (5,000 rows: ~0.2 s less)."""
+    if (
+        isinstance(obj, list)
+        and obj
+        and all(
+            isinstance(row, dict)
+            and row
+            and all(isinstance(k, str) and isinstance(v, _SCALARS) for k, v in row.items())
+            for row in obj
+        )
+    ):
+        encode = json.JSONEncoder(
+            ensure_ascii=False, allow_nan=False, separators=(",\n    ", ": ")
+        ).encode
+        rows = ["{\n    " + encode(row)[1:-1] + "\n  }" for row in obj]
+        return "[\n  " + ",\n  ".join(rows) + "\n]"
+    return json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False, allow_nan=False)
 
 
 def _finite(obj: Any) -> Any:
@@ -443,7 +584,7 @@ def _cmd_demo(args) -> int:
     try:
         if not book.is_empty() and not args.force:
             print(
-                f"bookkeeper: the book at {book.location} already has accounts; "
+                f"bookkeeper: the book at {_clean(book.location)} already has accounts; "
                 "use --force to replace it with the demo book",
                 file=sys.stderr,
             )
@@ -458,7 +599,7 @@ def _cmd_demo(args) -> int:
     finally:
         book.close()
     print(
-        f"Demo book ready at {book.location}: {stats['accounts']} accounts, "
+        f"Demo book ready at {_clean(book.location)}: {stats['accounts']} accounts, "
         f"{stats['interactions']} interactions, {stats['touchpoints']} touchpoints "
         f"({stats['seconds']:.1f} s)."
     )
@@ -494,12 +635,15 @@ def _cmd_add(args) -> int:
         )
     else:
         mrr = f", MRR {args.mrr:,.0f}" if args.mrr is not None else ""
-        print(f"Added {acc.name} ({acc.tier}, from {acc.start}{mrr}).")
+        print(f"Added {_clean(acc.name)} ({acc.tier}, from {acc.start}{mrr}).")
     return EXIT_OK
 
 
 def _cmd_today(args) -> int:
     _owner(args)  # a --mine without `me` is bad usage: said before the book is opened
+    rows = _today_fast(args)
+    if rows is not None:
+        return _print_today(None, args, rows)
     book = _open(args)
     try:
         return _show_today(book, args)
@@ -507,13 +651,60 @@ def _cmd_today(args) -> int:
         book.close()
 
 
+def _today_fast(args) -> list | None:
+    """Today's rows read with sqlite3 (or psycopg) alone, when that is exactly what the full
+    path would print: the book was already brought up to this very day (store/fast.py), so
+    the sync would change nothing. Saves importing SQLAlchemy and opening the book (issue
+    16: `today --json` on a 10,000-account book). None: take the full path."""
+    from bookkeeper_tui.store.fast import read_today
+    from bookkeeper_tui.store.location import resolve_db
+
+    as_of = _today(args)
+    owner = _owner(args)
+    try:
+        location = resolve_db(args.db)
+        if not _synced_on_exactly(location, as_of):
+            return None
+        rows = read_today(location, as_of, args.ahead, owner)
+    except Exception:  # a damaged file, a server away...: the full path says it clearly
+        return None
+    if not rows:  # the empty message may need the book (whose accounts are these?)
+        return None
+    return rows
+
+
+def _synced_on_exactly(location: str, as_of: date) -> bool:
+    """True when the SQLite book's last sync was for *as_of* itself (not a later day)."""
+    import sqlite3
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from bookkeeper_tui.store.location import is_url
+
+    if is_url(location):
+        return False
+    path = Path(location).expanduser()
+    if not path.is_file():
+        return False
+    con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=1.0)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'synced_on'").fetchone()
+    finally:
+        con.close()
+    return row is not None and row[0] == as_of.isoformat()
+
+
 def _show_today(book, args) -> int:
     as_of = _today(args)
-    if args.ahead < 0:
-        raise UsageError("--ahead must be zero or more days")
     owner = _owner(args)
     book.sync(as_of)
     rows = book.today(as_of, ahead_days=args.ahead, owner=owner)
+    return _print_today(book, args, rows)
+
+
+def _print_today(book, args, rows) -> int:
+    as_of = _today(args)
+    owner = _owner(args)
     if args.json:
         _dump([r.as_json() for r in rows])
         return EXIT_OK
@@ -647,7 +838,7 @@ def _print_account(d: dict) -> None:
     from rich.text import Text
 
     from bookkeeper_tui.config import load_config
-    from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, weight_words
+    from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, stale_words, weight_words
     from bookkeeper_tui.core.signals import churn_spans
 
     con = Console()
@@ -668,6 +859,8 @@ def _print_account(d: dict) -> None:
         )
     if h["missing"]:
         con.print(f"  [dim]unknown, no data yet (left out): {', '.join(h['missing'])}[/]")
+    for name, day in h.get("stale", {}).items():
+        con.print(f"  [dim]{name}: {stale_words(name, day)}[/]")
     for change in h["changes"]:
         con.print(f"  [dim]since last snapshot: {_esc(change)}[/]")
     if d["flags"]:
@@ -678,6 +871,11 @@ def _print_account(d: dict) -> None:
             f"NPS gap: buyers and champions {n['buyer_side_mean']:.1f}"
             f" vs users {n['user_side_mean']:.1f} (mean of each contact's latest answer)"
         )
+    if d["first_value"]:
+        con.print(f"First value {d['first_value']} ({d['days_to_value']} days after the start)")
+    if d["onboarding"]:
+        o = d["onboarding"]
+        con.print(f"Onboarding {o['done']}/{o['total']} done ({o['share'] * 100:.0f}%)")
     if d["contacts"]:
         con.print("Contacts:")
         for c in d["contacts"]:
@@ -700,6 +898,8 @@ def _print_account(d: dict) -> None:
             if e["contact"]:
                 line.append(f"  (with {_clean(e['contact'])})", style="dim")
             con.print(line)
+            for item in e.get("checklist") or ():
+                con.print(Text(f"{'':16}✓ {_clean(item)}", style="dim"))
         elif e["type"] == "score":
             con.print(f"  {e['date']}  {e['kind']:<10} {e['value']:g}")
         elif e["type"] == "mrr":
@@ -722,7 +922,7 @@ def _cmd_log(args) -> int:
                 "typed, so nothing was saved; fix the account name, or add --yes to log "
                 f"it to {_clean(parsed.account)}"
             )
-        return book.record(parsed, today)
+        return book.record(parsed, today, checklist=args.check)
 
     res = _synced(args, work)
     if args.json:
@@ -737,6 +937,8 @@ def _cmd_log(args) -> int:
     print("; ".join(parts) + ".")
     if res.summary:
         print(f'  "{_clean(res.summary)}"')
+    for line in res.relationship_lines():
+        print(f"  {_clean(line)}")
     for kind, due in res.completed:
         print(f"  completed: {kind.replace('_', ' ')} (due {due})")
     for kind, due, origin in res.created:
@@ -750,7 +952,9 @@ def _cmd_log(args) -> int:
             line += f"; next renewal {o['next_renewal']} ({o['term_months']}-month term)"
         print(line)
     if res.churn_terms:
-        print(f"  churn language: {', '.join(res.churn_terms)}")
+        print(f"  churn language: {_clean(', '.join(res.churn_terms))}")
+    if res.checklist:
+        print(f"  checked: {'; '.join(_clean(i) for i in res.checklist)}")
     if res.band:
         print(f"  health {math.floor(res.health)} ({res.band})")
     return EXIT_OK
@@ -939,11 +1143,20 @@ def _band(score: float | None, band: str | None) -> str:
     return f"[{colour}]{math.floor(score)} {band}[/]"
 
 
-def _clean(text: str) -> str:
-    """User text made safe for a terminal: no escape sequences or control characters."""
-    return "".join(
-        ch if ch.isprintable() or ch == " " else "\N{REPLACEMENT CHARACTER}" for ch in text
-    )
+def _clean(text: str | None) -> str:
+    """User text made safe for a terminal: escape sequences and control characters are
+    shown as visible escapes (``\\x1b``), never sent raw (core/text.py)."""
+    from bookkeeper_tui.core.text import printable
+
+    return printable(text)
+
+
+def _say(message: object) -> None:
+    """``bookkeeper: MESSAGE`` on stderr. An error message quotes what the user or a file
+    gave (a column, a cell, a config key): it is cleaned whole, its own line breaks kept."""
+    from bookkeeper_tui.core.text import printable
+
+    print(f"bookkeeper: {printable(str(message), newlines=True)}", file=sys.stderr)
 
 
 def _esc(text: str) -> str:

@@ -25,6 +25,13 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from bookkeeper_tui.core.content import (
+    DEFAULT_CONTENT,
+    DEFAULT_PLAYS,
+    TouchpointContent,
+    content_problem,
+)
+
 #: The period the KPI panel opens on (the app computes it ahead while the user pauses).
 DEFAULT_KPI_PERIOD = "12m"
 
@@ -56,6 +63,10 @@ class HealthConfig:
     engagement_zero_at: float = 3.0
     ticket_window_days: int = 30
     ticket_penalty: float = 20.0
+    #: An imported feed (help-desk tickets, product usage events) whose newest record in the
+    #: whole book is older than this many days speaks for nobody today: its component is
+    #: unknown for every account instead of "no tickets" (100) or "no use" (0).
+    feed_stale_days: int = 90
     survey_window_days: int = 180
     strength_window_days: int = 90
     strength_scores: dict[str, float] = field(
@@ -106,6 +117,8 @@ class LoopConfig:
     intervention_days: int = 2
     referral_ask_days: int = 3
     window_days: int = 30
+    #: A champion who left: "find a new champion" due this many days later.
+    champion_search_days: int = 7
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,21 @@ class SignalConfig:
     triple_signal_days: int = 90
     referral_quiet_days: int = 90
     expansion_after_days: int = 180
+    #: Tiers whose accounts are flagged single-threaded (one active contact, or none left).
+    single_threaded_tiers: tuple[str, ...] = ("enterprise", "mid-market", "smb")
+    #: Tiers whose accounts are flagged when no active contact is the economic buyer
+    #: (in a small company the champion usually signs: smb is left out).
+    no_economic_buyer_tiers: tuple[str, ...] = ("enterprise", "mid-market")
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    #: Annual logo-churn targets by tier, in percent (the monthly review shows the actual
+    #: churn of the 12 months to the month end against them). The seeds give enterprise
+    #: < 5% and SMB < 10%; mid-market's 7% is our default between the two.
+    targets: dict[str, float] = field(
+        default_factory=lambda: {"enterprise": 5.0, "mid-market": 7.0, "smb": 10.0}
+    )
 
 
 @dataclass(frozen=True)
@@ -182,6 +210,7 @@ DEFAULT_KEYS: dict[str, str] = {
     "renewals.log": "l",
     "account.log": "enter",
     "account.edit": "e",
+    "account.contacts": "c",
 }
 
 
@@ -194,6 +223,7 @@ class Config:
     tiers: TierConfig = field(default_factory=TierConfig)
     signals: SignalConfig = field(default_factory=SignalConfig)
     renewals: RenewalsConfig = field(default_factory=RenewalsConfig)
+    review: ReviewConfig = field(default_factory=ReviewConfig)
     churn_words: tuple[str, ...] = (
         "too expensive",
         "expensive",
@@ -217,6 +247,10 @@ class Config:
     theme: str | None = None
     #: Key bindings by binding id (Textual key names: "question_mark", "slash", "ctrl+l").
     keys: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_KEYS))
+    #: What to cover at each touchpoint kind (``[content.<kind>]``: name, checklist, talk)
+    #: and the play added by health band (``[plays.<band>]``); core/content.py.
+    content: dict[str, TouchpointContent] = field(default_factory=lambda: dict(DEFAULT_CONTENT))
+    plays: dict[str, TouchpointContent] = field(default_factory=lambda: dict(DEFAULT_PLAYS))
 
 
 DEFAULT = Config()
@@ -267,6 +301,10 @@ def _merge(obj: Any, data: dict[str, Any], where: str) -> Any:
 
 
 def _coerce(proto: Any, value: Any, path: str) -> Any:
+    if is_dataclass(proto):  # an entry of a table of tables, e.g. [content.qbr]
+        if not isinstance(value, dict):
+            raise ConfigError(f"config key '{path}' must be a table like [{path}]")
+        return _merge(proto, value, path + ".")
     if isinstance(proto, dict):
         if not isinstance(value, dict):
             raise ConfigError(f"config key '{path}' must be a table")
@@ -333,6 +371,24 @@ def parse_config(text: str, source: str = "config") -> Config:
             f"config: playbook.horizon_days must be from 1 to {MAX_HORIZON_DAYS} "
             f"(ten years ahead), got {cfg.playbook.horizon_days}"
         )
+    for tier, target in cfg.review.targets.items():
+        if not 0 < target <= 100:
+            raise ConfigError(
+                f"config: review.targets.{tier} is an annual churn in percent, from above 0 "
+                f"to 100 (e.g. 5 for 5%), got {target:g}"
+            )
+    for table, entries in (("content", cfg.content), ("plays", cfg.plays)):
+        for name, item in entries.items():
+            problem = content_problem(item, f"{table}.{name}")
+            if problem:
+                raise ConfigError(problem)
+    for key in ("single_threaded_tiers", "no_economic_buyer_tiers"):
+        unknown = [t for t in getattr(cfg.signals, key) if t not in _TIER_NAMES]
+        if unknown:
+            raise ConfigError(
+                f"config: signals.{key} has an unknown tier '{unknown[0]}'; "
+                f"use {', '.join(_TIER_NAMES)}"
+            )
     bad = {k: v for k, v in cfg.renewals.likelihood.items() if not 0 <= v <= 1}
     if bad:
         key, value = next(iter(bad.items()))
@@ -340,6 +396,10 @@ def parse_config(text: str, source: str = "config") -> Config:
             f"config: renewals.likelihood.{key} must be from 0 to 1 (0.95 = 95%), got {value}"
         )
     return cfg
+
+
+#: The tiers (core.vocab.TIERS; spelt here so the config stays free of core imports).
+_TIER_NAMES = ("enterprise", "mid-market", "smb")
 
 
 def load_config(path: Path | None = None) -> Config:

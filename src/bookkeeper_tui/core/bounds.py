@@ -8,12 +8,17 @@ Messages name the value and the allowed range; callers wrap them into their own 
 from __future__ import annotations
 
 import math
+import re
 from datetime import date
 
 MIN_YEAR = 1900
 MAX_YEAR = 2200
 #: MRR must be below this (and zero or more).
 MAX_MRR = 1_000_000_000.0
+
+#: The longest period or look-ahead: 100 years, in each unit a period is written in.
+MAX_PERIOD = {"d": 36_500, "w": 5_214, "m": 1_200, "y": 100}
+_PERIOD = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.IGNORECASE)
 
 FIRST_DAY = date(MIN_YEAR, 1, 1)
 LAST_DAY = date(MAX_YEAR, 12, 31)
@@ -35,6 +40,30 @@ def check_date(value: date, what: str = "the date") -> date:
     if problem:
         raise ValueError(problem)
     return value
+
+
+def parse_period(period: object) -> tuple[int, str]:
+    """``"90d"`` -> ``(90, "d")``; ValueError naming the period when it is malformed or
+    longer than 100 years (a huge count would overflow the date arithmetic)."""
+    match = _PERIOD.match(period) if isinstance(period, str) else None
+    problem = period_problem(period)
+    if match is None or problem:
+        raise ValueError(problem)
+    return int(match.group(1)), match.group(2).lower()
+
+
+def period_problem(period: object) -> str | None:
+    """None when *period* is a usable KPI period (90d, 12m, 2w, 1y, ... up to 100 years)."""
+    match = _PERIOD.match(period) if isinstance(period, str) else None
+    if match is None:
+        return f"period must look like 90d, 12m, 2w or 1y, got {period!r}"
+    n, unit = int(match.group(1)), match.group(2).lower()
+    if n > MAX_PERIOD[unit]:
+        return (
+            f"period '{period.strip()}' is too long; use at most 100 years "
+            f"({MAX_PERIOD['d']}d, {MAX_PERIOD['w']}w, {MAX_PERIOD['m']}m or {MAX_PERIOD['y']}y)"
+        )
+    return None
 
 
 def mrr_problem(value: float, what: str = "MRR") -> str | None:

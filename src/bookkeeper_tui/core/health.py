@@ -36,6 +36,30 @@ class HealthFacts:
     surveys: Sequence[tuple[date, str, float]] = ()
     mrr_levels: Sequence[tuple[date, float]] = ()
     override: tuple[date, float] | None = None
+    #: Imported feeds that ended long ago: (component, the feed's newest record). The store
+    #: leaves their data out; the breakdown says where the feed ends.
+    stale: tuple[tuple[str, date], ...] = ()
+
+
+def feed_is_current(newest: date | None, as_of: date, cfg: HealthConfig) -> bool:
+    """True when an imported feed's newest record is recent enough to speak for *as_of*.
+
+    A help-desk export or a usage extract that stopped months ago says nothing about an
+    account today: "no tickets in 30 days" would read as a perfect 100 and "no use in 30
+    days" as 0. A feed with nothing on or before *as_of* is not current either.
+    """
+    return newest is not None and (as_of - newest).days <= cfg.feed_stale_days
+
+
+#: What each imported feed is called when it has gone stale.
+FEED_NAMES = {"support": "ticket log", "usage": "usage log"}
+
+
+def stale_words(component: str, newest: str | date) -> str:
+    """'the imported ticket log ends 2024-12-30: too old to count' (show and the app)."""
+    day = newest.isoformat() if isinstance(newest, date) else newest
+    feed = FEED_NAMES.get(component, "feed")
+    return f"the imported {feed} ends {day}: too old to count; import a fresh one"
 
 
 @dataclass(frozen=True)
@@ -58,6 +82,8 @@ class Health:
     components: tuple[Component, ...]
     missing: tuple[str, ...]
     overridden: bool = False
+    #: Missing components whose imported feed ended long ago: (component, newest record).
+    stale: tuple[tuple[str, date], ...] = ()
 
 
 def band_of(score: float | None, cfg: HealthConfig) -> str | None:
@@ -258,6 +284,7 @@ def compute_health(facts: HealthFacts, as_of: date, cfg: HealthConfig) -> Health
         components=components,
         missing=tuple(missing),
         overridden=overridden,
+        stale=tuple((n, d) for n, d in facts.stale if n in missing),
     )
 
 

@@ -9,7 +9,6 @@ on any day, which keeps one source of truth for the revenue history.
 from __future__ import annotations
 
 import calendar
-import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -17,12 +16,11 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from bookkeeper_tui.core.bounds import parse_period
 from bookkeeper_tui.core.vocab import BANDS, TOUCHPOINT_STATUSES
 
 #: One account's MRR levels as ``(effective_date, mrr)`` pairs, in any order.
 Levels = Sequence[tuple[date, float]]
-
-_PERIOD = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$", re.IGNORECASE)
 
 
 def _sorted_levels(levels: Levels) -> Sequence[tuple[date, float]]:
@@ -89,10 +87,7 @@ def period_start(end: date, period: str) -> date:
     from 2026-03-31 means 2025-03-31, not 360 or 365 days back; a month that is too short is
     clamped to its last day (2026-03-31 minus 1m is 2026-02-28).
     """
-    match = _PERIOD.match(period) if isinstance(period, str) else None
-    if match is None:
-        raise ValueError(f"period must look like 90d, 12m, 2w or 1y, got {period!r}")
-    n, unit = int(match.group(1)), match.group(2).lower()
+    n, unit = parse_period(period)  # ValueError when malformed or over 100 years
     if unit == "d":
         return end - timedelta(days=n)
     if unit == "w":

@@ -36,6 +36,7 @@ _PURPOSE = {
     "renewal": "renewal + referral ask: year review, renewal proposal",
     "nps_ask": "ask for an NPS score",
     "ces_check": "pre-renewal effort check (CES)",
+    "champion_search": "find a new champion: who else gains from the product? win them over",
 }
 
 

@@ -24,6 +24,8 @@ from dateutil.relativedelta import relativedelta
 
 from bookkeeper_tui.core import vocab
 from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
+from bookkeeper_tui.core.relationships import LEFT_WORD, parse_role, role_words
+from bookkeeper_tui.core.text import printable
 
 EMPTY_LINE = 'the line is empty; start with an account name, e.g. `acme call "..."`'
 _ADD_HINT = "`bookkeeper add NAME --tier T --start DATE`"
@@ -96,6 +98,10 @@ class QuickLog:
     scores: tuple[ScoreEntry, ...] = ()
     mrr: float | None = None
     contact: str | None = None
+    #: `with NAME (ROLE)`: the role to give the contact (core.relationships.parse_role).
+    contact_role: str | None = None
+    #: `with NAME (left)`: the contact left the company on the line's date.
+    contact_left: bool = False
     when: date = date.min
     dated: bool = False
     next: NextTouchpoint | None = None
@@ -120,7 +126,7 @@ class _Tok:
 
 def _show(text: str) -> str:
     """User text as quoted in a message: one short printable line, whatever was typed."""
-    text = "".join(c if c.isprintable() else "?" for c in text[:41])
+    text = printable(text[:41], mark="?")
     return text if len(text) <= 40 else text[:39] + "…"
 
 
@@ -381,6 +387,47 @@ def _score(kw: str, tok: _Tok) -> ScoreEntry:
     return ScoreEntry(kw, int(tok.text))
 
 
+def _role_after(toks: Sequence[_Tok], i: int, first: _Tok | None, name: str) -> tuple[_Tok, int]:
+    """The `(ROLE)` / `(left)` after `with NAME`, as one token, and the index of its last
+    token. *first* is the part of the name token from its '(' (`with Priya(champion)`),
+    else toks[i] starts it. A role of several words (`(economic buyer)`) spans tokens."""
+    parts = [first if first is not None else toks[i]]
+    j = i if first is None else i - 1
+    while not parts[-1].text.rstrip().endswith(")"):
+        if j + 1 >= len(toks) or toks[j + 1].quoted:
+            whole = _Tok(" ".join(p.text for p in parts), parts[0].start, parts[-1].end)
+            raise _err(
+                f"the parenthesis after with {_show(name)} is never closed; write the role "
+                "like (champion)",
+                whole,
+            )
+        j += 1
+        parts.append(toks[j])
+    text = " ".join(p.text for p in parts)
+    return _Tok(text, parts[0].start, parts[-1].end), j
+
+
+def _role(tok: _Tok, name: str) -> tuple[str | None, bool]:
+    """(role, left) from a `(ROLE)` token; QuickLogError naming it otherwise."""
+    inner = tok.text.strip()[1:-1].strip()
+    if not inner:
+        raise _err(
+            f"with {_show(name)} () needs a role inside the parentheses, e.g. (champion); "
+            f"roles: {role_words()}",
+            tok,
+        )
+    if inner.casefold() == LEFT_WORD:
+        return None, True
+    role = parse_role(inner)
+    if role is None:
+        raise _err(
+            f"unknown role '{_show(inner)}' for {_show(name)}; use one of {role_words()}, "
+            f"or ({LEFT_WORD}) when they left the company",
+            tok,
+        )
+    return role, False
+
+
 def _money(tok: _Tok) -> float:
     m = _MONEY.fullmatch(tok.text.strip())
     if m is None:
@@ -433,6 +480,15 @@ def parse_quicklog(line: str, account_names: Sequence[str], today: date) -> Quic
 
 
 def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
+    bad = next((i for i, ch in enumerate(line) if "\ud800" <= ch <= "\udfff"), None)
+    if bad is not None:
+        # Undecodable bytes (kept by Python as a lone surrogate) cannot be stored.
+        raise QuickLogError(
+            "the line holds bytes that are not valid UTF-8 text; retype that part "
+            "(check that your terminal uses UTF-8)",
+            start=bad,
+            end=bad + 1,
+        )
     toks = _tokenize(line)
     if not toks:
         raise QuickLogError(EMPTY_LINE)
@@ -443,6 +499,8 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
     scores: dict[str, ScoreEntry] = {}
     mrr: float | None = None
     contact: str | None = None
+    contact_role: str | None = None
+    contact_left = False
     when: date | None = None
     nxt: tuple[str | None, date] | None = None
     tags: list[str] = []
@@ -502,13 +560,32 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
             reserved = (*_KEYWORDS, *vocab.QUICKLOG_KINDS)
             bare_value = (
                 c.text.lower() in reserved
-                or c.text.startswith(("@", "#"))
+                or c.text.startswith(("@", "#", "("))
                 or _NUMBER.fullmatch(c.text)
             )
             if not c.text.strip() or (not c.quoted and bare_value):
                 raise _err(missing, t)
             contact = " ".join(c.text.split())
             i += 1
+            # `with NAME (ROLE)` / `with NAME (left)`; also written `with Priya(champion)`.
+            glued = None
+            if not c.quoted and "(" in c.text:
+                k = c.text.index("(")
+                glued = _Tok(c.text[k:], c.start + k, c.end)
+                contact = c.text[:k]
+            nxt_tok = toks[i + 1] if i + 1 < len(toks) else None
+            if glued is not None or (
+                nxt_tok is not None and not nxt_tok.quoted and nxt_tok.text.startswith("(")
+            ):
+                role_tok, i = _role_after(toks, i + 1, glued, contact)
+                contact_role, contact_left = _role(role_tok, contact)
+                after = toks[i + 1] if i + 1 < len(toks) else None
+                if after is not None and not after.quoted and after.text.startswith("("):
+                    raise _err(
+                        f"give {_show(contact)} one role in parentheses, e.g. "
+                        f'`with "{_show(contact)}" (champion)`',
+                        after,
+                    )
         elif low == "next":
             k = _value(toks, i, "next needs a touchpoint kind and a date, e.g. `next call +2w`")
             tp_kind = _touchpoint_kind(k.text)
@@ -599,6 +676,8 @@ def _parse(line: str, account_names: Sequence[str], today: date) -> QuickLog:
         scores=tuple(scores.values()),
         mrr=mrr,
         contact=contact,
+        contact_role=contact_role,
+        contact_left=contact_left,
         when=when if when is not None else today,
         dated=when is not None,
         next=nxt_tp,

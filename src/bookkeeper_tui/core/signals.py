@@ -16,6 +16,12 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from bookkeeper_tui.config import SignalConfig
+from bookkeeper_tui.core.relationships import (
+    NO_ECONOMIC_BUYER,
+    SINGLE_THREADED,
+    ContactFact,
+    relationship_flags,
+)
 
 #: NPS at or above this is a promoter (docs/domain.md "Closed loop").
 PROMOTER_NPS = 9.0
@@ -210,6 +216,9 @@ class FlagFacts:
     last_expansion_talk: date | None = None
     #: Usage as a percentage of the plan limit (94.0 = 94%), when the book knows the limit.
     usage_limit_pct: float | None = None
+    #: The account's tier and contacts, for the relationship flags (core.relationships).
+    tier: str | None = None
+    contacts: Sequence[ContactFact] = ()
 
 
 def _num(x: float) -> str:
@@ -311,6 +320,13 @@ def _risks(facts: FlagFacts, as_of: date, cfg: SignalConfig) -> list[Flag]:
                 "The champion has left the company; find and win a new one.",
             )
         )
+    if facts.tier is not None and facts.contacts:
+        tiers = {
+            SINGLE_THREADED: cfg.single_threaded_tiers,
+            NO_ECONOMIC_BUYER: cfg.no_economic_buyer_tiers,
+        }
+        for rf in relationship_flags(facts.tier, facts.contacts, as_of, tiers):
+            flags.append(Flag(rf.code, "risk", rf.label, rf.detail))
     if facts.renewal is not None and facts.band != "green":
         days = (facts.renewal - as_of).days
         # A renewal already past is the renewal touchpoint's business, not a forecast.

@@ -63,6 +63,7 @@ TOUCHPOINT_KINDS: tuple[str, ...] = (
     "resolution_check",
     "referral_ask",
     "intervention",
+    "champion_search",
     "call",
     "meeting",
     "email",
@@ -81,6 +82,7 @@ TOUCHPOINT_ALIASES: dict[str, str] = {
     "miniqbr": "mini_qbr",
     "mini-qbr": "mini_qbr",
     "resolution": "resolution_check",
+    "champion-search": "champion_search",
 }
 
 TOUCHPOINT_STATUSES: tuple[str, ...] = ("open", "done", "skipped", "snoozed")

@@ -12,9 +12,10 @@ updates events instead of duplicating them.
 from __future__ import annotations
 
 import math
-import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
+
+from bookkeeper_tui.core.text import printable
 
 if TYPE_CHECKING:
     from icalendar import Calendar
@@ -23,31 +24,20 @@ if TYPE_CHECKING:
 
 CALENDAR_NAME = "Bookkeeper"
 
-#: Explicit bidi embeddings, overrides and isolates: invisible, and able to make text
-#: display in another order than it is stored ("Trojan Source"). Right-to-left letters
-#: themselves are kept.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
 def clean_text(text: str | None, multiline: bool = False) -> str:
     """*text* without control characters: line breaks kept as ``\\n`` only if *multiline*.
 
-    Tabs become spaces, other C0/C1 controls, lone surrogates and bidi controls go.
+    Tabs become spaces; what the one cleaner (:func:`printable`) would not let reach a
+    terminal (other C0/C1 controls, lone surrogates, bidi controls) is dropped.
     """
     if not text:
         return ""
-    out: list[str] = []
-    for ch in text.replace("\r\n", "\n"):
-        if ch in _LINE_BREAKS:
-            out.append("\n" if multiline else " ")
-        elif ch == "\t":
-            out.append(" ")
-        elif ch in _BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs"):
-            continue
-        else:
-            out.append(ch)
-    cleaned = "".join(out)
+    brk = "\n" if multiline else " "
+    text = "".join(brk if ch in _LINE_BREAKS else ch for ch in text.replace("\r\n", "\n"))
+    cleaned = printable(text, mark="", newlines=multiline)
     if multiline:
         return "\n".join(" ".join(line.split()) for line in cleaned.split("\n")).strip("\n")
     return " ".join(cleaned.split())

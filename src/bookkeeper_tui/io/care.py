@@ -24,7 +24,12 @@ from pathlib import Path
 
 from bookkeeper_tui.io.backup import book_identity, copy_book, read_connection
 from bookkeeper_tui.store.engine import backup_book_stem, find_backups, fix_hint
-from bookkeeper_tui.store.version import SCHEMA_VERSION
+from bookkeeper_tui.store.version import (
+    SCHEMA_VERSION,
+    missing_tables,
+    missing_tables_problem,
+    parse_version,
+)
 
 __all__ = ["CheckResult", "RestoreResult", "check", "find_backups", "fix_hint", "restore"]
 
@@ -35,20 +40,49 @@ class CheckResult:
     problems: list[str] = field(default_factory=list)
     backups: list[Path] = field(default_factory=list)
     version: int | None = None
+    #: The book (or its folder) cannot be written, e.g. on a read-only mount: it was read
+    #: as an immutable file, and moving it aside is no advice to give.
+    read_only: bool = False
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def inspect_file(path: Path) -> tuple[list[str], int | None]:
-    """Problems found in the SQLite file at *path* (read-only) and its schema version."""
+def is_read_only(path: Path) -> bool:
+    """Nothing can write the book at *path*: the file, or its folder (where SQLite makes the
+    -wal and -shm files), is not writable (a read-only mount says so even to root)."""
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """A connection to a book nobody can write (``immutable=1``: SQLite then needs no -shm
+    file, which it could not create there)."""
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True)
+
+
+def inspect_file(path: Path, read_only: bool = False) -> tuple[list[str], int | None]:
+    """Problems found in the SQLite file at *path* (read-only) and its schema version.
+
+    *read_only*: the book cannot be written (see :func:`is_read_only`); when the ordinary
+    read-only open fails, it is read as an immutable file instead.
+    """
     problems: list[str] = []
     version: int | None = None
     try:
         con = read_connection(path)
+        if read_only:
+            con.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except sqlite3.Error as exc:
-        return [f"cannot open it ({exc})"], None
+        if not read_only:
+            return [f"cannot open it ({exc})"], None
+        try:
+            con = _read_only_connection(path)
+        except sqlite3.Error as exc2:
+            return [f"cannot open it ({exc2})"], None
     try:
         rows = [r[0] for r in con.execute("PRAGMA integrity_check").fetchall()]
         if rows != ["ok"]:
@@ -66,17 +100,20 @@ def inspect_file(path: Path) -> tuple[list[str], int | None]:
             problems.append("it is not a Bookkeeper book (no schema version)")
         else:
             row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            try:
-                version = int(row[0]) if row else None
-            except ValueError:
-                version = None
-            if version is None:
-                problems.append("the book has no valid schema version")
-            elif version > SCHEMA_VERSION:
-                problems.append(
-                    f"it was written by a newer Bookkeeper (schema {version}, this one knows "
-                    f"up to {SCHEMA_VERSION}); upgrade with pip install -U bookkeeper-tui"
-                )
+            if row is None:
+                problems.append("the book has no schema version")
+            else:
+                version, problem = parse_version(row[0])
+                if problem:
+                    problems.append(problem)
+                elif version > SCHEMA_VERSION:
+                    problems.append(
+                        f"it was written by a newer Bookkeeper (schema {version}, this one "
+                        f"knows up to {SCHEMA_VERSION}); upgrade with pip install -U "
+                        "bookkeeper-tui"
+                    )
+                elif missing := missing_tables(version, tables):
+                    problems.append(missing_tables_problem(missing))
     except sqlite3.Error as exc:
         problems.append(f"it cannot be read ({exc})")
     finally:
@@ -89,7 +126,8 @@ def check(path: Path) -> CheckResult:
     if not path.is_file():
         res.problems.append(f"there is no book at {path}")
         return res
-    res.problems, res.version = inspect_file(path)
+    res.read_only = is_read_only(path)
+    res.problems, res.version = inspect_file(path, read_only=res.read_only)
     return res
 
 

@@ -29,6 +29,7 @@ def _book_path(args: argparse.Namespace) -> Path:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from bookkeeper_tui.core.text import printable
     from bookkeeper_tui.io.care import check, fix_hint
 
     path = _book_path(args)
@@ -39,18 +40,38 @@ def run_check(args: argparse.Namespace) -> int:
                 "ok": res.ok,
                 "problems": res.problems,
                 "backups": [str(p) for p in res.backups],
+                "read_only": res.read_only,
             },
             sys.stdout,
             indent=2,
         )
         sys.stdout.write("\n")
     elif res.ok:
-        print(f"ok: {path} is sound (schema {res.version}, {len(res.backups)} backups beside it)")
+        print(
+            f"ok: {printable(str(path))} is sound (schema {res.version}, "
+            f"{len(res.backups)} backups beside it)"
+        )
+        if res.read_only:
+            print(
+                "It is read-only here (the file or its folder cannot be written, e.g. a "
+                "read-only mount), which is no damage: to work in it, make it writable, or "
+                "copy it to a writable folder and open the copy with --db."
+            )
     else:
-        print(f"{path} has problems:")
+        print(f"{printable(str(path))} has problems:")
         for p in res.problems:
-            print(f"  - {p}")
-        print(f"To fix it, {fix_hint(path)}")
+            print(f"  - {printable(p)}")
+        if res.read_only:
+            # Nothing can be moved aside or restored in place on a read-only mount.
+            print(
+                "It is read-only here (the file or its folder cannot be written, e.g. a "
+                "read-only mount), so it cannot be repaired in place: put one of its "
+                "backups in a writable folder and open that with --db"
+                + (f"; the newest is {printable(str(res.backups[0]))}" if res.backups else "")
+                + "."
+            )
+        else:
+            print(f"To fix it, {printable(fix_hint(path))}")
     return EXIT_OK if res.ok else EXIT_FAIL
 
 
@@ -78,7 +99,9 @@ def run_restore(args: argparse.Namespace) -> int:
     try:
         res = restore(backup, book, force=args.force)
     except ValueError as exc:
-        print(f"bookkeeper: {exc}", file=sys.stderr)
+        from bookkeeper_tui.cli import _say
+
+        _say(exc)
         return EXIT_FAIL
     except OSError as exc:
         print(

@@ -3,7 +3,9 @@
 The columns are exactly the field names of :mod:`bookkeeper_tui.io.fields`, and the
 values are written the way the importer reads them (ISO dates, ``true``/``false``,
 blank for nothing, the account named by its external id when it has one), so an export
-re-imports with no ``--map``. MRR is history, not an account field: the ``subscriptions``
+re-imports with no ``--map``. A CSV text cell a spreadsheet would run as a formula
+(``=HYPERLINK(...)``) is written with a ``'`` in front unless ``raw``; the importer drops
+it again. MRR is history, not an account field: the ``subscriptions``
 export carries it, with one synthetic row per manual MRR level for accounts that have
 no subscriptions, so that importing it reproduces every account's MRR on every day
 (docs/export.md).
@@ -37,6 +39,7 @@ from bookkeeper_tui.core.models import (
     Ticket,
     UsageEvent,
 )
+from bookkeeper_tui.core.text import json_escaped, neutralise_formula
 from bookkeeper_tui.io.fields import KINDS, field_names
 from bookkeeper_tui.store.book import BookError
 
@@ -86,8 +89,11 @@ def export_rows(book: Book, kind: str) -> tuple[list[str], list[dict[str, Any]]]
         return header, list(rows)
 
 
-def write_export(book: Book, kind: str, fmt: str, out: TextIO) -> int:
-    """Write *kind* to *out* as ``csv`` or ``json`` (``ics`` for the calendar); the row count."""
+def write_export(book: Book, kind: str, fmt: str, out: TextIO, raw: bool = False) -> int:
+    """Write *kind* to *out* as ``csv`` or ``json`` (``ics`` for the calendar); the row count.
+
+    A CSV's text cells that a spreadsheet would run as formulas are neutralised (a ``'``
+    in front) unless *raw*; JSON and the calendar are not spreadsheets, *raw* is moot."""
     if kind == "ics":
         from bookkeeper_tui.io.calendar import write_ics
 
@@ -97,7 +103,7 @@ def write_export(book: Book, kind: str, fmt: str, out: TextIO) -> int:
     header, rows = iter_rows(book, kind)
     with closing(rows):  # type: ignore[arg-type]
         if fmt == "csv":
-            return write_csv(header, rows, out)
+            return write_csv(header, rows, out, raw=raw)
         return write_json(header, rows, out)
 
 
@@ -109,8 +115,11 @@ def _number(value: float | int) -> int | float:
     return value
 
 
-def csv_value(value: Any) -> str:
-    """One cell: ISO dates, ``true``/``false``, blank for None, exact numbers."""
+def csv_value(value: Any, raw: bool = False) -> str:
+    """One cell: ISO dates, ``true``/``false``, blank for None, exact numbers, and text
+    that a spreadsheet would run as a formula (``=`` ``+`` ``-`` ``@`` ...) with a ``'`` in
+    front unless *raw* (core/text.py; the importer drops it again). Only text is
+    neutralised: a negative number is a number."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -119,7 +128,7 @@ def csv_value(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, (int, float)):
         return repr(_number(value))
-    return str(value)
+    return str(value) if raw else neutralise_formula(str(value))
 
 
 def json_value(value: Any) -> Any:
@@ -130,12 +139,14 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def write_csv(header: list[str], rows: Iterator[dict[str, Any]], out: TextIO) -> int:
+def write_csv(
+    header: list[str], rows: Iterator[dict[str, Any]], out: TextIO, raw: bool = False
+) -> int:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
     n = 0
     for row in rows:
-        writer.writerow([csv_value(row.get(name)) for name in header])
+        writer.writerow([csv_value(row.get(name), raw) for name in header])
         n += 1
     return n
 
@@ -146,7 +157,7 @@ def write_json(header: list[str], rows: Iterator[dict[str, Any]], out: TextIO) -
     for row in rows:
         out.write("[\n  " if n == 0 else ",\n  ")
         obj = {name: json_value(row.get(name)) for name in header}
-        out.write(json.dumps(obj, ensure_ascii=False))
+        out.write(json_escaped(json.dumps(obj, ensure_ascii=False)))
         n += 1
     out.write("\n]\n" if n else "[]\n")
     return n

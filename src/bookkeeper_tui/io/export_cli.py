@@ -22,6 +22,12 @@ def add_parsers(sub, common) -> None:
     p.add_argument("kind", choices=[*KINDS, "ics"])
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("-o", "--output", metavar="FILE")
+    p.add_argument(
+        "--raw",
+        action="store_true",
+        help="write CSV text cells exactly as stored: no ' before a cell starting with "
+        "= + - @ (which a spreadsheet would run as a formula)",
+    )
     p.set_defaults(handler=run_export)
     b = sub.add_parser("backup", parents=[common], help="a consistent copy of the book")
     b.add_argument("path", nargs="?")
@@ -88,12 +94,14 @@ def run_export(args: argparse.Namespace) -> int:
         if kind == "ics":
             book.sync(date.today())  # the playbook's touchpoints up to date, as `today` does
         with _output(args.output) as out:
-            n = write_export(book, kind, args.format, out)
+            n = write_export(book, kind, args.format, out, raw=args.raw)
     finally:
         book.close()
     if args.output and args.output != "-":
         what = "calendar events" if kind == "ics" else f"rows of {kind}"
-        print(f"Exported {n} {what} to {args.output}.")
+        from bookkeeper_tui.core.text import printable
+
+        print(f"Exported {n} {what} to {printable(args.output)}.")
     return EXIT_OK
 
 
@@ -102,6 +110,9 @@ def run_backup(args: argparse.Namespace) -> int:
 
     res = backup(getattr(args, "db", None), args.path)
     book, copy = shlex.quote(str(res.source)), shlex.quote(str(res.path))
-    print(f"Backed up {res.source} to {res.path} ({human_size(res.size)}).")
+    from bookkeeper_tui.core.text import printable
+
+    source, path = printable(str(res.source)), printable(str(res.path))
+    print(f"Backed up {source} to {path} ({human_size(res.size)}).")
     print(f"To restore it, quit Bookkeeper everywhere, then: bookkeeper restore {copy} --db {book}")
     return EXIT_OK

@@ -60,7 +60,7 @@ KINDS: dict[str, tuple[Field, ...]] = {
             "role",
             False,
             ("title_role", "persona"),
-            "champion, economic_buyer, admin, end_user or other",
+            "champion, economic_buyer (or buyer, eb), admin, end_user (or user) or other",
         ),
     ),
     "subscriptions": (

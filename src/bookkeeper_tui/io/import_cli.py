@@ -35,7 +35,9 @@ def add_parsers(sub, common) -> None:
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--skip-invalid", action="store_true")
     p.add_argument("--json", action="store_true")
-    p.add_argument("--as-of", type=date.fromisoformat, help="the import day (default: today)")
+    from bookkeeper_tui.cli import _iso  # the same check as every other --as-of
+
+    p.add_argument("--as-of", type=_iso, help="the import day (default: today)")
     p.set_defaults(handler=run)
 
 
@@ -143,12 +145,16 @@ def plan_line(report) -> str:
 
 
 def _print_report(report, args, limit: int) -> None:
-    name = Path(args.file).name
+    # Everything echoed from the file (its name, headers, cells quoted in errors) or the
+    # command line (--set values) goes through the one cleaner: no raw escape sequences.
+    from bookkeeper_tui.core.text import printable
+
+    name = printable(Path(args.file).name)
     kind = report.kind
     bad = report.rejected_rows
     secs = f"({report.seconds:.1f} s)"
     if report.rejected:
-        lines = [f"  {e}" for e in report.rejected[:limit]]
+        lines = [f"  {printable(str(e))}" for e in report.rejected[:limit]]
         if len(report.rejected) > limit:
             lines.append(f"  and {len(report.rejected) - limit:,} more")
     else:
@@ -173,14 +179,14 @@ def _print_report(report, args, limit: int) -> None:
             f"would create {report.created:,}, update {report.updated:,}, leave "
             f"{report.unchanged:,} unchanged; nothing was written {secs}."
         )
-        used = [f"{f} <- {c}" for f, c in report.mapping.items() if c is not None]
-        used += [f"{f} = '{v}' (--set)" for f, v in report.constants.items()]
+        used = [f"{f} <- {printable(c)}" for f, c in report.mapping.items() if c is not None]
+        used += [f"{f} = '{printable(str(v))}' (--set)" for f, v in report.constants.items()]
         print(f"Columns: {', '.join(used)}.")
         plan = plan_line(report)
         if plan:
             print(plan)
         if report.unused_columns:
-            print(f"Not imported: {', '.join(report.unused_columns)}.")
+            print(f"Not imported: {', '.join(map(printable, report.unused_columns))}.")
         if bad:
             print(f"{bad:,} invalid {'row' if bad == 1 else 'rows'} would be skipped:")
             print("\n".join(lines))
@@ -192,7 +198,7 @@ def _print_report(report, args, limit: int) -> None:
     if bad:
         print(
             f"Skipped {bad:,} invalid {'row' if bad == 1 else 'rows'}; "
-            f"{'it is' if bad == 1 else 'they are'} in {report.rejects_path} with the reason "
-            "for each:",
+            f"{'it is' if bad == 1 else 'they are'} in {printable(str(report.rejects_path))} "
+            "with the reason for each:",
         )
         print("\n".join(lines))

@@ -63,6 +63,7 @@ from bookkeeper_tui.core.models import (
     name_key,
 )
 from bookkeeper_tui.core.playbook import playbook_touchpoints
+from bookkeeper_tui.core.text import unneutralise_formula
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.core.vocab import (
     INTERACTION_KINDS,
@@ -292,7 +293,12 @@ def parse_tier(text: str) -> str:
 
 
 def parse_role(text: str) -> str:
+    from bookkeeper_tui.core.relationships import parse_role as role_alias
+
     role = normalise_header(text)
+    if role not in ROLES:
+        # The quick log's short forms too: buyer, eb, user, end user, champ (issue 14 #3).
+        role = role_alias(text) or ""
     if role not in ROLES:
         raise Bad(f"unknown role '{text}'; use one of {', '.join(ROLES)}")
     return role
@@ -603,6 +609,8 @@ def _parse_rows(data: CsvData, spec: _Spec, progress: Progress | None) -> list[_
                 if req:
                     row.errors.append(RowError(line, column, f"empty, but {f} is required"))
                 continue
+            if raw[0] == "'":  # '=x: a formula neutralised by an export (ours or another's)
+                raw = unneutralise_formula(raw)
             try:
                 values[f] = parser(raw)
             except Bad as exc:

@@ -48,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
     except MigrateError as exc:
         if not quiet:
             print(file=sys.stderr)
-        print(f"bookkeeper: {exc}", file=sys.stderr)
+        from bookkeeper_tui.cli import _say
+
+        _say(exc)
         return EXIT_USAGE
     if not quiet:
         print("\r" + " " * 44 + "\r", end="", file=sys.stderr)

@@ -23,7 +23,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Sparkline, Static
 
-from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, band_of, weight_words
+from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, band_of, stale_words, weight_words
 from bookkeeper_tui.core.models import Account, HealthSnapshot
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.screens.base import DataScreen
@@ -132,6 +132,9 @@ def entry_text(entry: dict, words: tuple[str, ...] | list[str]) -> Text:
         tags = entry.get("tags") or []
         if tags:
             text.append("  " + " ".join(f"#{safe(t)}" for t in tags), style="cyan")
+        ticked = entry.get("checklist") or []
+        if ticked:  # how many checklist items were ticked (the entry below lists them)
+            text.append(f"  ✓{len(ticked)}", style="green")
         return text
     if kind == "score":
         return score_text(entry["kind"], float(entry["value"]))
@@ -222,6 +225,27 @@ def nps_gap_line(nps: dict) -> Text | None:
     )
 
 
+def value_line(d: dict) -> Text | None:
+    """'first value 2026-11-16 (day 15)' and 'onboarding 2/3 done', one line each."""
+    parts: list[tuple[str, str]] = []
+    if d.get("first_value"):
+        parts.append((f"first value {d['first_value']} (day {d['days_to_value']})", "green"))
+    elif d.get("status") != "churned":
+        parts.append(("no first value yet (#first-value)", "dim"))
+    o = d.get("onboarding")
+    if o:
+        style = "green" if o["done"] == o["total"] else "yellow"
+        parts.append((f"onboarding {o['done']}/{o['total']} done", style))
+    if not parts:
+        return None
+    out = Text()
+    for i, (text, style) in enumerate(parts):
+        if i:
+            out.append("\n")
+        out.append(text, style=style)
+    return out
+
+
 class AccountScreen(DataScreen):
     """Everything about one account on one screen."""
 
@@ -237,6 +261,14 @@ class AccountScreen(DataScreen):
             id="account.edit",
             show=False,
             tooltip="Edit tier, renewal, owner, tags",
+        ),
+        Binding(
+            "c",
+            "contacts",
+            "Contacts",
+            id="account.contacts",
+            show=False,
+            tooltip="Edit a contact's role, or mark them as left",
         ),
         Binding(
             "D",
@@ -470,7 +502,12 @@ class AccountScreen(DataScreen):
         for name in h["missing"]:
             out.append("\n")
             out.append(f"{COMPONENT_LABEL.get(name, name):<17}")
-            out.append("unknown, no data yet", style="dim italic")
+            stale = h.get("stale", {}).get(name)
+            out.append(
+                "unknown, feed too old" if stale else "unknown, no data yet", style="dim italic"
+            )
+            if stale:
+                out.append(f"\n  {stale_words(name, stale)}", style="dim")
             weight = cfg.weights.get(name, 0.0)
             out.append(f"\n  left out: its weight {weight:g} is shared by the rest", style="dim")
         if h["changes"]:
@@ -494,9 +531,9 @@ class AccountScreen(DataScreen):
         return out
 
     def _contacts(self, d: dict) -> Text:
-        if not d["contacts"]:
-            return Text("No contacts yet: log a call 'with Name' to add one.", style="dim")
         out = Text()
+        if not d["contacts"]:
+            out.append("No contacts yet: log a call 'with Name (role)' to add one.", style="dim")
         for i, c in enumerate(d["contacts"]):
             if i:
                 out.append("\n")
@@ -507,6 +544,12 @@ class AccountScreen(DataScreen):
             scores = c.get("scores") or {}
             if scores:
                 out.append("  " + " · ".join(f"{k} {v:g}" for k, v in scores.items()), style="dim")
+        if d["contacts"]:
+            out.append("\nc: edit a role, or mark someone as left", style="dim")
+        value = value_line(d)
+        if value is not None:
+            out.append("\n")
+            out.append_text(value)
         return out
 
     def _touchpoints(self, d: dict) -> Text:
@@ -665,6 +708,9 @@ class AccountScreen(DataScreen):
         if e.get("churn_terms"):
             out.append("\nchurn language: ", style="bold red")
             out.append(", ".join(safe(t) for t in e["churn_terms"]), style="red")
+        ticked = e.get("checklist") or []
+        if ticked:  # the touchpoint checklist items ticked, on one line (the box is small)
+            out.append("\n" + " · ".join(f"✓ {safe(item)}" for item in ticked), style="green")
         entry.update(out, layout=False)
 
     def on_vtable_highlighted(self, event: VTable.Highlighted) -> None:
@@ -693,6 +739,23 @@ class AccountScreen(DataScreen):
         if not isinstance(self.app.screen, EditAccountScreen):
             self.app.push_screen(EditAccountScreen(self.data.detail["name"]))
 
+    def action_contacts(self) -> None:
+        """Edit a contact's role and departure in a small form (screens/contact_edit)."""
+        from bookkeeper_tui.screens.contact_edit import ContactScreen
+
+        if self.data is None or self.data.detail is None:
+            self.notify("There is no such account.", severity="warning")
+            return
+        if isinstance(self.app.screen, ContactScreen):
+            return
+        d = self.data.detail
+        if not d["contacts"]:
+            self.notify(
+                "No contacts yet: log a call 'with Name (champion)' to add one.",
+                severity="warning",
+            )
+            return
+        self.app.push_screen(ContactScreen(d["name"], d["contacts"], self.today))
 
     def action_delete(self) -> None:
         """Ask, then delete this account and all its rows; back to the previous screen."""

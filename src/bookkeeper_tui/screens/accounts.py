@@ -63,6 +63,8 @@ FLAG_SHORT = {
     "churn_language": "churn words",
     "triple_signal": "triple signal",
     "champion_left": "champion left",
+    "single_threaded": "1 contact",
+    "no_economic_buyer": "no buyer",
     "renewal_risk": "renewal risk",
     "nps_gap": "NPS gap",
     "referral_opportunity": "referral",

@@ -58,6 +58,7 @@ class HelpScreen(ModalScreen[None]):
                         Binding("enter", "", "save the line"),
                         Binding("escape", "", "cancel"),
                         Binding("right", "", "accept the suggested account name"),
+                        Binding("tab", "", "from a touchpoint: its checklist (space ticks)"),
                     ],
                 )
             )

@@ -7,6 +7,11 @@ type (right arrow accepts). ``enter`` saves in a worker thread; ``escape`` cance
 A typo never writes silently to another account: when the account is only a close
 spelling of a name (not the name or the start of one), the screen asks "did you mean
 …?" and ``enter`` does not save; ``ctrl+y`` confirms and saves to that account.
+
+Opened from a touchpoint on Today, it also shows what to cover (core/content.py): the
+touchpoint's talk track and its checklist with the account's band play added. ``tab``
+moves to the checklist, ``space`` ticks an item, ``enter`` saves from either place; the
+ticked items are saved with the interaction in the same transaction.
 """
 
 from __future__ import annotations
@@ -17,13 +22,16 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.suggester import Suggester
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, SelectionList, Static
+from textual.widgets.selection_list import Selection
 
+from bookkeeper_tui.core.content import Guide, guide
 from bookkeeper_tui.core.models import name_key
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, account_candidates, parse_quicklog
 from bookkeeper_tui.core.signals import churn_terms
+from bookkeeper_tui.core.vocab import BANDS
 from bookkeeper_tui.screens.base import DataModal
 from bookkeeper_tui.store.book import BookError, LogResult
 from bookkeeper_tui.widgets.render import label, money, safe
@@ -49,6 +57,24 @@ class AccountSuggester(Suggester):
         return None
 
 
+def _colour(band: str) -> str:
+    return band if band in BANDS else ""
+
+
+class Checklist(SelectionList[str]):
+    """The touchpoint's checklist: ``space`` ticks the highlighted item, ``enter`` saves."""
+
+    BINDINGS = [
+        Binding("space", "select", "Tick / untick", show=True),
+        Binding("enter", "save", "Save", show=True),
+    ]
+
+    def action_save(self) -> None:
+        screen = self.screen
+        if isinstance(screen, QuickLogScreen):
+            screen.action_save()
+
+
 @dataclass
 class Preview:
     parsed: QuickLog | None
@@ -62,12 +88,25 @@ class QuickLogScreen(DataModal):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", show=True),
         Binding("ctrl+y", "confirm_account", "Log to the suggested account", show=False),
+        # Shown in the footer, which only the checklist version of the dialog has.
+        Binding("tab", "app.focus_next", "Line ↔ checklist", show=True),
     ]
 
-    def __init__(self, prefill: str = "", touchpoint_id: int | None = None) -> None:
+    def __init__(
+        self,
+        prefill: str = "",
+        touchpoint_id: int | None = None,
+        kind: str | None = None,
+        band: str | None = None,
+    ) -> None:
         super().__init__()
         self.prefill = prefill
         self.touchpoint_id = touchpoint_id
+        #: The touchpoint's kind and the account's health band (logging from Today).
+        self.touchpoint_kind = kind
+        self.band = band
+        #: What to cover (talk track, checklist, band play); None without a touchpoint.
+        self.guide: Guide | None = None
         self.names: list[str] = []
         self.loaded = False
         self.briefs: dict[str, dict] = {}
@@ -78,12 +117,21 @@ class QuickLogScreen(DataModal):
         self.suggester = AccountSuggester()
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog", id="quick-log"):
+        if self.touchpoint_kind is not None:
+            cfg = self.app.config  # type: ignore[attr-defined]
+            g = guide(self.touchpoint_kind, self.band, cfg.content, cfg.plays)
+            self.guide = None if g.empty else g
+        g = self.guide
+        # With a checklist the dialog may be taller than a small terminal: it scrolls.
+        box = VerticalScroll if g is not None else Vertical
+        with box(classes="dialog" + (" -checklist" if g else ""), id="quick-log"):
             title = "Log it" if self.touchpoint_id else "Quick log"
-            yield Static(
-                f"[b]{title}[/b]  [dim]enter saves · escape cancels · → completes the name[/]",
-                classes="dialog-title",
+            keys = (
+                "enter saves · tab: checklist · escape cancels"
+                if g is not None
+                else "enter saves · escape cancels · → completes the name"
             )
+            yield Static(f"[b]{title}[/b]  [dim]{keys}[/]", classes="dialog-title")
             yield SafeInput(
                 value=self.prefill,
                 placeholder=EXAMPLE,
@@ -93,7 +141,50 @@ class QuickLogScreen(DataModal):
             )
             yield Static("", id="quick-log-error", classes="error")
             yield Static("", id="quick-log-candidates")
+            if g is not None:
+                yield Static(self._talk_text(g), id="quick-log-talk")
+                if g.items:
+                    yield Checklist(
+                        *(self._selection(g, item) for item in g.items),
+                        id="quick-log-checklist",
+                    )
             yield Static("", id="quick-log-preview")
+        if g is not None:
+            yield Footer()
+
+    @staticmethod
+    def _talk_text(g: Guide) -> Text:
+        out = Text()
+        if g.content.talk:
+            out.append(safe(g.content.name or label(g.kind)), style="bold")
+            out.append(": " + safe(g.content.talk))
+        if g.play is not None and g.band:
+            if out:
+                out.append("\n")
+            out.append(f"{g.band} play", style=f"bold {_colour(g.band)}")
+            if g.play.name:
+                out.append(f" ({safe(g.play.name)})", style="bold")
+            if g.play.talk:
+                out.append(": " + safe(g.play.talk))
+        return out
+
+    @staticmethod
+    def _selection(g: Guide, item: str) -> Selection[str]:
+        prompt = Text(safe(item))
+        if g.band and g.play is not None and item not in g.content.checklist:
+            prompt.append(f"  {g.band} play", style=f"dim {_colour(g.band)}")
+        return Selection(prompt, item)
+
+    def ticked(self) -> list[str]:
+        """The checklist items ticked, in the checklist's order."""
+        if self.guide is None or not self.guide.items:
+            return []
+        chosen = set(self.query_one("#quick-log-checklist", Checklist).selected)
+        return [item for item in self.guide.items if item in chosen]
+
+    def action_save(self) -> None:
+        """``enter`` on the checklist: save the line as ``enter`` on the line does."""
+        self._submit(self.query_one(Input).value)
 
     def on_mount(self) -> None:
         inp = self.query_one(Input)
@@ -133,6 +224,14 @@ class QuickLogScreen(DataModal):
             return Preview(None, exc)
 
     def _update(self, line: str) -> None:
+        self._update_preview(line)
+        if self.guide is not None:
+            # With a checklist every line counts: an empty error or candidates line hides.
+            for sel in ("#quick-log-error", "#quick-log-candidates"):
+                widget = self.query_one(sel, Static)
+                widget.display = bool(widget.content)
+
+    def _update_preview(self, line: str) -> None:
         error = self.query_one("#quick-log-error", Static)
         preview = self.query_one("#quick-log-preview", Static)
         cands = self.query_one("#quick-log-candidates", Static)
@@ -219,9 +318,17 @@ class QuickLogScreen(DataModal):
                 (v for k, v in contacts.items() if k.startswith(key + " ")), None
             )
             if known:
-                rows.append(("contact", f"{safe(known[0])} ({label(known[1])})"))
+                said = f"{safe(known[0])} ({label(known[1])})"
+                if q.contact_role is not None and q.contact_role != known[1]:
+                    said = f"{safe(known[0])} ({label(known[1])} → {label(q.contact_role)})"
             else:
-                rows.append(("contact", f"{safe(q.contact)} (new contact)"))
+                said = f"{safe(q.contact)} (new contact"
+                said += f", {label(q.contact_role)})" if q.contact_role else ")"
+            if q.contact_left:
+                said += f", left {q.when:%d %b}"
+                if (q.contact_role or (known[1] if known else None)) == "champion":
+                    said += " → find a new champion"
+            rows.append(("contact", said))
         for sc in q.scores:
             note = ""
             if (sc.kind == "nps" and sc.value <= loop.detractor_nps_max) or (
@@ -266,6 +373,18 @@ class QuickLogScreen(DataModal):
             rows.append(("tags", " ".join("#" + safe(t) for t in q.tags)))
         if self.touchpoint_id:
             rows.append(("completes", "the selected touchpoint"))
+        if self.guide is not None and self.guide.items and self.is_mounted:
+            n = len(self.ticked())
+            rows.append(
+                (
+                    "checklist",
+                    Text(
+                        f"{n} of {len(self.guide.items)} ticked"
+                        + ("" if n else " (tab, then space to tick)"),
+                        style="" if n else "dim",
+                    ),
+                )
+            )
         out = Text()
         for i, (key, value) in enumerate(rows):
             if i:
@@ -301,7 +420,7 @@ class QuickLogScreen(DataModal):
             self.app.bell()
             return
         self.saving = True
-        self._save(result.parsed)
+        self._save(result.parsed, self.ticked())
 
     def action_confirm_account(self) -> None:
         """ctrl+y: save a line whose account was only a close spelling, as suggested."""
@@ -311,7 +430,7 @@ class QuickLogScreen(DataModal):
         if result.parsed is None or result.parsed.account_match != "fuzzy":
             return
         self.saving = True
-        self._save(result.parsed)
+        self._save(result.parsed, self.ticked())
 
     def _did_you_mean(self, q: QuickLog, asked: bool = False) -> Text:
         name = safe(q.account)
@@ -325,9 +444,11 @@ class QuickLogScreen(DataModal):
         return out
 
     @work(thread=True, group="save", exit_on_error=False)
-    def _save(self, parsed: QuickLog) -> None:
+    def _save(self, parsed: QuickLog, ticked: list[str]) -> None:
         try:
-            res = self.book.record(parsed, self.today, touchpoint_id=self.touchpoint_id)
+            res = self.book.record(
+                parsed, self.today, touchpoint_id=self.touchpoint_id, checklist=ticked
+            )
         except BookError as exc:
             self.app.call_from_thread(self._save_failed, exc.message)
             return
@@ -352,6 +473,7 @@ class QuickLogScreen(DataModal):
             parts.append("new: " + ", ".join(label(k) for k, _, _ in res.created))
         if res.next:
             parts.append(f"next {label(res.next[0])} {res.next[1]:%d %b}")
+        parts += [safe(line) for line in res.relationship_lines()]
         if res.outcome is not None:
             nxt = res.outcome["next_renewal"]
             parts.append(
@@ -368,6 +490,10 @@ class QuickLogScreen(DataModal):
         # The reloads start after the frame that shows the save (they would compete
         # with drawing it).
         bk.call_after_refresh(bk.notify_changed, "log")
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        self._update(self.query_one(Input).value)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -226,9 +226,10 @@ class RenewalsScreen(DataScreen):
         event.stop()
         self.action_open()
 
-    def action_log_renewal(self) -> None:
+    def quick_log_prefill(self) -> str:
+        """What the quick log starts with here (the app's `l` asks): the renewal's account."""
         row = self.current()
-        if row is None:
-            self.bk.action_quick_log()
-            return
-        self.bk.action_quick_log(prefill=f"{row['account']} renewal ")
+        return "" if row is None else f"{row['account']} renewal "
+
+    def action_log_renewal(self) -> None:
+        self.bk.action_quick_log(prefill=self.quick_log_prefill())

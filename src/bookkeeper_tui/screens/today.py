@@ -1,6 +1,7 @@
 """Today: overdue, due today and due this week, most urgent first.
 
-``enter`` logs the touchpoint (quick log pre-filled; saving completes it), ``s`` snoozes,
+``enter`` logs the touchpoint (quick log pre-filled, with the touchpoint's talk track and
+checklist; saving completes it), ``s`` snoozes,
 ``x`` skips with a reason, ``o`` opens the account. In team mode (config ``me``) it lists
 my accounts' touchpoints and ``m`` flips to the whole team: every row is loaded (each
 knows its owner) and filtered here, so flipping is instant and the rows prefetched at
@@ -268,7 +269,12 @@ class TodayScreen(DataScreen):
             self.bk.action_quick_log()
             return
         kind = INTERACTION_FOR.get(row.kind, "call")
-        self.bk.action_quick_log(prefill=f"{row.account} {kind} ", touchpoint_id=row.touchpoint_id)
+        self.bk.action_quick_log(
+            prefill=f"{row.account} {kind} ",
+            touchpoint_id=row.touchpoint_id,
+            kind=row.kind,
+            band=row.band,
+        )
 
     def on_vtable_selected(self, event: VTable.Selected) -> None:
         event.stop()

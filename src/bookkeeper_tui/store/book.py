@@ -42,6 +42,7 @@ from sqlmodel import Session
 from bookkeeper_tui.config import DEFAULT, Config
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
+from bookkeeper_tui.core.content import clean_ticked, dump_ticked, load_ticked
 from bookkeeper_tui.core.loop import (
     band_touchpoints,
     is_detractor_line,
@@ -71,6 +72,15 @@ from bookkeeper_tui.core.playbook import (
     renewal_term_months,
 )
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, match_account, parse_quicklog
+from bookkeeper_tui.core.relationships import (
+    CHAMPION_SEARCH,
+    ContactFact,
+    champion_search,
+    days_to_value,
+    median_days,
+    onboarding_completion,
+    onboarding_kinds,
+)
 from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.core.tiers import suggest_tier
@@ -109,6 +119,8 @@ OUTCOME_WINDOW_DAYS = 180
 COMPLETE_AHEAD_DAYS = 30
 #: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
 COMPLETE_SAME_KIND_AHEAD_DAYS = 60
+#: The quick-log tag that records the account's first value (time-to-value).
+FIRST_VALUE_TAG = "first-value"
 
 
 #: What a KPI panel is remembered by: (as_of, period, owner key or None, tier or None).
@@ -195,6 +207,37 @@ class LogResult:
     extra: dict = field(default_factory=dict)
     #: A renewal outcome line's outcome (``renewal renewed ...``): what it closed and planned.
     outcome: dict | None = None
+    #: The touchpoint checklist items ticked when it was logged (core/content.py).
+    checklist: list[str] = field(default_factory=list)
+    #: `with NAME (ROLE)`: the contact's role before and after (before None: new contact).
+    role_change: tuple[str | None, str] | None = None
+    #: `with NAME (left)`: the day the contact left.
+    contact_left: date | None = None
+    #: `#first-value`: the account's first-value date after this line (and whether it set it).
+    first_value: date | None = None
+    first_value_set: bool = False
+
+    def relationship_lines(self) -> list[str]:
+        """What the line changed about its contact or the account's first value, e.g.
+        "Priya: end user -> champion" (the CLI and the app show these)."""
+        out = []
+        who = self.contact or ""
+        if self.role_change is not None:
+            before, after = (r.replace("_", " ") if r else r for r in self.role_change)
+            if before is None:
+                out.append(f"{who}: {after} (new contact)")
+            elif before == after:
+                out.append(f"{who}: {after} (unchanged)")
+            else:
+                out.append(f"{who}: {before} -> {after}")
+        if self.contact_left is not None:
+            out.append(f"{who} left on {self.contact_left}")
+        if self.first_value is not None:
+            if self.first_value_set:
+                out.append(f"first value: {self.first_value}")
+            else:
+                out.append(f"first value already recorded on {self.first_value} (kept)")
+        return out
 
     def as_json(self) -> dict:
         return {
@@ -218,6 +261,14 @@ class LogResult:
             "churn_terms": self.churn_terms,
             "health": self.health,
             "band": self.band,
+            "checklist": self.checklist,
+            "contact_role": None
+            if self.role_change is None
+            else {"from": self.role_change[0], "to": self.role_change[1]},
+            "contact_left": self.contact_left.isoformat() if self.contact_left else None,
+            "first_value": None
+            if self.first_value is None
+            else {"date": self.first_value.isoformat(), "set": self.first_value_set},
             **({} if self.outcome is None else {"renewal_outcome": self.outcome}),
         }
 
@@ -347,6 +398,10 @@ class Book:
             )
         if len(name) > 200:
             raise BookError("the account name is longer than 200 characters; shorten it")
+        if any("\ud800" <= ch <= "\udfff" for ch in name):
+            raise BookError(
+                "the account name holds bytes that are not valid UTF-8 text; retype it"
+            )
         if mrr is not None and mrr < 0:
             raise BookError(
                 f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500"
@@ -721,8 +776,10 @@ class Book:
         for aid, (start, renewal, term) in due.items():
             new = next_renewal(start, renewal, as_of, term)
             day = logged.get(aid)
-            if day is not None and renewal - timedelta(days=RENEWAL_LOG_DAYS) <= day and (
-                new == renewal
+            if (
+                day is not None
+                and renewal - timedelta(days=RENEWAL_LOG_DAYS) <= day
+                and (new == renewal)
             ):
                 new = renewal + relativedelta(months=renewal_term_months(start, renewal, term))
             if new != renewal:
@@ -886,6 +943,7 @@ class Book:
                     "contact": by_id[it.contact_id].name if it.contact_id in by_id else None,
                     "tags": it.tags.split(),
                     "churn_terms": list(dict.fromkeys(t for _, _, t in spans)),
+                    "checklist": load_ticked(it.checklist),
                     "_order": (it.day, 2, it.id),
                 }
             )
@@ -927,6 +985,11 @@ class Book:
                         "_order": (day, 0, tp.id),
                     }
                 )
+        pc = self.config.playbook
+        onboarding = onboarding_completion(
+            {tp.rule[4:]: tp.status for tp in tps if tp.rule and tp.rule.startswith("onb:")},
+            onboarding_kinds(pc.onboarding, pc.onboarding_days),
+        )
         timeline.sort(key=lambda e: e["_order"], reverse=True)
         for e in timeline:
             del e["_order"]
@@ -957,6 +1020,8 @@ class Book:
                     for c in h.components
                 ],
                 "missing": list(h.missing),
+                # Components unknown because their imported feed ended: where it ends.
+                "stale": {name: day.isoformat() for name, day in h.stale},
                 "changes": _explain(st),
             },
             "flags": [
@@ -981,6 +1046,9 @@ class Book:
                 }
                 for c in contacts
             ],
+            "first_value": acc.first_value.isoformat() if acc.first_value else None,
+            "days_to_value": days_to_value(acc.start, acc.first_value),
+            "onboarding": None if onboarding is None else onboarding.as_json(),
             "touchpoints": [
                 {
                     "id": tp.id,
@@ -1178,6 +1246,18 @@ class Book:
                 .scalars()
                 .all()
             )
+            # Time-to-value of the accounts that reached their first value in the period.
+            to_value = [
+                days_to_value(st, fv)
+                for st, fv in s.execute(
+                    cut(
+                        select(Account.start, Account.first_value)
+                        .where(Account.first_value >= start)
+                        .where(Account.first_value <= as_of),
+                        Account.id,
+                    )
+                )
+            ]
             bands = self._latest_bands(s, as_of, ids)
             trend = [
                 (day, green, total)
@@ -1236,6 +1316,8 @@ class Book:
                 {"date": d.isoformat(), "green": _r(g / t if t else None)} for d, g, t in trend
             ],
             "mrr_by_month": mrr_by_month,
+            "median_days_to_value": median_days([d for d in to_value if d is not None]),
+            "first_value_accounts": len(to_value),
         }
 
     # -- the renewal desk -----------------------------------------------------------------
@@ -1677,14 +1759,16 @@ class Book:
         today: date,
         now: datetime | None = None,
         touchpoint_id: int | None = None,
+        checklist: list[str] | None = None,
     ) -> LogResult:
         """Record a quick-log line in one transaction and bring its account up to date.
 
         *touchpoint_id* completes that touchpoint (logging from a Today row) instead of
-        the earliest matching one.
+        the earliest matching one. *checklist*: the touchpoint checklist items ticked,
+        saved with the interaction (core/content.py).
         """
         parsed = self.parse(line, today)
-        return self.record(parsed, today, now, touchpoint_id)
+        return self.record(parsed, today, now, touchpoint_id, checklist)
 
     def record(
         self,
@@ -1692,8 +1776,13 @@ class Book:
         today: date,
         now: datetime | None = None,
         touchpoint_id: int | None = None,
+        checklist: list[str] | None = None,
     ) -> LogResult:
         lc = self.config.loop
+        try:
+            ticked = clean_ticked(checklist or [])
+        except ValueError as exc:
+            raise BookError(f"nothing was saved: {exc}") from None
         with self.write() as s:
             acc = s.execute(select(Account).where(Account.name == q.account)).scalar_one_or_none()
             if acc is None:
@@ -1723,6 +1812,12 @@ class Book:
                     created_contact = True
                 contact_id = contact.id
                 contact_name = contact.name
+            first_value_set = False
+            if FIRST_VALUE_TAG in q.tags and (acc.first_value is None or q.when < acc.first_value):
+                acc.first_value = q.when
+                acc.version += 1
+                acc.updated_at = datetime.now(UTC)
+                first_value_set = True
             at = None if q.dated else (now or datetime.now(UTC))
             it = Interaction(
                 account_id=acc.id,
@@ -1732,11 +1827,32 @@ class Book:
                 at=at,
                 summary=q.summary,
                 tags=" ".join(q.tags),
+                checklist=dump_ticked(ticked),
             )
             s.add(it)
             s.flush()
-            created: list[tuple[str, date, str]] = []
+            role_change = None
+            rel_created: list[PlannedTouchpoint] = []
             completed: list[tuple[str, date]] = []
+            left_on = None
+            if q.contact and (q.contact_role is not None or q.contact_left):
+                before = None if created_contact else contact.role
+                left_on = contact.left_on
+                if q.contact_left and (left_on is None or left_on > q.when):
+                    left_on = q.when  # an earlier recorded departure is kept
+                rel_created = self._apply_contact(
+                    s,
+                    acc,
+                    contact,
+                    q.contact_role or contact.role,
+                    left_on,
+                    today,
+                    it.id,
+                    completed,
+                )
+                if q.contact_role is not None:
+                    role_change = (before, contact.role)
+            created: list[tuple[str, date, str]] = [(p.kind, p.due, p.origin) for p in rel_created]
             # What was open before this line: touchpoints the line itself creates
             # (a referral ask for a promoter) must not be completed by it.
             open_tps = list(
@@ -1960,8 +2076,13 @@ class Book:
                 health=snap[0] if snap else None,
                 band=snap[1] if snap else None,
                 previous_band=prev_band,
+                checklist=ticked,
                 # The app drops these from Today at once (not part of the --json shape).
                 extra={"completed_ids": sorted(done_ids)},
+                role_change=role_change,
+                contact_left=left_on if q.contact_left else None,
+                first_value=acc.first_value if FIRST_VALUE_TAG in q.tags else None,
+                first_value_set=first_value_set,
                 outcome=outcome,
             )
 
@@ -2222,10 +2343,25 @@ class Book:
                 raise BookError("that touchpoint is no longer open")
 
     def set_contact_role(
-        self, account: str, contact: str, role: str, left_on: date | None = None
-    ) -> None:
+        self,
+        account: str,
+        contact: str,
+        role: str,
+        left_on: date | None = None,
+        today: date | None = None,
+    ) -> list[PlannedTouchpoint]:
+        """Give *contact* (created when new) *role* and its departure day (None: still
+        there). A champion leaving plans "find a new champion" (relative to *today*, else
+        the day they left); the touchpoints it planned are returned."""
+        from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
+
         if role not in ROLES:
             raise BookError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
+        if left_on is not None and date_problem(left_on):
+            raise BookError(
+                f"the left date {left_on} is out of range; use a date in the years "
+                f"{MIN_YEAR} to {MAX_YEAR}"
+            )
         with self.write() as s:
             acc = self.find_account(s, account)
             key = name_key(contact)
@@ -2233,10 +2369,72 @@ class Book:
                 select(Contact).where(Contact.account_id == acc.id).where(Contact.name_key == key)
             ).scalar()
             if c is None:
-                c = Contact(account_id=acc.id, name=contact.strip(), name_key=key)
+                if not key:
+                    raise BookError("give the contact a name")
+                c = Contact(account_id=acc.id, name=" ".join(contact.split()), name_key=key)
                 s.add(c)
-            c.role = role
-            c.left_on = left_on
+                s.flush()
+            # Contacts are not account fields: an open edit form is not in conflict.
+            return self._apply_contact(s, acc, c, role, left_on, today or left_on)
+
+    def _apply_contact(
+        self,
+        s: Session,
+        acc: Account,
+        contact: Contact,
+        role: str,
+        left_on: date | None,
+        today: date | None,
+        interaction_id: int | None = None,
+        closed: list[tuple[str, date]] | None = None,
+    ) -> list[PlannedTouchpoint]:
+        """Set a contact's role and departure, and what that calls for (docs/rules.md
+        "Relationships"): a champion leaving plans a ``champion_search`` touchpoint; an
+        active champion closes the open searches (done when someone new is champion,
+        skipped when the departure is taken back)."""
+        was_left = contact.left_on
+        contact.role = role
+        contact.left_on = left_on
+        day = today or date.today()
+        if role == "champion" and left_on is not None and left_on != was_left:
+            if acc.status == "churned":
+                return []
+            others = [
+                ContactFact(other_role, other_left)
+                for other_role, other_left in s.execute(
+                    select(Contact.role, Contact.left_on)
+                    .where(Contact.account_id == acc.id)
+                    .where(Contact.id != contact.id)
+                )
+            ]
+            tp = champion_search(
+                contact.name,
+                contact.name_key,
+                left_on,
+                day,
+                self.config.loop.champion_search_days,
+                others,
+            )
+            return self._insert_planned(s, acc.id, [tp] if tp else [])
+        if role == "champion" and (left_on is None or left_on > day):
+            own = f"rel:champion_search:{contact.name_key}:"
+            for tp in s.execute(
+                select(Touchpoint)
+                .where(Touchpoint.account_id == acc.id)
+                .where(Touchpoint.kind == CHAMPION_SEARCH)
+                .where(Touchpoint.status.in_(("open", "snoozed")))
+            ).scalars():
+                tp.snoozed_until = None
+                tp.completed_on = day
+                if (tp.rule or "").startswith(own):
+                    tp.status = "skipped"
+                    tp.skip_reason = f"{contact.name} did not leave after all"
+                else:
+                    tp.status = "done"
+                    tp.interaction_id = interaction_id
+                    if closed is not None:
+                        closed.append((tp.kind, tp.due))
+        return []
 
     # -- editing an account, with conflict detection ---------------------------------------
     @staticmethod

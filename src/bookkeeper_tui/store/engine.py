@@ -24,6 +24,8 @@ from bookkeeper_tui.store.location import default_db_path, is_url, resolve_db
 BUSY_TIMEOUT_MS = 10_000
 
 __all__ = [
+    "BookBusyError",
+    "SchemaVersionError",
     "StoreError",
     "default_db_path",
     "find_backups",
@@ -37,6 +39,16 @@ __all__ = [
 
 class StoreError(RuntimeError):
     """The book cannot be opened or written; the message says why and what to do."""
+
+
+class SchemaVersionError(StoreError):
+    """The book's stored schema version is not a version at all (negative, zero, absurd,
+    not a number): the command line says so with exit 2 (issue 13 #8)."""
+
+
+class BookBusyError(StoreError):
+    """Another writer held the book past the wait (PostgreSQL's lock timeout or a
+    deadlock): nothing was saved; the command line exits 2 as for SQLite's busy book."""
 
 
 #: What follows ``<book>-`` in a backup's name: a daily date, a manual backup's time, or a

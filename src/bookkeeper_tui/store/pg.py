@@ -138,9 +138,13 @@ def _no_nul(conn, cursor, statement, parameters, context, executemany):
     return statement, parameters
 
 
+#: SQLSTATEs that mean "another save held the book": lock_not_available, deadlock_detected.
+BUSY_SQLSTATES = frozenset({"55P03", "40P01"})
+
+
 def _translate_error(context) -> None:
     """A lost server or a long-held lock ends with a sentence, not a driver traceback."""
-    from bookkeeper_tui.store.engine import StoreError
+    from bookkeeper_tui.store.engine import BookBusyError, StoreError
 
     orig = getattr(context, "original_exception", None)
     if orig is None or context.is_pre_ping:
@@ -148,8 +152,16 @@ def _translate_error(context) -> None:
     low = str(orig).lower()
     url = context.engine.url if context.engine is not None else None
     server = where(url) if url is not None else "the server"
-    if "lock timeout" in low:
-        raise StoreError(
+    # 55P03 lock_not_available (our lock_timeout), 40P01 deadlock_detected: both roll the
+    # save back whole, and trying again is the answer (the CLI exits 2 as for SQLite).
+    state = getattr(orig, "sqlstate", None)
+    if state == "40P01" or "deadlock detected" in low:
+        raise BookBusyError(
+            "the book is busy: a teammate's save and this one waited on each other; "
+            "nothing was saved (the change was rolled back whole); try again"
+        ) from None
+    if state in BUSY_SQLSTATES or "lock timeout" in low:
+        raise BookBusyError(
             f"the book is busy: a teammate's save has held it for over {LOCK_TIMEOUT}; "
             "nothing was saved (the change was rolled back whole); try again"
         ) from None

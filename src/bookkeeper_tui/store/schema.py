@@ -44,8 +44,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 from bookkeeper_tui.core import models  # noqa: F401  (registers the tables)
-from bookkeeper_tui.store.engine import StoreError
-from bookkeeper_tui.store.version import SCHEMA_VERSION
+from bookkeeper_tui.store.engine import SchemaVersionError, StoreError
+from bookkeeper_tui.store.version import (
+    SCHEMA_VERSION,
+    missing_tables,
+    missing_tables_problem,
+    parse_version,
+)
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +153,10 @@ if max(MIGRATIONS) != SCHEMA_VERSION:  # pragma: no cover - a developer's slip
 
 def current_version(conn: Connection) -> int | None:
     """The book's schema version; None for an empty database."""
-    tables = set(inspect(conn).get_table_names())
+    return _version(conn, set(inspect(conn).get_table_names()))
+
+
+def _version(conn: Connection, tables: set[str]) -> int | None:
     if "meta" not in tables:
         if tables & {"account", "touchpoint"}:
             raise StoreError(
@@ -159,10 +167,25 @@ def current_version(conn: Connection) -> int | None:
     row = conn.execute(text("SELECT value FROM meta WHERE key = 'schema_version'")).first()
     if row is None:
         raise StoreError("the book has no schema version; restore it from a backup")
-    try:
-        return int(row[0])
-    except ValueError as exc:
-        raise StoreError(f"the book's schema version '{row[0]}' is not a number") from exc
+    version, problem = parse_version(row[0])
+    if version is None:
+        raise SchemaVersionError(f"{problem}: {_RESTORE}")
+    return version
+
+
+#: What to do about a damaged book (the command knows no path here; check lists backups).
+_RESTORE = (
+    "restore it from its newest backup (bookkeeper check lists them, bookkeeper restore "
+    "BACKUP puts one in place)"
+)
+
+
+def _check_tables(conn: Connection, version: int, tables: set[str]) -> None:
+    """A book missing one of its tables (e.g. dropped by hand) is refused with a sentence,
+    rather than failing later on "no such table" in the middle of a command."""
+    missing = missing_tables(version, tables)
+    if missing:
+        raise StoreError(f"{missing_tables_problem(missing)}: {_RESTORE}")
 
 
 def _set_version(conn: Connection, version: int) -> None:
@@ -179,7 +202,10 @@ def _set_version(conn: Connection, version: int) -> None:
 def ensure_schema(engine: Engine, target: int = SCHEMA_VERSION) -> int:
     """Create or upgrade the book's schema; return the version it is at."""
     with engine.connect() as conn:
-        version = current_version(conn)
+        tables = set(inspect(conn).get_table_names())
+        version = _version(conn, tables)
+        if version is not None and version <= target:
+            _check_tables(conn, version, tables)
     if version is None:
         # Under the write lock, and only if no other process created it meanwhile: two
         # processes creating the same new book would otherwise fail with "locked".

@@ -35,7 +35,7 @@ from sqlmodel import Session
 
 from bookkeeper_tui.config import Config
 from bookkeeper_tui.core.bounds import in_range
-from bookkeeper_tui.core.health import Health, HealthFacts, compute_health
+from bookkeeper_tui.core.health import Health, HealthFacts, compute_health, feed_is_current
 from bookkeeper_tui.core.models import (
     Account,
     Contact,
@@ -48,6 +48,7 @@ from bookkeeper_tui.core.models import (
     UsageEvent,
 )
 from bookkeeper_tui.core.nps import AccountNps, NpsResponse, account_nps_detail
+from bookkeeper_tui.core.relationships import ContactFact
 from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
 from bookkeeper_tui.core.signals import Flag, FlagFacts, account_flags, churn_terms
 from bookkeeper_tui.core.vocab import TWO_WAY_KINDS
@@ -98,7 +99,8 @@ class _Statements(NamedTuple):
     ticket_accounts: Select
     usage_events: Select
     scores: Select
-    champion_left: Select
+    contacts: Select
+    feed_ends: Select
     open_touchpoints: Select
     touchpoint_dates: Select
     health: Select
@@ -214,10 +216,19 @@ def _statements(filtered: bool) -> _Statements:
         .where(Score.day > since)
         .where(Score.day <= as_of)
         .order_by(Score.day, Score.id),
-        champion_left=_where_ids(select(Contact.account_id), Contact.account_id, filtered)
-        .where(Contact.role == "champion")
-        .where(Contact.left_on.is_not(None))
-        .where(Contact.left_on <= as_of),
+        # Every contact's role and departure, for the relationship flags.
+        contacts=_where_ids(
+            select(Contact.account_id, Contact.role, Contact.left_on),
+            Contact.account_id,
+            filtered,
+        ),
+        # The newest imported ticket and usage event in the whole book (never filtered by
+        # account, so one account's view agrees with the whole book's): a feed that ended
+        # long ago is stale for every account (core.health.feed_is_current).
+        feed_ends=select(
+            select(func.max(Ticket.opened)).where(Ticket.opened <= as_of).scalar_subquery(),
+            select(func.max(UsageEvent.day)).where(UsageEvent.day <= as_of).scalar_subquery(),
+        ),
         open_touchpoints=_where_ids(
             select(
                 Touchpoint.id,
@@ -407,15 +418,25 @@ def _load_states(
             if term not in notes_terms[aid]:
                 notes_terms[aid].append(term)
 
+    # Imported feeds speak for today only while they are current (core.health).
+    ticket_end, usage_end = conn.execute(q.feed_ends, params).one()
+    stale: list[tuple[str, date]] = []
     # Tickets imported from a help desk count like ticket interactions.
-    for aid, day in run(q.tickets):
-        tickets[aid].append(day)
-    tracked.update(run_scalars(q.ticket_accounts))
+    if ticket_end is None or feed_is_current(ticket_end, as_of, hc):
+        for aid, day in run(q.tickets):
+            tickets[aid].append(day)
+        tracked.update(run_scalars(q.ticket_accounts))
+    else:
+        stale.append(("support", ticket_end))
     event_usage: dict[int, float] = {}
-    for aid, recent_n, baseline_n, earlier_n in run(q.usage_events):
-        score = usage_score(float(recent_n or 0), float(baseline_n or 0), bool(earlier_n))
-        if score is not None:
-            event_usage[aid] = score
+    if usage_end is None or feed_is_current(usage_end, as_of, hc):
+        for aid, recent_n, baseline_n, earlier_n in run(q.usage_events):
+            score = usage_score(float(recent_n or 0), float(baseline_n or 0), bool(earlier_n))
+            if score is not None:
+                event_usage[aid] = score
+    else:
+        stale.append(("usage", usage_end))
+    stale_feeds = tuple(stale)
 
     usage: dict[int, list[tuple[date, float]]] = defaultdict(list)
     ticket_counts: dict[int, list[tuple[date, float]]] = defaultdict(list)
@@ -441,7 +462,17 @@ def _load_states(
         # Usage events (imported) speak for today; they win over older usage signals.
         usage[aid].append((as_of, value))
 
-    champion_left = set(run_scalars(q.champion_left))
+    # Contacts: the relationship flags, and whether a champion has left with nobody in
+    # their place (a new champion closes the "champion left" risk).
+    champion_left: set[int] = set()
+    has_champion: set[int] = set()
+    people: dict[int, list[ContactFact]] = defaultdict(list)
+    for aid, role, left_on in run(q.contacts):
+        people[aid].append(ContactFact(role or "other", left_on))
+        if role == "champion":
+            gone = left_on is not None and left_on <= as_of
+            (champion_left if gone else has_champion).add(aid)
+    champion_left -= has_champion
 
     # Per account: the open touchpoint due first (counting a snooze; the first of equals
     # in due order, as min() picks it) and how many are overdue. Only the one shown
@@ -483,6 +514,7 @@ def _load_states(
             surveys=surveys.get(aid, ()),
             mrr_levels=lv,
             override=overrides.get(aid),
+            stale=stale_feeds,
         )
         if acc.status == "churned":
             health = Health(score=None, band=None, components=(), missing=())
@@ -512,6 +544,8 @@ def _load_states(
             nps_gap_flagged=nps.flagged,
             last_referral_ask=last_referral.get(aid),
             last_expansion_talk=last_expansion.get(aid),
+            tier=acc.tier,
+            contacts=people.get(aid, ()),
         )
         flags = account_flags(flag_facts, as_of, config.signals) if acc.status != "churned" else []
         prev = previous.get(aid)

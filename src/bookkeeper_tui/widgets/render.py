@@ -7,19 +7,18 @@ from datetime import date
 
 from rich.text import Text
 
+from bookkeeper_tui.core.text import printable
+
 BAND_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
 BAND_DOT = {"green": "●", "yellow": "●", "red": "●"}
 
 
 def safe(text: str | None) -> str:
-    """User text made safe for a terminal: control characters and escapes never go out raw."""
-    if not text:
-        return ""
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() or ch == " " else "\N{REPLACEMENT CHARACTER}" for ch in text
-    )
+    """User text made safe for a terminal: control characters and escapes never go out raw.
+
+    The one cleaner (core/text.py) with U+FFFD for each unsafe character, one for one, so
+    the text keeps its length and styled spans their places (vtable, SafeInput)."""
+    return printable(text, mark="\N{REPLACEMENT CHARACTER}")
 
 
 def health_text(score: float | None, band: str | None, trend: float | None = None) -> Text:
