@@ -267,7 +267,7 @@ def grow_timeline(book, as_of: date, target: int = TIMELINE_ENTRIES) -> tuple[st
     """
     from sqlalchemy import insert, select
 
-    from bookkeeper_tui.core.models import Account, Contact, Interaction, Score
+    from bookkeeper_tui.store.models import Account, Contact, Interaction, Score
 
     with book.read() as s:
         acc = s.execute(
@@ -786,8 +786,8 @@ def worker(db: Path, as_of: date, repeat: int, slow: int) -> dict:
     """In the child process: grow one timeline, time the queries, drive the app."""
     from sqlalchemy import func, select
 
-    from bookkeeper_tui.core.models import Account, Interaction
     from bookkeeper_tui.store.book import Book
+    from bookkeeper_tui.store.models import Account, Interaction
 
     run = Run()
     book = Book.open(str(db))

@@ -20,7 +20,13 @@ from bookkeeper_tui.config import Config
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
 from bookkeeper_tui.core.health import Health, HealthFacts, compute_health
-from bookkeeper_tui.core.models import (
+from bookkeeper_tui.core.nps import NpsResponse, account_nps_detail
+from bookkeeper_tui.core.relationships import ContactFact
+from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
+from bookkeeper_tui.core.signals import FlagFacts, account_flags, churn_terms
+from bookkeeper_tui.core.vocab import TIERS, TWO_WAY_KINDS
+from bookkeeper_tui.store.book import BookError, _r, int_type
+from bookkeeper_tui.store.models import (
     Account,
     Contact,
     HealthSnapshot,
@@ -31,12 +37,6 @@ from bookkeeper_tui.core.models import (
     Touchpoint,
     UsageEvent,
 )
-from bookkeeper_tui.core.nps import NpsResponse, account_nps_detail
-from bookkeeper_tui.core.relationships import ContactFact
-from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
-from bookkeeper_tui.core.signals import FlagFacts, account_flags, churn_terms
-from bookkeeper_tui.core.vocab import TIERS, TWO_WAY_KINDS
-from bookkeeper_tui.store.book import BookError, _r, int_type
 from bookkeeper_tui.store.rows import TodayRow
 from bookkeeper_tui.store.state import (
     SIGNAL_LOOKBACK_DAYS,

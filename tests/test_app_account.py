@@ -198,7 +198,7 @@ async def test_two_thousand_entries_are_rows_not_widgets(book, make_app):
 
     from sqlalchemy import insert, select
 
-    from bookkeeper_tui.core.models import Account, Interaction
+    from bookkeeper_tui.store.models import Account, Interaction
 
     book.add_account("Big Co", "enterprise", TODAY - timedelta(days=3000), mrr=9000)
     with book.write() as s:

@@ -8,7 +8,7 @@ from textual.widgets import Input, SelectionList, Static
 
 from bookkeeper_tui.config import DEFAULT
 from bookkeeper_tui.core.content import guide, load_ticked
-from bookkeeper_tui.core.models import Interaction, Touchpoint
+from bookkeeper_tui.store.models import Interaction, Touchpoint
 from bookkeeper_tui.widgets.vtable import VTable
 from tests.conftest import TODAY, settle
 

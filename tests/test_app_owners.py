@@ -152,7 +152,7 @@ async def test_when_i_own_nothing_the_screens_say_so_and_how_to_fix_it(demo_book
     with demo_book.write() as s:
         from sqlalchemy import update
 
-        from bookkeeper_tui.core.models import Account
+        from bookkeeper_tui.store.models import Account
 
         s.execute(
             update(Account).where(Account.name.in_(["Initech", "Globex Ltd"])).values(owner=None)

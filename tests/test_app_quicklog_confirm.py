@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from textual.widgets import Static
 
-from bookkeeper_tui.core.models import Account, Interaction
 from bookkeeper_tui.store.book import Book
+from bookkeeper_tui.store.models import Account, Interaction
 from tests.conftest import settle
 
 

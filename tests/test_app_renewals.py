@@ -8,8 +8,8 @@ from datetime import date
 from sqlalchemy import select
 from textual.widgets import Input, Static
 
-from bookkeeper_tui.core.models import Account, RenewalOutcome
 from bookkeeper_tui.store.book import Book
+from bookkeeper_tui.store.models import Account, RenewalOutcome
 from bookkeeper_tui.widgets.vtable import VTable
 from tests.conftest import TODAY, settle
 

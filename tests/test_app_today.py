@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import func, select
 from textual.widgets import Input, Static
 
-from bookkeeper_tui.core.models import Interaction, Score, Touchpoint
 from bookkeeper_tui.store.book import Book
+from bookkeeper_tui.store.models import Interaction, Score, Touchpoint
 from bookkeeper_tui.widgets.vtable import VTable
 from tests.conftest import TODAY, settle
 

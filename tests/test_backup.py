@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bookkeeper_tui.cli import main
-from bookkeeper_tui.core.models import Account, Interaction, Score
-from bookkeeper_tui.io.backup import backup, daily_backup, prune_daily
+from bookkeeper_tui.store.backup import backup, daily_backup, prune_daily
 from bookkeeper_tui.store.book import Book, BookError
+from bookkeeper_tui.store.models import Account, Interaction, Score
 from tests.conftest import TODAY
 
 
@@ -265,7 +265,7 @@ def test_daily_backup_never_raises(tmp_path, caplog):
     book = Book.open(str(tmp_path / "book.db"))
     book.close()
     (tmp_path / "backups").write_text("a file where the folder should be")
-    with caplog.at_level(logging.WARNING, logger="bookkeeper_tui.io.backup"):
+    with caplog.at_level(logging.WARNING, logger="bookkeeper_tui.store.backup"):
         assert daily_backup(tmp_path / "book.db", TODAY) is None
     assert "daily backup" in caplog.text
     # A damaged book: no half-copy left under today's name or a temporary one.
@@ -320,7 +320,7 @@ def test_manual_and_pre_upgrade_backups_are_named_after_the_book(tmp_path):
     sales, _ = _two_books(tmp_path)
     r = backup(str(sales), now=datetime(2026, 12, 4, 9, 30))
     assert r.path.name == "sales-20261204-093000.db"
-    from bookkeeper_tui.io.backup import pre_upgrade_backup
+    from bookkeeper_tui.store.backup import pre_upgrade_backup
 
     pre = pre_upgrade_backup(sales, 3, now=datetime(2026, 12, 4, 9, 30))
     assert pre.name == "sales-v3-20261204-093000.db"

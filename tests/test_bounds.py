@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import select
 
 from bookkeeper_tui.core.bounds import check_date, check_mrr, clamp
-from bookkeeper_tui.core.models import Account
 from bookkeeper_tui.core.quicklog import QuickLogError, parse_quicklog
 from bookkeeper_tui.store.book import Book, BookError
+from bookkeeper_tui.store.models import Account
 
 from .conftest import TODAY
 
@@ -441,7 +441,7 @@ async def test_app_delete_account_with_real_keys(demo_book, make_app):
         assert app.screen is before
     assert "Acme Corp" not in demo_book.account_names()
     with demo_book.read() as s:
-        from bookkeeper_tui.core.models import Interaction
+        from bookkeeper_tui.store.models import Interaction
 
         acme_id_rows = s.execute(select(Interaction)).all()
     assert len(acme_id_rows) > 0  # the other accounts keep theirs

@@ -41,7 +41,7 @@ def test_python_dash_m_runs_the_cli(tmp_path):
 
 def test_core_does_not_import_textual():
     code = (
-        "import sys, bookkeeper_tui.core.models, bookkeeper_tui.core.health, "
+        "import sys, bookkeeper_tui.store.models, bookkeeper_tui.core.health, "
         "bookkeeper_tui.core.kpi, bookkeeper_tui.core.nps, bookkeeper_tui.core.quicklog, "
         "bookkeeper_tui.core.playbook, bookkeeper_tui.core.loop, bookkeeper_tui.core.signals, "
         "bookkeeper_tui.store.book, bookkeeper_tui.cli; "

@@ -211,7 +211,7 @@ def acme(book):
 
 
 def stored_checklist(book, interaction_id: int) -> str:
-    from bookkeeper_tui.core.models import Interaction
+    from bookkeeper_tui.store.models import Interaction
 
     with book.read() as s:
         return s.get(Interaction, interaction_id).checklist

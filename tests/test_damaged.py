@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from bookkeeper_tui.cli import main
-from bookkeeper_tui.io.backup import daily_backup
+from bookkeeper_tui.store.backup import daily_backup
 from tests.conftest import TODAY
 
 

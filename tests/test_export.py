@@ -15,7 +15,12 @@ from sqlalchemy import func, select
 
 from bookkeeper_tui.cli import main
 from bookkeeper_tui.core.kpi import mrr_on
-from bookkeeper_tui.core.models import (
+from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions, mrr_from_subscriptions
+from bookkeeper_tui.io.calendar import build_calendar, clean_text, write_ics
+from bookkeeper_tui.io.export import export_rows, write_export
+from bookkeeper_tui.io.fields import KINDS, field_names
+from bookkeeper_tui.store.book import Book, BookError
+from bookkeeper_tui.store.models import (
     Account,
     Contact,
     Interaction,
@@ -26,11 +31,6 @@ from bookkeeper_tui.core.models import (
     Touchpoint,
     UsageEvent,
 )
-from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions, mrr_from_subscriptions
-from bookkeeper_tui.io.calendar import build_calendar, clean_text, write_ics
-from bookkeeper_tui.io.export import export_rows, write_export
-from bookkeeper_tui.io.fields import KINDS, field_names
-from bookkeeper_tui.store.book import Book, BookError
 from bookkeeper_tui.store.state import effective_due
 from tests.conftest import TODAY
 

@@ -24,11 +24,11 @@ from textual.widgets import Input
 
 from bookkeeper_tui.config import Config, ConfigError, load_config
 from bookkeeper_tui.core import vocab
-from bookkeeper_tui.core.models import Contact, Interaction, Touchpoint
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, parse_quicklog
 from bookkeeper_tui.io.fields import KINDS
 from bookkeeper_tui.io.importer import Bad, import_file, parse_date
 from bookkeeper_tui.store.book import Book, BookError, parse_iso
+from bookkeeper_tui.store.models import Contact, Interaction, Touchpoint
 from tests.conftest import TODAY, settle
 
 FUNCTION_FIXTURE = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]

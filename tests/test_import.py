@@ -15,17 +15,6 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from bookkeeper_tui.core.kpi import mrr_on
-from bookkeeper_tui.core.models import (
-    Account,
-    Contact,
-    Interaction,
-    MrrLevel,
-    Score,
-    Subscription,
-    Ticket,
-    Touchpoint,
-    UsageEvent,
-)
 from bookkeeper_tui.io.csvfile import read_csv, rejects_path_for
 from bookkeeper_tui.io.fields import KINDS
 from bookkeeper_tui.io.importer import (
@@ -37,6 +26,17 @@ from bookkeeper_tui.io.importer import (
     preview,
 )
 from bookkeeper_tui.store.book import BookError
+from bookkeeper_tui.store.models import (
+    Account,
+    Contact,
+    Interaction,
+    MrrLevel,
+    Score,
+    Subscription,
+    Ticket,
+    Touchpoint,
+    UsageEvent,
+)
 from tests.conftest import TODAY
 
 pytestmark = pytest.mark.both_backends
@@ -951,6 +951,7 @@ def test_imported_ticket_csat_fires_the_closed_loop(seeded, tmp_path, closed, cs
     assert loop_tps(seeded) == expected
     imp(seeded, "tickets", put(tmp_path, text))
     assert loop_tps(seeded) == expected
+
 
 # -- runaway quotes, duplicate headers, huge lines (issue 13, point 4) -----------------------
 def _many_accounts(n: int, stray_at: int | None = None) -> str:

@@ -285,7 +285,7 @@ def test_tiers_and_health_come_from_the_data(imported):
     book = Book.open(str(db))
     try:
         with book.read() as s:
-            from bookkeeper_tui.core.models import Account, Score, UsageEvent
+            from bookkeeper_tui.store.models import Account, Score, UsageEvent
 
             tiers = {t for (t,) in s.execute(select(Account.tier).distinct())}
             manual = s.execute(select(Account.id).where(Account.tier_manual)).all()

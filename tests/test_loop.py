@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from bookkeeper_tui.config import LoopConfig
 from bookkeeper_tui.core.loop import band_touchpoints, score_touchpoints
-from bookkeeper_tui.core.models import Touchpoint
+from bookkeeper_tui.store.models import Touchpoint
 from tests.conftest import TODAY
 
 CFG = LoopConfig()

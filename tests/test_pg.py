@@ -21,9 +21,9 @@ from sqlalchemy import insert, text
 from sqlalchemy.engine import make_url
 
 from bookkeeper_tui.cli import main
-from bookkeeper_tui.core.models import Touchpoint
 from bookkeeper_tui.store.book import Book
 from bookkeeper_tui.store.engine import StoreError, make_engine
+from bookkeeper_tui.store.models import Touchpoint
 from tests.conftest import TODAY
 
 

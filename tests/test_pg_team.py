@@ -14,9 +14,9 @@ from sqlalchemy import select
 from textual.widgets import Button, Input
 
 from bookkeeper_tui.config import Config
-from bookkeeper_tui.core.models import Interaction
 from bookkeeper_tui.store.book import Book
 from bookkeeper_tui.store.demo import build_demo
+from bookkeeper_tui.store.models import Interaction
 from bookkeeper_tui.widgets.vtable import VTable
 from tests.conftest import TODAY, settle
 

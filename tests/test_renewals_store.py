@@ -8,8 +8,14 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bookkeeper_tui.core.models import Account, HealthSnapshot, MrrLevel, RenewalOutcome, Touchpoint
 from bookkeeper_tui.store.book import Book, BookError
+from bookkeeper_tui.store.models import (
+    Account,
+    HealthSnapshot,
+    MrrLevel,
+    RenewalOutcome,
+    Touchpoint,
+)
 
 pytestmark = pytest.mark.both_backends
 
@@ -216,7 +222,7 @@ def test_accuracy_uses_the_snapshot_and_mrr_of_90_days_before(globex):
 
 
 def test_subscription_accounts_log_outcomes_without_typed_mrr(book):
-    from bookkeeper_tui.core.models import Subscription
+    from bookkeeper_tui.store.models import Subscription
 
     for name in ("Subco", "Subtwo"):
         book.add_account(name, "smb", date(2025, 12, 14), renewal=RENEWAL, plan_on=TODAY)

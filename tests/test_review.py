@@ -12,7 +12,8 @@ from html.parser import HTMLParser
 import pytest
 
 from bookkeeper_tui.core import review as rv
-from bookkeeper_tui.core.models import (
+from bookkeeper_tui.io.review import md_cell, to_html, to_markdown
+from bookkeeper_tui.store.models import (
     Account,
     Contact,
     HealthSnapshot,
@@ -21,7 +22,6 @@ from bookkeeper_tui.core.models import (
     Score,
     name_key,
 )
-from bookkeeper_tui.io.review import md_cell, to_html, to_markdown
 
 D = date
 

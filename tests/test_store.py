@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from bookkeeper_tui.core.models import Account, Contact, Interaction, MrrLevel, Score, Touchpoint
 from bookkeeper_tui.store.book import Book, BookError
 from bookkeeper_tui.store.engine import StoreError
+from bookkeeper_tui.store.models import Account, Contact, Interaction, MrrLevel, Score, Touchpoint
 from bookkeeper_tui.store.schema import SCHEMA_VERSION
 
 pytestmark = pytest.mark.both_backends
@@ -419,7 +419,7 @@ def test_displayed_score_never_crosses_a_band():
 
 
 def test_subscriptions_drive_mrr_and_refuse_typed_mrr(book):
-    from bookkeeper_tui.core.models import Subscription
+    from bookkeeper_tui.store.models import Subscription
 
     book.add_account("Subco", "smb", date(2025, 1, 1))
     with book.write() as s:
@@ -441,7 +441,7 @@ def test_subscriptions_drive_mrr_and_refuse_typed_mrr(book):
 
 
 def test_imported_tickets_and_usage_events_feed_health(book):
-    from bookkeeper_tui.core.models import Ticket, UsageEvent
+    from bookkeeper_tui.store.models import Ticket, UsageEvent
 
     book.add_account("Evented", "smb", date(2025, 1, 1), mrr=100)
     with book.write() as s:

@@ -25,11 +25,11 @@ from sqlalchemy import insert, select, update
 from bookkeeper_tui.config import DEFAULT, Config, NpsConfig
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
-from bookkeeper_tui.core.models import Account, Contact, Score, Touchpoint
 from bookkeeper_tui.core.signals import churn_spans, churn_terms
 from bookkeeper_tui.store import book as book_module
 from bookkeeper_tui.store import rows as rows_module
 from bookkeeper_tui.store.book import Book
+from bookkeeper_tui.store.models import Account, Contact, Score, Touchpoint
 from bookkeeper_tui.store.queries import as_date, fetch_today
 from bookkeeper_tui.store.state import collector_paused, load_states
 from tests import speed_reference as old

@@ -355,7 +355,7 @@ class BookkeeperApp(App[None]):
     def _daily_backup(self) -> None:
         from pathlib import Path
 
-        from bookkeeper_tui.io.backup import daily_backup
+        from bookkeeper_tui.store.backup import daily_backup
         from bookkeeper_tui.store.location import is_url
 
         self.first_paint.wait(5.0)

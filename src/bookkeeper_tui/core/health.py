@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bookkeeper_tui.config import HealthConfig
+from bookkeeper_tui.core.settings import HealthConfig
 
 #: Canonical component order; breaks ties between equal weights so the order is stable.
 COMPONENTS: tuple[str, ...] = ("usage", "engagement", "support", "survey", "strength")

@@ -10,8 +10,8 @@ import re
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from bookkeeper_tui.config import LoopConfig
 from bookkeeper_tui.core.playbook import PlannedTouchpoint
+from bookkeeper_tui.core.settings import LoopConfig
 
 
 def is_detractor(kind: str, value: float, cfg: LoopConfig) -> bool:

@@ -14,8 +14,8 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from bookkeeper_tui.config import PlaybookConfig
 from bookkeeper_tui.core.bounds import date_problem
+from bookkeeper_tui.core.settings import PlaybookConfig
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
-from bookkeeper_tui.config import NpsConfig, ReviewConfig
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
+from bookkeeper_tui.core.settings import NpsConfig, ReviewConfig
 from bookkeeper_tui.core.vocab import BANDS, ROLES, TIERS
 
 #: How many months the trend shows: the month and the 11 before it.

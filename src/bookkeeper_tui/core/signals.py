@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from bookkeeper_tui.config import SignalConfig
 from bookkeeper_tui.core.relationships import (
     NO_ECONOMIC_BUYER,
     SINGLE_THREADED,
     ContactFact,
     relationship_flags,
 )
+from bookkeeper_tui.core.settings import SignalConfig
 
 #: NPS at or above this is a promoter (docs/domain.md "Closed loop").
 PROMOTER_NPS = 9.0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bookkeeper_tui.config import TierConfig
+from bookkeeper_tui.core.settings import TierConfig
 
 
 def suggest_tier(arr: float, cfg: TierConfig) -> str:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from bookkeeper_tui.io.backup import book_identity, copy_book, read_connection
+from bookkeeper_tui.store.backup import book_identity, copy_book, read_connection
 from bookkeeper_tui.store.engine import backup_book_stem, find_backups, fix_hint
 from bookkeeper_tui.store.version import (
     SCHEMA_VERSION,

@@ -29,7 +29,10 @@ from typing import TYPE_CHECKING, Any, TextIO
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
-from bookkeeper_tui.core.models import (
+from bookkeeper_tui.core.text import json_escaped, neutralise_formula
+from bookkeeper_tui.io.fields import KINDS, field_names
+from bookkeeper_tui.store.book import BookError
+from bookkeeper_tui.store.models import (
     Account,
     Contact,
     Interaction,
@@ -39,9 +42,6 @@ from bookkeeper_tui.core.models import (
     Ticket,
     UsageEvent,
 )
-from bookkeeper_tui.core.text import json_escaped, neutralise_formula
-from bookkeeper_tui.io.fields import KINDS, field_names
-from bookkeeper_tui.store.book import BookError
 
 if TYPE_CHECKING:
     from sqlmodel import Session

@@ -48,20 +48,9 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
+from bookkeeper_tui.core.settings import DEFAULT_KPI_PERIOD
 from bookkeeper_tui.core.bounds import MAX_MRR, MAX_YEAR, MIN_YEAR
 from bookkeeper_tui.core.kpi import mrr_on, period_start
-from bookkeeper_tui.core.models import (
-    Account,
-    Contact,
-    Interaction,
-    MrrLevel,
-    Score,
-    Subscription,
-    Ticket,
-    UsageEvent,
-    name_key,
-)
 from bookkeeper_tui.core.playbook import playbook_touchpoints
 from bookkeeper_tui.core.text import unneutralise_formula
 from bookkeeper_tui.core.tiers import suggest_tier
@@ -76,6 +65,17 @@ from bookkeeper_tui.core.vocab import (
 from bookkeeper_tui.io.csvfile import CsvData, read_csv, write_rejects
 from bookkeeper_tui.io.fields import KINDS, field_names, normalise_header
 from bookkeeper_tui.store.book import Book, BookError
+from bookkeeper_tui.store.models import (
+    Account,
+    Contact,
+    Interaction,
+    MrrLevel,
+    Score,
+    Subscription,
+    Ticket,
+    UsageEvent,
+    name_key,
+)
 
 #: Bad rows named in a human report before "and N more".
 MAX_REPORTED = 20

@@ -23,7 +23,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from bookkeeper_tui.core import models
+from bookkeeper_tui.store import models
 from bookkeeper_tui.store.engine import StoreError, is_url, make_engine
 from bookkeeper_tui.store.location import resolve_db
 from bookkeeper_tui.store.schema import SCHEMA_VERSION, current_version

@@ -24,10 +24,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Sparkline, Static
 
 from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, band_of, stale_words, weight_words
-from bookkeeper_tui.core.models import Account, HealthSnapshot
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.book import Book, BookError
+from bookkeeper_tui.store.models import Account, HealthSnapshot
 from bookkeeper_tui.widgets.render import (
     BAND_STYLE,
     days_ago,

@@ -30,11 +30,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
-from bookkeeper_tui.core.models import HealthSnapshot
 from bookkeeper_tui.core.owners import distinct_owners, owner_key
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens import team
 from bookkeeper_tui.screens.base import DataScreen
+from bookkeeper_tui.store.models import HealthSnapshot
 from bookkeeper_tui.store.state import AccountState, effective_due
 from bookkeeper_tui.widgets.render import (
     days_ago,

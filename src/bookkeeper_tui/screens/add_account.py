@@ -20,7 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
 from bookkeeper_tui.core.bounds import mrr_problem
-from bookkeeper_tui.core.models import name_key
+from bookkeeper_tui.core.names import name_key
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.screens.base import DataModal
 from bookkeeper_tui.screens.form import (

@@ -28,7 +28,7 @@ from textual.widgets import Footer, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from bookkeeper_tui.core.content import Guide, guide
-from bookkeeper_tui.core.models import name_key
+from bookkeeper_tui.core.names import name_key
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, account_candidates, parse_quicklog
 from bookkeeper_tui.core.signals import churn_terms
 from bookkeeper_tui.core.vocab import BANDS

@@ -39,7 +39,7 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from bookkeeper_tui.config import DEFAULT, Config
+from bookkeeper_tui.core.settings import DEFAULT, Config
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
 from bookkeeper_tui.core.content import clean_ticked, dump_ticked, load_ticked
@@ -48,21 +48,6 @@ from bookkeeper_tui.core.loop import (
     is_detractor_line,
     says_referral,
     score_touchpoints,
-)
-from bookkeeper_tui.core.models import (
-    Account,
-    Contact,
-    HealthSnapshot,
-    Interaction,
-    Meta,
-    MrrLevel,
-    RenewalOutcome,
-    Score,
-    Subscription,
-    Ticket,
-    Touchpoint,
-    UsageEvent,
-    name_key,
 )
 from bookkeeper_tui.core.owners import distinct_owners, owned_by, owner_key
 from bookkeeper_tui.core.playbook import (
@@ -92,6 +77,22 @@ from bookkeeper_tui.core.vocab import (
     TIERS,
 )
 from bookkeeper_tui.store.engine import StoreError, make_engine
+from bookkeeper_tui.store.errors import BookError, ConflictError
+from bookkeeper_tui.store.models import (
+    Account,
+    Contact,
+    HealthSnapshot,
+    Interaction,
+    Meta,
+    MrrLevel,
+    RenewalOutcome,
+    Score,
+    Subscription,
+    Ticket,
+    Touchpoint,
+    UsageEvent,
+    name_key,
+)
 from bookkeeper_tui.store.queries import as_date, fetch_today
 from bookkeeper_tui.store.rows import TodayRow
 from bookkeeper_tui.store.schema import ensure_book_id, ensure_schema
@@ -136,25 +137,6 @@ class Owners(NamedTuple):
     unowned: int
     #: Every account.
     total: int
-
-
-class BookError(ValueError):
-    """Bad input: one sentence naming what was wrong and how to fix it."""
-
-    def __init__(self, message: str, start: int | None = None, end: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.start = start
-        self.end = end
-
-
-class ConflictError(BookError):
-    """Someone saved the account since it was read: *stored* and *version* are what they saved."""
-
-    def __init__(self, message: str, stored: dict, version: int):
-        super().__init__(message)
-        self.stored = stored
-        self.version = version
 
 
 #: The account fields the edit form (``Book.update_account``) may change.
@@ -399,9 +381,7 @@ class Book:
         if len(name) > 200:
             raise BookError("the account name is longer than 200 characters; shorten it")
         if any("\ud800" <= ch <= "\udfff" for ch in name):
-            raise BookError(
-                "the account name holds bytes that are not valid UTF-8 text; retype it"
-            )
+            raise BookError("the account name holds bytes that are not valid UTF-8 text; retype it")
         if mrr is not None and mrr < 0:
             raise BookError(
                 f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500"

@@ -16,7 +16,9 @@ from datetime import UTC, date, datetime, timedelta
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import delete, insert, select
 
-from bookkeeper_tui.core.models import (
+from bookkeeper_tui.core.playbook import playbook_touchpoints
+from bookkeeper_tui.store.book import Book
+from bookkeeper_tui.store.models import (
     Account,
     Contact,
     HealthSnapshot,
@@ -28,8 +30,6 @@ from bookkeeper_tui.core.models import (
     Touchpoint,
     name_key,
 )
-from bookkeeper_tui.core.playbook import playbook_touchpoints
-from bookkeeper_tui.store.book import Book
 
 FAMOUS = [
     "Acme Corp",

@@ -19,6 +19,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import create_engine
 
+from bookkeeper_tui.store.errors import BookBusyError, SchemaVersionError, StoreError
 from bookkeeper_tui.store.location import default_db_path, is_url, resolve_db
 
 BUSY_TIMEOUT_MS = 10_000
@@ -35,20 +36,6 @@ __all__ = [
     "preflight",
     "resolve_db",
 ]
-
-
-class StoreError(RuntimeError):
-    """The book cannot be opened or written; the message says why and what to do."""
-
-
-class SchemaVersionError(StoreError):
-    """The book's stored schema version is not a version at all (negative, zero, absurd,
-    not a number): the command line says so with exit 2 (issue 13 #8)."""
-
-
-class BookBusyError(StoreError):
-    """Another writer held the book past the wait (PostgreSQL's lock timeout or a
-    deadlock): nothing was saved; the command line exits 2 as for SQLite's busy book."""
 
 
 #: What follows ``<book>-`` in a backup's name: a daily date, a manual backup's time, or a

@@ -144,7 +144,7 @@ BUSY_SQLSTATES = frozenset({"55P03", "40P01"})
 
 def _translate_error(context) -> None:
     """A lost server or a long-held lock ends with a sentence, not a driver traceback."""
-    from bookkeeper_tui.store.engine import BookBusyError, StoreError
+    from bookkeeper_tui.store.errors import BookBusyError, StoreError
 
     orig = getattr(context, "original_exception", None)
     if orig is None or context.is_pre_ping:

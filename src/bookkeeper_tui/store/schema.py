@@ -43,7 +43,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
-from bookkeeper_tui.core import models  # noqa: F401  (registers the tables)
+from bookkeeper_tui.store import models  # noqa: F401  (registers the tables)
 from bookkeeper_tui.store.engine import SchemaVersionError, StoreError
 from bookkeeper_tui.store.version import (
     SCHEMA_VERSION,
@@ -291,7 +291,7 @@ def _backup_before_upgrade(engine: Engine, version: int, target: int) -> Path | 
     """A consistent copy of an SQLite book file before any migration step touches it.
 
     Written to ``<folder of the book>/backups/pre-upgrade/`` (0600 in a 0700 folder, see
-    :func:`bookkeeper_tui.io.backup.pre_upgrade_backup`). No copy, no upgrade: a failure
+    :func:`bookkeeper_tui.store.backup.pre_upgrade_backup`). No copy, no upgrade: a failure
     raises :class:`StoreError` and leaves the book untouched. A server database or an
     in-memory book has no file to copy (None).
     """
@@ -300,7 +300,7 @@ def _backup_before_upgrade(engine: Engine, version: int, target: int) -> Path | 
     database = engine.url.database
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
-    from bookkeeper_tui.io.backup import pre_upgrade_backup  # io imports store: lazily
+    from bookkeeper_tui.store.backup import pre_upgrade_backup  # the file copy: lazily
 
     path = Path(database)
     try:

@@ -33,10 +33,15 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from bookkeeper_tui.config import Config
+from bookkeeper_tui.core.settings import Config
 from bookkeeper_tui.core.bounds import in_range
 from bookkeeper_tui.core.health import Health, HealthFacts, compute_health, feed_is_current
-from bookkeeper_tui.core.models import (
+from bookkeeper_tui.core.nps import AccountNps, NpsResponse, account_nps_detail
+from bookkeeper_tui.core.relationships import ContactFact
+from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
+from bookkeeper_tui.core.signals import Flag, FlagFacts, account_flags, churn_terms
+from bookkeeper_tui.core.vocab import TWO_WAY_KINDS
+from bookkeeper_tui.store.models import (
     Account,
     Contact,
     HealthSnapshot,
@@ -47,11 +52,6 @@ from bookkeeper_tui.core.models import (
     Touchpoint,
     UsageEvent,
 )
-from bookkeeper_tui.core.nps import AccountNps, NpsResponse, account_nps_detail
-from bookkeeper_tui.core.relationships import ContactFact
-from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
-from bookkeeper_tui.core.signals import Flag, FlagFacts, account_flags, churn_terms
-from bookkeeper_tui.core.vocab import TWO_WAY_KINDS
 
 #: How far back score signals are read for health and flags.
 SIGNAL_LOOKBACK_DAYS = 365

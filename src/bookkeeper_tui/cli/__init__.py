@@ -10,40 +10,36 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import math
 import os
 import sys
-from datetime import date, datetime
-from typing import Any, NoReturn
+from datetime import date
+from typing import NoReturn
 
 from bookkeeper_tui import __version__
-
-EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """Bad command-line input (exit 2)."""
+from bookkeeper_tui.cli.common import (  # noqa: F401  (the helpers, re-exported)
+    EXIT_FAIL,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    _clean,
+    _config,
+    _daily_backup,
+    _dump,
+    _dumps,
+    _esc,
+    _finite,
+    _first_line,
+    _iso,
+    _json_default,
+    _open,
+    _say,
+)
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message}; see `{self.prog} --help`")
-
-
-def _iso(value: str) -> date:
-    from bookkeeper_tui.core.bounds import date_problem
-
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"'{value}' is not a date; write it as YYYY-MM-DD"
-        ) from None
-    problem = date_problem(day, "")
-    if problem:
-        raise argparse.ArgumentTypeError(problem.strip())
-    return day
 
 
 def _money(value: str) -> float:
@@ -230,15 +226,18 @@ def build_parser() -> argparse.ArgumentParser:
     _owner_flags(rn, "the renewals")
     rn.add_argument("--json", action="store_true")
     # Files in and out (bookkeeper_tui.io): parsers registered by their own modules.
-    from bookkeeper_tui.io import care_cli, export_cli, import_cli, migrate_cli, review_cli
+    from bookkeeper_tui.cli import care as care_cli
+    from bookkeeper_tui.cli import content as content_cli
+    from bookkeeper_tui.cli import export as export_cli
+    from bookkeeper_tui.cli import imports as import_cli
+    from bookkeeper_tui.cli import migrate as migrate_cli
+    from bookkeeper_tui.cli import review as review_cli
 
     import_cli.add_parsers(sub, common)
     export_cli.add_parsers(sub, common)
     care_cli.add_parsers(sub, common)
     migrate_cli.add_parsers(sub, common)
     review_cli.add_parsers(sub, common)
-    from bookkeeper_tui import content_cli
-
     content_cli.add_parsers(sub, common)
     return p
 
@@ -321,9 +320,9 @@ def _main(argv: list[str]) -> int:
         if isinstance(exc, StoreError) and not _is_busy(exc):
             _say(exc)
             return EXIT_FAIL
-        if isinstance(exc, UnicodeEncodeError) and _not_utf8(argv):
+        if isinstance(exc, UnicodeEncodeError) and _not_utf8_argv(argv):
             _say(
-                f"the command line holds bytes that are not UTF-8 text ({_not_utf8(argv)}); "
+                f"the command line holds bytes that are not UTF-8 text ({_not_utf8_argv(argv)}); "
                 "nothing was saved. Type it again in a UTF-8 terminal"
             )
             return EXIT_USAGE
@@ -346,7 +345,7 @@ def _main(argv: list[str]) -> int:
         return EXIT_FAIL
 
 
-def _not_utf8(argv: list[str]) -> str:
+def _not_utf8_argv(argv: list[str]) -> str:
     """The arguments holding bytes that were not UTF-8 (kept by Python as U+DC80..U+DCFF),
     shown with those bytes as ``\\x9b``; "" when there are none."""
     bad = [a for a in argv if any("\udc80" <= ch <= "\udcff" for ch in a)]
@@ -397,32 +396,6 @@ def _is_surrogate(ch: str) -> bool:
     return "\ud800" <= ch <= "\udfff"
 
 
-def _config():
-    from bookkeeper_tui.config import load_config
-
-    return load_config()
-
-
-def _open(args, daily_backup: bool = True):
-    from bookkeeper_tui.store.book import Book
-
-    book = Book.open(args.db, _config())
-    if daily_backup:
-        _daily_backup(book)
-    return book
-
-
-def _daily_backup(book) -> None:
-    """The automatic rolling backup (one a day, the last 7 kept): cheap after the first."""
-    from pathlib import Path
-
-    from bookkeeper_tui.io.backup import daily_backup
-    from bookkeeper_tui.store.engine import is_url
-
-    if not is_url(book.location):
-        daily_backup(Path(book.location), date.today())
-
-
 def _synced(args, work):
     """Open the book, bring it up to the command's day, run *work(book, day)*, close."""
     book = _open(args)
@@ -461,60 +434,6 @@ def _title_cut(owner: str | None) -> str:
 
 def _today(args) -> date:
     return getattr(args, "as_of", None) or date.today()
-
-
-def _dump(obj: Any) -> None:
-    """Strict JSON on stdout: an undefined number (NaN, infinity) is ``null``, never the
-    ``NaN``/``Infinity`` tokens that JSON parsers in other languages reject (issue 13 #8)."""
-    from bookkeeper_tui.core.text import json_escaped
-
-    try:
-        text = _dumps(obj)
-    except ValueError:  # a NaN or an infinity somewhere: only then walk it for them
-        text = _dumps(_finite(obj))
-    # DEL, C1 controls, bidi controls and lone surrogates as \uXXXX too (lossless).
-    sys.stdout.write(json_escaped(text) + "\n")
-
-
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _dumps(obj: Any) -> str:
-    """``json.dumps(obj, indent=2)``, byte for byte; a list of flat rows (``today``,
-    ``accounts`` on a big book) is written row by row with the C encoder, which ``indent``
-    would otherwise switch off (5,000 rows: ~0.2 s less)."""
-    if (
-        isinstance(obj, list)
-        and obj
-        and all(
-            isinstance(row, dict)
-            and row
-            and all(isinstance(k, str) and isinstance(v, _SCALARS) for k, v in row.items())
-            for row in obj
-        )
-    ):
-        encode = json.JSONEncoder(
-            ensure_ascii=False, allow_nan=False, separators=(",\n    ", ": ")
-        ).encode
-        rows = ["{\n    " + encode(row)[1:-1] + "\n  }" for row in obj]
-        return "[\n  " + ",\n  ".join(rows) + "\n]"
-    return json.dumps(obj, indent=2, default=_json_default, ensure_ascii=False, allow_nan=False)
-
-
-def _finite(obj: Any) -> Any:
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, dict):
-        return {k: _finite(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_finite(v) for v in obj]
-    return obj
-
-
-def _json_default(o: Any) -> Any:
-    if isinstance(o, (date, datetime)):
-        return o.isoformat()
-    raise TypeError(f"cannot serialise {type(o).__name__}")
 
 
 def _dispatch(args) -> int:
@@ -1123,11 +1042,6 @@ def _cmd_kpi(args) -> int:
     return EXIT_OK
 
 
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0][:300] if text else ""
-
-
 def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{v * 100:.1f}%"
 
@@ -1141,28 +1055,6 @@ def _band(score: float | None, band: str | None) -> str:
         return "[dim]not enough data[/]"
     colour = {"green": "green", "yellow": "yellow", "red": "red"}[band]
     return f"[{colour}]{math.floor(score)} {band}[/]"
-
-
-def _clean(text: str | None) -> str:
-    """User text made safe for a terminal: escape sequences and control characters are
-    shown as visible escapes (``\\x1b``), never sent raw (core/text.py)."""
-    from bookkeeper_tui.core.text import printable
-
-    return printable(text)
-
-
-def _say(message: object) -> None:
-    """``bookkeeper: MESSAGE`` on stderr. An error message quotes what the user or a file
-    gave (a column, a cell, a config key): it is cleaned whole, its own line breaks kept."""
-    from bookkeeper_tui.core.text import printable
-
-    print(f"bookkeeper: {printable(str(message), newlines=True)}", file=sys.stderr)
-
-
-def _esc(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(_clean(text))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ def add_parsers(sub, common) -> None:
 
 
 def _book_path(args: argparse.Namespace) -> Path:
-    from bookkeeper_tui.io.backup import book_file
+    from bookkeeper_tui.store.backup import book_file
 
     return book_file(getattr(args, "db", None))
 
@@ -99,7 +99,7 @@ def run_restore(args: argparse.Namespace) -> int:
     try:
         res = restore(backup, book, force=args.force)
     except ValueError as exc:
-        from bookkeeper_tui.cli import _say
+        from bookkeeper_tui.cli.common import _say
 
         _say(exc)
         return EXIT_FAIL

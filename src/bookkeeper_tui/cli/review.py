@@ -25,7 +25,7 @@ def add_parsers(sub, common) -> None:
 
 
 def _today(args: argparse.Namespace) -> date:
-    from bookkeeper_tui.cli import UsageError, _iso
+    from bookkeeper_tui.cli.common import UsageError, _iso
 
     if args.as_of is None:
         return date.today()
@@ -36,7 +36,7 @@ def _today(args: argparse.Namespace) -> date:
 
 
 def run_review(args: argparse.Namespace) -> int:
-    from bookkeeper_tui.cli import UsageError, _dump
+    from bookkeeper_tui.cli.common import UsageError, _dump
     from bookkeeper_tui.core import review as rv
 
     today = _today(args)
@@ -53,7 +53,7 @@ def run_review(args: argparse.Namespace) -> int:
         # Said before the book is opened: nothing to read for a month not begun.
         raise UsageError(f"--month: {rv.month_problem(year, month, today, None)}")
 
-    from bookkeeper_tui.io.export_cli import _open, _output
+    from bookkeeper_tui.cli.export import _open, _output
     from bookkeeper_tui.store import review as store_review
 
     book = _open(args)
@@ -74,7 +74,7 @@ def run_review(args: argparse.Namespace) -> int:
         if args.output and args.output != "-":
             import json
 
-            from bookkeeper_tui.cli import _finite, _json_default
+            from bookkeeper_tui.cli.common import _finite, _json_default
 
             with _output(args.output) as out:
                 json.dump(

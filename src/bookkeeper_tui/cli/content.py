@@ -36,7 +36,7 @@ def touchpoint_kind(word: str) -> str:
 
 
 def run_playbook(args: argparse.Namespace) -> int:
-    from bookkeeper_tui.cli import EXIT_OK, UsageError, _clean, _config, _dump
+    from bookkeeper_tui.cli.common import EXIT_OK, UsageError, _clean, _config, _dump
     from bookkeeper_tui.core.content import guide
 
     cfg = _config()

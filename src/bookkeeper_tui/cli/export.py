@@ -106,7 +106,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_backup(args: argparse.Namespace) -> int:
-    from bookkeeper_tui.io.backup import backup, human_size
+    from bookkeeper_tui.store.backup import backup, human_size
 
     res = backup(getattr(args, "db", None), args.path)
     book, copy = shlex.quote(str(res.source)), shlex.quote(str(res.path))

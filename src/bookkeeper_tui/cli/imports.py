@@ -35,7 +35,7 @@ def add_parsers(sub, common) -> None:
     p.add_argument("--dry-run", action="store_true")
     p.add_argument("--skip-invalid", action="store_true")
     p.add_argument("--json", action="store_true")
-    from bookkeeper_tui.cli import _iso  # the same check as every other --as-of
+    from bookkeeper_tui.cli.common import _iso  # the same check as every other --as-of
 
     p.add_argument("--as-of", type=_iso, help="the import day (default: today)")
     p.set_defaults(handler=run)
@@ -81,7 +81,7 @@ def _progress_bar(enabled: bool):
 
 
 def run(args: argparse.Namespace) -> int:
-    from bookkeeper_tui.cli import EXIT_OK, EXIT_USAGE, _dump, _open
+    from bookkeeper_tui.cli.common import EXIT_OK, EXIT_USAGE, _dump, _open
     from bookkeeper_tui.io.importer import MAX_REPORTED, import_file, parse_pairs
     from bookkeeper_tui.store.book import BookError
 

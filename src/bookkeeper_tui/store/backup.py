@@ -23,8 +23,8 @@ from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from bookkeeper_tui.store.book import BookError
 from bookkeeper_tui.store.engine import BUSY_TIMEOUT_MS, StoreError, is_url, resolve_db
+from bookkeeper_tui.store.errors import BookError
 
 log = logging.getLogger(__name__)
 

@@ -13,15 +13,12 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bookkeeper_tui.core.names import name_key  # noqa: F401  (re-exported for the store)
+
 
 def utcnow() -> datetime:
     """Timestamps are stored as aware UTC datetimes (portable across backends)."""
     return datetime.now(UTC)
-
-
-def name_key(name: str) -> str:
-    """The key that makes account names unique case-insensitively (and space-insensitively)."""
-    return " ".join(name.split()).casefold()
 
 
 class Meta(SQLModel, table=True):

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     except MigrateError as exc:
         if not quiet:
             print(file=sys.stderr)
-        from bookkeeper_tui.cli import _say
+        from bookkeeper_tui.cli.common import _say
 
         _say(exc)
         return EXIT_USAGE
