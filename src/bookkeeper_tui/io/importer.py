@@ -48,10 +48,10 @@ from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bookkeeper_tui.core.settings import DEFAULT_KPI_PERIOD
 from bookkeeper_tui.core.bounds import MAX_MRR, MAX_YEAR, MIN_YEAR
 from bookkeeper_tui.core.kpi import mrr_on, period_start
 from bookkeeper_tui.core.playbook import playbook_touchpoints
+from bookkeeper_tui.core.settings import DEFAULT_KPI_PERIOD
 from bookkeeper_tui.core.text import unneutralise_formula
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.core.vocab import (

@@ -39,7 +39,6 @@ from sqlalchemy.exc import DatabaseError, IntegrityError, OperationalError
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
-from bookkeeper_tui.core.settings import DEFAULT, Config
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
 from bookkeeper_tui.core.content import clean_ticked, dump_ticked, load_ticked
@@ -67,6 +66,7 @@ from bookkeeper_tui.core.relationships import (
     onboarding_kinds,
 )
 from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
+from bookkeeper_tui.core.settings import DEFAULT, Config
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.core.vocab import (

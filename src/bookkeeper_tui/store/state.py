@@ -33,12 +33,12 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from bookkeeper_tui.core.settings import Config
 from bookkeeper_tui.core.bounds import in_range
 from bookkeeper_tui.core.health import Health, HealthFacts, compute_health, feed_is_current
 from bookkeeper_tui.core.nps import AccountNps, NpsResponse, account_nps_detail
 from bookkeeper_tui.core.relationships import ContactFact
 from bookkeeper_tui.core.revenue import USAGE_BASELINE_WINDOWS, USAGE_RECENT_DAYS, usage_score
+from bookkeeper_tui.core.settings import Config
 from bookkeeper_tui.core.signals import Flag, FlagFacts, account_flags, churn_terms
 from bookkeeper_tui.core.vocab import TWO_WAY_KINDS
 from bookkeeper_tui.store.models import (
