@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 from textual.widgets import Input, Static
 
@@ -351,13 +352,14 @@ async def test_keys_typed_right_after_l_all_reach_the_quick_log(demo_book, make_
         await open_today(pilot)
         before = count(demo_book, Interaction)
         open_before = [(r.touchpoint_id, r.kind) for r in app.screen.rows]
-        _burst(app, 'lacme call "burst six steps ahead"\r')
+        # The line holds the app's one-letter keys (q quits, t b k r switch, ? helps).
+        _burst(app, 'lacme call "quick burst: talk to bk, review? yes"\r')
         await settle(pilot)
         assert type(app.screen).__name__ == "TodayScreen"
         assert count(demo_book, Interaction) == before + 1
         with demo_book.read() as s:
             last = s.execute(select(Interaction).order_by(Interaction.id.desc())).scalars().first()
-        assert last.summary == "burst six steps ahead"
+        assert last.summary == "quick burst: talk to bk, review? yes"
         # No typed letter acted on Today (no snooze, no skip).
         for tid, _ in open_before:
             assert touchpoint(demo_book, tid).status in ("open", "done")
@@ -372,3 +374,24 @@ async def test_keys_typed_right_after_a_mode_key_reach_the_new_screen(demo_book,
         await settle(pilot)
         assert type(app.screen).__name__ == "BookScreen"
         assert app.screen.query_one("#book-filter", Input).value == "acme"
+
+
+@pytest.mark.parametrize("after", ["k", "l", "b", "question_mark"])
+async def test_a_key_typed_right_after_q_neither_crashes_nor_overtakes_it(
+    demo_book, make_app, after
+):
+    """`q` then another app key in one burst: the app quits, cleanly. The other key used
+    to overtake `q` (`l` opened the quick log and the app stayed) or to build a screen
+    while the app was closing (`k`: MountError in a real terminal)."""
+    from textual import events
+
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_today(pilot)
+        app.post_message(events.Key("q", "q"))
+        app.post_message(events.Key(after, "?" if after == "question_mark" else after))
+        await pilot.pause()
+        await pilot.pause()
+        assert app.exiting
+        assert type(app.screen).__name__ == "TodayScreen"
+    assert app.return_code in (0, None)

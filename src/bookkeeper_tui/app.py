@@ -124,7 +124,7 @@ class BookkeeperApp(App[None]):
         Binding("l", "quick_log", "Log", id="log", tooltip="Log a call in one line", priority=True),
         Binding("question_mark", "help", "Keys", id="help", tooltip="Every key", priority=True),
         Binding("escape", "back", "Back", id="back", show=False),
-        Binding("q", "quit", "Quit", id="quit"),
+        Binding("q", "quit", "Quit", id="quit", priority=True),
     ]
 
     def __init__(
@@ -403,13 +403,33 @@ class BookkeeperApp(App[None]):
             self.book_changed.publish("sync")
 
     def _typing(self) -> bool:
-        """True while a text field has the focus: its letters are text, not commands."""
+        """True while a text field has the focus, or a screen made for typing (the quick
+        log) is up: its letters are text, not commands."""
         from textual.widgets import Input, TextArea
 
-        return isinstance(self.focused, (Input, TextArea))
+        return isinstance(self.focused, (Input, TextArea)) or getattr(
+            self.screen, "TYPING", False
+        )
+
+    async def action_quit(self) -> None:
+        """`q` quits, except while text is being typed (then it is the letter q)."""
+        self._step_aside_for_typing()
+        await super().action_quit()
+
+    #: Set once the app has been asked to quit: keys typed right after `q` open nothing.
+    exiting = False
+
+    def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
+        self.exiting = True
+        super().exit(*args, **kwargs)
 
     def _step_aside_for_typing(self) -> None:
-        """A priority key's action yields the key to the text field being typed in."""
+        """A priority key's action yields the key to the text field being typed in; once
+        the app is quitting, the key does nothing (it would build a screen mid-exit)."""
+        if self.exiting:
+            from textual.actions import SkipAction
+
+            raise SkipAction()
         if self._typing():
             from textual.actions import SkipAction
 

@@ -51,6 +51,8 @@ class DataMixin:
     def _mount_footer(self) -> None:
         from textual.widgets import Footer
 
+        if not self.is_mounted or getattr(self.app, "exiting", False):  # type: ignore[attr-defined]
+            return  # the app is closing (a key typed right after q): nothing to mount on
         if not self.query(Footer):  # type: ignore[attr-defined]
             footer = Footer()
             self.mount(footer)  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -83,6 +83,9 @@ class Preview:
 
 class QuickLogScreen(DataModal):
     """A one-line logger with live preview and inline errors."""
+
+    #: Letters typed here are text: the app's one-letter keys (l, t, b, k, q…) step aside.
+    TYPING = True
 
     CSS_PATH = "quick_log.tcss"
     BINDINGS = [
@@ -189,7 +192,23 @@ class QuickLogScreen(DataModal):
     def on_mount(self) -> None:
         inp = self.query_one(Input)
         inp.cursor_position = len(inp.value)
-        inp.focus()
+        # Focus now, not after a refresh: the keys typed right after `l` belong to the line.
+        self.set_focus(inp)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key that reached the screen while nothing had the focus yet (typed in the
+        same instant as `l`) still goes into the line, in order."""
+        if self.focused is not None:
+            return
+        inp = self.query_one(Input)
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self._submit(inp.value)
+        elif event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            inp.insert_text_at_cursor(event.character)
 
     # -- data ---------------------------------------------------------------------------
     def load(self) -> list[str]:
