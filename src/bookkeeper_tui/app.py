@@ -419,6 +419,13 @@ class BookkeeperApp(App[None]):
     #: Set once the app has been asked to quit: keys typed right after `q` open nothing.
     exiting = False
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The key of the view already on screen leaves the footer (the Book's footer has
+        room for `? Keys` and `q Quit` again); pressing it still does nothing harmful."""
+        if action == "goto" and parameters and parameters[0] == self.current_mode:
+            return False
+        return True
+
     def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
         self.exiting = True
         super().exit(*args, **kwargs)
