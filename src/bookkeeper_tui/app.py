@@ -422,9 +422,7 @@ class BookkeeperApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """The key of the view already on screen leaves the footer (the Book's footer has
         room for `? Keys` and `q Quit` again); pressing it still does nothing harmful."""
-        if action == "goto" and parameters and parameters[0] == self.current_mode:
-            return False
-        return True
+        return not (action == "goto" and parameters and parameters[0] == self.current_mode)
 
     def exit(self, *args, **kwargs) -> None:  # type: ignore[override]
         self.exiting = True
