@@ -8,12 +8,17 @@ with `pytest tests/test_snapshots.py --snapshot-update`.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from textual.widgets import Input
 
 from tests.conftest import settle
 
 SIZES = {"80x24": (80, 24), "120x40": (120, 40)}
+ROOT = Path(__file__).resolve().parent.parent
+IMPORT_DIR = ROOT / "tests" / "fixtures" / "import"
+IMPORT_CSV = IMPORT_DIR / "companies.csv"
 
 
 async def _steady(pilot) -> None:
@@ -95,7 +100,40 @@ def _flow(name: str):
         await pilot.press("r")
         await _steady(pilot)
 
+    async def edit_account(pilot):
+        await settle(pilot)
+        pilot.app.open_account("Initech")
+        await settle(pilot)
+        await pilot.press("e")
+        await _steady(pilot)
+
+    async def skip(pilot):
+        await settle(pilot)
+        await pilot.press("x")
+        await _steady(pilot)
+
+    async def period(pilot):
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        await pilot.press("c")
+        await _steady(pilot)
+
+    async def import_(pilot):
+        # A fixed folder and a relative path: the same tree and text on every machine.
+        from bookkeeper_tui.screens.import_screen import ImportScreen
+
+        await settle(pilot)
+        pilot.app.push_screen(ImportScreen(start=IMPORT_DIR.relative_to(ROOT)))
+        await settle(pilot)
+        await pilot.press(*str(IMPORT_CSV.relative_to(ROOT)), "enter")
+        await _steady(pilot)
+
     return {
+        "edit-account": edit_account,
+        "skip": skip,
+        "period": period,
+        "import": import_,
         "renewals": renewals,
         "today": today,
         "book": book,
@@ -123,12 +161,17 @@ SCREENS = [
     "help",
     "snooze",
     "add-account",
+    "edit-account",
+    "skip",
+    "period",
+    "import",
 ]
 
 
 @pytest.mark.parametrize("size", list(SIZES))
 @pytest.mark.parametrize("screen", SCREENS)
-def test_screen_snapshots(screen, size, demo_book, make_app, snap_compare):
+def test_screen_snapshots(screen, size, demo_book, make_app, snap_compare, monkeypatch):
+    monkeypatch.chdir(ROOT)  # the import screen shows a path relative to the repository
     app = make_app(demo_book)
     assert snap_compare(app, terminal_size=SIZES[size], run_before=_flow(screen))
 
