@@ -44,18 +44,49 @@ def _resolve_columns(
     strict: bool,
 ) -> _Spec:
     _check_kind(kind)
-    names = field_names(kind)
-    fields = {f.name: f for f in KINDS[kind]}
     normalised = [normalise_header(h) for h in header]
     shown = ", ".join(h for h in header if h) or "(none)"
+    columns = _mapped_columns(kind, header, normalised, mapping, shown)
+    parsed_constants, raw_constants = _set_constants(kind, constants, columns)
+    _auto_map(kind, normalised, columns, parsed_constants)
+    missing = _unmapped_required(kind, columns, parsed_constants)
+    if missing and strict:
+        f = missing[0]
+        looked = ", ".join((f, *_fields(kind)[f].synonyms))
+        extra = " (or subscription)" if kind == "usage" and f == "account" else ""
+        raise BookError(
+            f"no column for the required field '{f}'{extra} (looked for {looked}); "
+            f"add --map {f}=COLUMN or --set {f}=VALUE; the file's columns are: {shown}"
+        )
+    return _Spec(kind, header, columns, parsed_constants, raw_constants, missing)
+
+
+def _fields(kind: str) -> dict:
+    return {f.name: f for f in KINDS[kind]}
+
+
+def _known_field(kind: str, fname: str, option: str) -> str:
+    """The field *fname* names (normalised), or a BookError naming the option."""
+    f = normalise_header(fname)
+    if f not in _fields(kind):
+        raise BookError(
+            f"{option} names an unknown field '{fname}' for {kind}; "
+            f"the fields are: {', '.join(field_names(kind))}"
+        )
+    return f
+
+
+def _mapped_columns(
+    kind: str,
+    header: list[str],
+    normalised: list[str],
+    mapping: dict[str, str] | None,
+    shown: str,
+) -> dict[str, int]:
+    """field -> column index, as --map gives them (the exact header, else normalised)."""
     columns: dict[str, int] = {}
     for fname, column in (mapping or {}).items():
-        f = normalise_header(fname)
-        if f not in fields:
-            raise BookError(
-                f"--map names an unknown field '{fname}' for {kind}; "
-                f"the fields are: {', '.join(names)}"
-            )
+        f = _known_field(kind, fname, "--map")
         idx = next((i for i, h in enumerate(header) if h == column.strip()), None)
         if idx is None:
             target = normalise_header(column)
@@ -66,15 +97,18 @@ def _resolve_columns(
                 f"its columns are: {shown}"
             )
         columns[f] = idx
+    return columns
+
+
+def _set_constants(
+    kind: str, constants: dict[str, str] | None, columns: dict[str, int]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The --set constants, parsed (None for a blank one) and as given."""
+    fields = _fields(kind)
     parsed_constants: dict[str, Any] = {}
     raw_constants: dict[str, str] = {}
     for fname, value in (constants or {}).items():
-        f = normalise_header(fname)
-        if f not in fields:
-            raise BookError(
-                f"--set names an unknown field '{fname}' for {kind}; "
-                f"the fields are: {', '.join(names)}"
-            )
+        f = _known_field(kind, fname, "--set")
         if f in columns:
             raise BookError(f"'{f}' is given both by --map and by --set; keep one of them")
         text = value.strip()
@@ -88,9 +122,16 @@ def _resolve_columns(
         else:
             parsed_constants[f] = None
         raw_constants[f] = value
+    return parsed_constants, raw_constants
+
+
+def _auto_map(
+    kind: str, normalised: list[str], columns: dict[str, int], constants: dict[str, Any]
+) -> None:
+    """Map the free fields: a column named like the field first, then the synonyms in order."""
+    fields = _fields(kind)
     used = set(columns.values())
-    # Automatic mapping: a column named like the field first, then the synonyms in order.
-    free = [f for f in names if f not in columns and f not in parsed_constants]
+    free = [f for f in field_names(kind) if f not in columns and f not in constants]
     for f in free:
         idx = next((i for i, h in enumerate(normalised) if h == f and i not in used), None)
         if idx is not None:
@@ -107,24 +148,18 @@ def _resolve_columns(
                 columns[f] = idx
                 used.add(idx)
                 break
+
+
+def _unmapped_required(kind: str, columns: dict[str, int], constants: dict[str, Any]) -> list[str]:
+    """Required fields with neither a column nor a constant (usage: account or subscription)."""
     missing = [
         f.name
         for f in KINDS[kind]
-        if f.required and f.name not in columns and f.name not in parsed_constants
+        if f.required and f.name not in columns and f.name not in constants
     ]
-    if kind == "usage" and not (
-        {"account", "subscription"} & (set(columns) | set(parsed_constants))
-    ):
+    if kind == "usage" and not ({"account", "subscription"} & (set(columns) | set(constants))):
         missing.insert(0, "account")
-    if missing and strict:
-        f = missing[0]
-        looked = ", ".join((f, *fields[f].synonyms))
-        extra = " (or subscription)" if kind == "usage" and f == "account" else ""
-        raise BookError(
-            f"no column for the required field '{f}'{extra} (looked for {looked}); "
-            f"add --map {f}=COLUMN or --set {f}=VALUE; the file's columns are: {shown}"
-        )
-    return _Spec(kind, header, columns, parsed_constants, raw_constants, missing)
+    return missing
 
 
 def preview(

@@ -6,13 +6,14 @@ import time
 from collections import defaultdict
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bookkeeper_tui.core.playbook import playbook_touchpoints
-from bookkeeper_tui.io.csvfile import read_csv, write_rejects
-from bookkeeper_tui.io.importer.mapping import _check_kind, _resolve_columns
+from bookkeeper_tui.io.csvfile import CsvData, read_csv, write_rejects
+from bookkeeper_tui.io.importer.mapping import _check_kind, _resolve_columns, _Spec
 from bookkeeper_tui.io.importer.parsers import _parse_rows, _Row
 from bookkeeper_tui.io.importer.planners import PLANNERS
 from bookkeeper_tui.io.importer.planners.base import _Planner
@@ -53,85 +54,122 @@ def import_file(
     if progress is not None:
         progress(0, total)
     rows = _parse_rows(data, spec, progress)
-
-    def run(session: Session) -> _Planner:
-        planner = PLANNERS[kind](book, session, today, spec)
-        planner.plan(rows)
-        return planner
-
-    def invalid() -> bool:
-        return any(r.errors for r in rows)
-
     written = False
-    touched: set[int] = set()
     rejects_path: Path | None = None
     if dry_run:
         with book.read() as s:
-            planner = run(s)
+            _plan(book, s, today, spec, rows)
     else:
-        try:
-            with book.write() as s:
-                planner = run(s)
-                if invalid() and skip_invalid:
-                    # Before writing: a rejects file that cannot be written stops the import.
-                    rejects_path = write_rejects(
-                        data,
-                        [
-                            (r.line, r.cells, "; ".join(_reason(e) for e in r.errors))
-                            for r in rows
-                            if r.errors
-                        ],
-                        Path(rejects_to) if rejects_to is not None else None,
-                    )
-                if not invalid() or skip_invalid:
-                    planner.write([r for r in rows if r.action is not None and not r.errors])
-                    touched = planner.touched
-                    # Touchpoints and health of these accounts are re-planned by the next
-                    # Book.sync (the next view or command), once for a series of imports.
-                    book.mark_stale(s, touched)
-                    written = True
-        except IntegrityError as exc:
-            raise BookError(
-                f"the import clashes with records already in the book ({exc.orig}); "
-                "nothing was written"
-            ) from None
-        except BaseException:
-            if rejects_path is not None:
-                rejects_path.unlink(missing_ok=True)
-            raise
+        written, rejects_path = _write(book, today, spec, data, rows, skip_invalid, rejects_to)
     if progress is not None:
         progress(total, total)
+    return _report(
+        book,
+        spec,
+        data,
+        rows,
+        today,
+        t0,
+        path=path,
+        rejects_path=rejects_path,
+        dry_run=dry_run,
+        written=written,
+    )
+
+
+def _plan(book: Book, session: Session, today: date, spec: _Spec, rows: list[_Row]) -> _Planner:
+    planner = PLANNERS[spec.kind](book, session, today, spec)
+    planner.plan(rows)
+    return planner
+
+
+def _write(
+    book: Book,
+    today: date,
+    spec: _Spec,
+    data: CsvData,
+    rows: list[_Row],
+    skip_invalid: bool,
+    rejects_to: str | Path | None,
+) -> tuple[bool, Path | None]:
+    """Plan and write in one transaction: (written, the rejects file if one was written).
+
+    Any invalid row writes nothing unless *skip_invalid*: then the rejects file is written
+    first (one that cannot be written stops the import) and removed again if the
+    transaction fails.
+    """
+    written = False
+    rejects_path: Path | None = None
+    try:
+        with book.write() as s:
+            planner = _plan(book, s, today, spec, rows)
+            invalid = any(r.errors for r in rows)
+            if invalid and skip_invalid:
+                # Before writing: a rejects file that cannot be written stops the import.
+                rejects_path = write_rejects(
+                    data,
+                    [
+                        (r.line, r.cells, "; ".join(_reason(e) for e in r.errors))
+                        for r in rows
+                        if r.errors
+                    ],
+                    Path(rejects_to) if rejects_to is not None else None,
+                )
+            if not invalid or skip_invalid:
+                planner.write([r for r in rows if r.action is not None and not r.errors])
+                # Touchpoints and health of these accounts are re-planned by the next
+                # Book.sync (the next view or command), once for a series of imports.
+                book.mark_stale(s, planner.touched)
+                written = True
+    except IntegrityError as exc:
+        raise BookError(
+            f"the import clashes with records already in the book ({exc.orig}); nothing was written"
+        ) from None
+    except BaseException:
+        if rejects_path is not None:
+            rejects_path.unlink(missing_ok=True)
+        raise
+    return written, rejects_path
+
+
+def _report(
+    book: Book,
+    spec: _Spec,
+    data: CsvData,
+    rows: list[_Row],
+    today: date,
+    t0: float,
+    **run: Any,
+) -> ImportReport:
+    """The counts, the problems and the plan summary; *run*: path, rejects_path, dry_run,
+    written (the run's facts); the seconds are counted from *t0*."""
     for r in rows:  # every row is planned or rejected, never silently dropped
         if r.action is None and not r.errors:  # pragma: no cover - defensive
             r.errors.append(RowError(r.line, None, "could not be matched or created"))
     errors = [e for r in rows for e in r.errors]
-    sync_seconds = 0.0  # planning is deferred to the next Book.sync (mark_stale above)
     counts = defaultdict(int)
     for r in rows:
         if r.action is not None and not r.errors:
             counts[r.action] += 1
     planned, onboarding_skipped = (
-        _plan_summary(book, rows, today) if kind == "accounts" else ({}, 0)
+        _plan_summary(book, rows, today) if spec.kind == "accounts" else ({}, 0)
     )
     return ImportReport(
-        kind=kind,
-        rows=total,
+        kind=spec.kind,
+        rows=len(data.rows),
         created=counts["create"],
         updated=counts["update"],
         unchanged=counts["unchanged"],
         rejected=errors,
-        rejects_path=rejects_path,
-        dry_run=dry_run,
-        written=written,
-        seconds=time.perf_counter() - t0,
-        sync_seconds=sync_seconds,
-        path=path,
+        sync_seconds=0.0,  # planning is deferred to the next Book.sync (mark_stale)
         mapping=spec.mapping(),
         constants=spec.raw_constants,
         columns=list(data.header),
         planned=planned,
         onboarding_skipped=onboarding_skipped,
         horizon_days=book.config.playbook.horizon_days,
+        seconds=time.perf_counter() - t0,
+        **run,
     )
 
 

@@ -95,36 +95,9 @@ class _AccountPlanner(_Planner):
                     )
                 )
                 continue
-            target = self.refs.by_ext.get(ext) if ext else None
-            if target is None:
-                cand = self.refs.by_key.get(key)
-                if cand is not None:
-                    cand_ext = self.existing[cand]["external_id"]
-                    if ext and cand_ext and cand_ext != ext:
-                        errors.append(
-                            RowError(
-                                row.line,
-                                ext_col,
-                                f"the book's account named '{self.existing[cand]['name']}' "
-                                f"has external id '{cand_ext}', not '{ext}'; fix the id or "
-                                "the name",
-                            )
-                        )
-                        continue
-                    target = cand
-            else:
-                other = self.refs.by_key.get(key)
-                if other is not None and other != target:
-                    errors.append(
-                        RowError(
-                            row.line,
-                            name_col,
-                            f"the name '{name}' belongs to another account in the book "
-                            f"(this row's external id '{ext}' is "
-                            f"'{self.existing[target]['name']}'); fix the name or the id",
-                        )
-                    )
-                    continue
+            target = self._match_in_book(row, key, ext)
+            if row.errors:
+                continue
             ident: Any = target if target is not None else ("new", key)
             if ident in seen_target:
                 errors.append(
@@ -151,6 +124,39 @@ class _AccountPlanner(_Planner):
             seen_key[key] = (row.line, ident)
             if ext is not None:
                 seen_ext[ext] = row.line
+
+    def _match_in_book(self, row: _Row, key: str, ext: str | None) -> int | None:
+        """The book's account *row* is (by external id, else by name), None for a new one.
+
+        A name and an id that point at two different accounts reject the row.
+        """
+        target = self.refs.by_ext.get(ext) if ext else None
+        if target is None:
+            cand = self.refs.by_key.get(key)
+            if cand is not None:
+                cand_ext = self.existing[cand]["external_id"]
+                if ext and cand_ext and cand_ext != ext:
+                    self.reject(
+                        row,
+                        "external_id",
+                        f"the book's account named '{self.existing[cand]['name']}' "
+                        f"has external id '{cand_ext}', not '{ext}'; fix the id or "
+                        "the name",
+                    )
+                    return None
+                target = cand
+        else:
+            other = self.refs.by_key.get(key)
+            if other is not None and other != target:
+                self.reject(
+                    row,
+                    "name",
+                    f"the name '{row.values['name']}' belongs to another account in the book "
+                    f"(this row's external id '{ext}' is "
+                    f"'{self.existing[target]['name']}'); fix the name or the id",
+                )
+                return None
+        return target
 
     def _check_renewal(self, row: _Row, rec: dict) -> bool:
         if rec["renewal"] is not None and rec["renewal"] < rec["start"]:
