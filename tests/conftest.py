@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 from dataclasses import dataclass
@@ -157,10 +156,15 @@ def make_app():
     return make
 
 
-async def settle(pilot, rounds: int = 30) -> None:
-    """Wait until every worker (database loads, saves) has finished and the UI caught up."""
+async def settle(pilot, rounds: int = 30, allow_failures: bool = False) -> None:
+    """Wait until every worker (database loads, saves) has finished and the UI caught up.
+
+    A worker that failed fails the test (issue 15: a load that raised used to pass
+    unnoticed); a test about a failure on purpose passes ``allow_failures=True``.
+    """
     from textual.worker import WorkerCancelled, WorkerFailed
 
+    failures: list[str] = []
     for _ in range(rounds):
         await pilot.pause()
         # A DirectoryTree keeps one loader worker alive for its whole life: not ours to await.
@@ -172,6 +176,12 @@ async def settle(pilot, rounds: int = 30) -> None:
         if not pending:
             break
         for w in pending:
-            with contextlib.suppress(WorkerCancelled, WorkerFailed):
+            try:
                 await w.wait()
+            except WorkerCancelled:
+                pass
+            except WorkerFailed as exc:
+                failures.append(f"{w.name or w!r}: {exc.error!r}")
     await pilot.pause()
+    if failures and not allow_failures:
+        raise AssertionError("a worker failed: " + "; ".join(failures))
