@@ -141,3 +141,69 @@ def _esc(text: str) -> str:
     from rich.markup import escape
 
     return escape(_clean(text))
+
+
+# -- what the book's commands share (today, accounts, show, log, kpi, renewals) ----
+
+
+def _synced(args, work):
+    """Open the book, bring it up to the command's day, run *work(book, day)*, close."""
+    book = _open(args)
+    day = _today(args)
+    try:
+        book.sync(day)
+        return work(book, day)
+    finally:
+        book.close()
+
+
+def _owner(args) -> str | None:
+    """The owner cut of ``--mine`` / ``--owner``: a name, "" (no owner) or None (everyone)."""
+    if getattr(args, "mine", False):
+        from bookkeeper_tui.config import config_path
+
+        me = _config().me
+        if me is None or not me.strip():
+            raise UsageError(
+                '--mine needs to know who you are: add a line like me = "maya" to your '
+                f"config file ({config_path()}), see docs/config.md"
+            )
+        return me
+    return getattr(args, "owner", None)
+
+
+def _whose(owner: str) -> str:
+    """ "maya's accounts" or "accounts with no owner", for titles and messages."""
+    name = " ".join(owner.split())
+    return f"{_esc(name)}'s accounts" if name else "accounts with no owner"
+
+
+def _title_cut(owner: str | None) -> str:
+    return "" if owner is None else f" · {_whose(owner)}"
+
+
+def _today(args) -> date:
+    return getattr(args, "as_of", None) or date.today()
+
+
+def _owned_hint(book, owner: str) -> str:
+    """What to do when an owner's cut is empty: who owns what, and how to set owners."""
+    from bookkeeper_tui.core.owners import owner_key
+
+    owners, unowned, _total = book.owners()
+    if not owner_key(owner) and not unowned:
+        return "Every account has an owner."
+    if not owner_key(owner) or any(owner_key(o) == owner_key(owner) for o in owners):
+        return "Run without --mine/--owner for the whole team."
+    known = ", ".join(owners) if owners else "nobody yet"
+    return (
+        f"No account is owned by '{_esc(owner)}' (owners: {_esc(known)}; {unowned} with no "
+        "owner); set owners in the app (e on an account) or import accounts with an owner column."
+    )
+
+
+def _band(score: float | None, band: str | None) -> str:
+    if score is None or band is None:
+        return "[dim]not enough data[/]"
+    colour = {"green": "green", "yellow": "yellow", "red": "red"}[band]
+    return f"[{colour}]{math.floor(score)} {band}[/]"

@@ -16,336 +16,47 @@ team (in memory, like the filters); counts and groups are then those of my accou
 
 from __future__ import annotations
 
-import difflib
-import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import TYPE_CHECKING
-
 from rich.text import Text
-from sqlalchemy import and_, func, select
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
-from bookkeeper_tui.core.owners import distinct_owners, owner_key
+from bookkeeper_tui.core.search import (  # noqa: F401  (re-exported: tests import them here)
+    EXTRA_SORTS,
+    SORT_BY_KEY,
+    SORTS,
+    Filters,
+    Matcher,
+    SearchIndex,
+    SearchKey,
+    SortSpec,
+    _prefixes_in_order,
+    fuzzy_match,
+    sort_accounts,
+    sort_value,
+)
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens import team
 from bookkeeper_tui.screens.base import DataScreen
-from bookkeeper_tui.store.models import HealthSnapshot
+from bookkeeper_tui.screens.book_table import (  # noqa: F401  (re-exported)
+    BAND_STYLE,
+    FLAG_SHORT,
+    NARROW,
+    NARROW_BELOW,
+    TREND_DAYS,
+    TREND_MAX_AGE_DAYS,
+    WIDE,
+    BookCells,
+    BookData,
+    Group,
+    _item_key,
+    _line_key,
+    trend_baseline,
+)
 from bookkeeper_tui.store.state import AccountState, effective_due
-from bookkeeper_tui.widgets.render import (
-    days_ago,
-    health_text,
-    label,
-    money,
-    money_short,
-    safe,
-)
 from bookkeeper_tui.widgets.safe_input import SafeInput
-from bookkeeper_tui.widgets.vtable import Column, VTable
-
-if TYPE_CHECKING:
-    from bookkeeper_tui.store.book import Book
-
-#: The trend arrow compares today's score with the score as it stood this many days ago
-#: (the last snapshot on or before that day) ...
-TREND_DAYS = 30
-#: ... unless that snapshot is older than this: a score from last year is no trend.
-TREND_MAX_AGE_DAYS = 60
-
-BAND_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
-
-#: Short flag names for a table cell (the account screen shows the full sentence).
-FLAG_SHORT = {
-    "churn_language": "churn words",
-    "triple_signal": "triple signal",
-    "champion_left": "champion left",
-    "single_threaded": "1 contact",
-    "no_economic_buyer": "no buyer",
-    "renewal_risk": "renewal risk",
-    "nps_gap": "NPS gap",
-    "referral_opportunity": "referral",
-    "expansion_opportunity": "expansion",
-}
-
-
-#: Column key -> (title, width); narrow terminals get terser cells in tighter columns.
-WIDE: dict[str, tuple[str, int | None]] = {
-    "name": ("account", 24),
-    "mrr": ("MRR", 8),
-    "health": ("health", 8),
-    "last": ("touched", 8),
-    "next": ("next", 18),
-    "renewal": ("renews", 6),
-    "flags": ("flags", None),
-}
-NARROW: dict[str, tuple[str, int | None]] = {
-    "name": ("account", 18),
-    "mrr": ("MRR", 7),
-    "health": ("health", 8),
-    "last": ("touch", 5),
-    "next": ("next", 15),
-    "renewal": ("renews", 6),
-    "flags": ("flags", 5),
-}
-NARROW_BELOW = 100
-
-
-@dataclass(frozen=True)
-class SortSpec:
-    """A sortable column: its title in the status bar and its natural direction."""
-
-    key: str
-    title: str
-    descending: bool
-
-
-#: The order `s` cycles through. Each starts in the direction that puts what needs
-#: attention first: biggest MRR, worst health, stalest touch, soonest next and renewal.
-SORTS: tuple[SortSpec, ...] = (
-    SortSpec("name", "name", False),
-    SortSpec("mrr", "MRR", True),
-    SortSpec("health", "health", False),
-    SortSpec("last", "last touch", True),
-    SortSpec("next", "next", False),
-    SortSpec("renewal", "renewal", False),
-)
-#: Sortable by clicking the header only (not in the `s` cycle).
-EXTRA_SORTS = {"flags": SortSpec("flags", "flags", True)}
-SORT_BY_KEY = {s.key: s for s in SORTS} | EXTRA_SORTS
-
-
-@dataclass
-class BookData:
-    states: list[AccountState]
-    #: account id -> health score about TREND_DAYS ago
-    baseline: dict[int, float]
-    as_of: date
-    #: The filter's index over ``states`` (built in the worker, not on keystrokes).
-    index: SearchIndex = field(init=False)
-    #: (position in ``states``, state, band, tier) as plain values: the filter reads
-    #: these 10,000 times a keystroke, and ORM attributes are slow to read.
-    plain: list[tuple[int, AccountState, str | None, str]] = field(init=False)
-    #: owner cut (``core.owners.owner_key``) -> positions in ``states`` of its accounts.
-    owned: dict[str, frozenset[int]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.index = SearchIndex(
-            [SearchKey.of(st.account.name, st.account.tags) for st in self.states]
-        )
-        self.plain = [(i, st, st.health.band, st.account.tier) for i, st in enumerate(self.states)]
-        owned: dict[str, set[int]] = {}
-        for i, st in enumerate(self.states):
-            owned.setdefault(owner_key(st.account.owner), set()).add(i)
-        self.owned = {k: frozenset(v) for k, v in owned.items()}
-
-    def of(self, owner: str | None) -> frozenset[int] | None:
-        """Positions of *owner*'s accounts; None for everyone."""
-        return None if owner is None else self.owned.get(owner_key(owner), frozenset())
-
-
-@dataclass(frozen=True)
-class Group:
-    """A tier's heading row: its title (with counts) and the MRR of the rows shown."""
-
-    tier: str
-    title: str
-    mrr: float
-
-
-@dataclass
-class Filters:
-    """What the user narrowed the book to and how it is ordered."""
-
-    text: str = ""
-    band: str | None = None
-    tier: str | None = None
-    sort: str = "name"
-    descending: bool = False
-
-    @property
-    def active(self) -> bool:
-        return bool(self.text.strip() or self.band or self.tier)
-
-
-@dataclass(frozen=True)
-class SearchKey:
-    """An account's name and tags, folded once per load for the filter."""
-
-    text: str
-    words: tuple[str, ...]
-    initials: str
-    tags: tuple[str, ...]
-
-    @classmethod
-    def of(cls, name: str, tags: str = "") -> SearchKey:
-        text = " ".join(name.casefold().split())
-        words = tuple(text.split())
-        return cls(text, words, "".join(w[0] for w in words), tuple(tags.casefold().split()))
-
-
-class Matcher:
-    """Does a query find an account? Casefolded and forgiving, but not vague.
-
-    Matches a substring of the name ("corp"), word prefixes in order ("bl me" -> Black
-    Mesa), initials ("wf" -> Wonka Foods), a one-letter slip in a word ("acem" -> Acme)
-    and tags ("#api" or "api"). A bare subsequence is not enough: "acme" would find
-    "bl-ack me-sa", which is noise, not help.
-
-    Built once per keystroke and asked once per account: the slip test (difflib) is
-    memoised per distinct word, and a book's names share few distinct words.
-    """
-
-    def __init__(self, query: str) -> None:
-        self.q = " ".join(query.casefold().split())
-        self.tag_only = self.q.startswith("#")
-        self.q_words = self.q.lstrip("#").split()
-        self.needle = self.q.lstrip("#")
-        self.single = self.q_words[0] if len(self.q_words) == 1 else None
-        self._slips: dict[str, bool] = {}
-
-    @property
-    def everything(self) -> bool:
-        return not self.q
-
-    def _slip(self, word: str) -> bool:
-        got = self._slips.get(word)
-        if got is None:
-            w = self.single or ""
-            got = self._slips[word] = (
-                difflib.SequenceMatcher(None, w, word[: len(w) + 1]).ratio() >= 0.75
-            )
-        return got
-
-    def __call__(self, key: SearchKey) -> bool:
-        q = self.q
-        if not q:
-            return True
-        if q in key.text:
-            return True
-        if self.tag_only or self.single is not None:
-            needle = self.needle
-            if needle and any(t.startswith(needle) for t in key.tags):
-                return True
-            if self.tag_only:
-                return False
-        if self.single is None:
-            return len(self.q_words) > 1 and _prefixes_in_order(self.q_words, key.words)
-        w = self.single
-        if len(w) >= 2 and key.initials.startswith(w):
-            return True
-        if len(w) >= 4:
-            return any(self._slip(word) for word in key.words)
-        return False
-
-
-class SearchIndex:
-    """The filter over a whole book, built once per load: :class:`Matcher`'s answers for
-    every account at once, at C speed.
-
-    Asking :class:`Matcher` account by account costs ~40 ms per keystroke at 10,000
-    accounts. Here the substring and initials tests are one comprehension over plain
-    strings, tags and slips go through the distinct words (a book's names share few),
-    and word prefixes are checked only for accounts having a word that starts with the
-    first one. A test checks the answers equal :class:`Matcher`'s.
-    """
-
-    def __init__(self, keys: Sequence[SearchKey]) -> None:
-        self.keys = list(keys)
-        self.texts = [k.text for k in self.keys]
-        self.initials = [k.initials for k in self.keys]
-        self.by_word: dict[str, list[int]] = {}
-        self.by_tag: dict[str, list[int]] = {}
-        for i, k in enumerate(self.keys):
-            for w in set(k.words):
-                self.by_word.setdefault(w, []).append(i)
-            for t in set(k.tags):
-                self.by_tag.setdefault(t, []).append(i)
-        self._cache: dict[str, frozenset[int] | None] = {}
-
-    def matches(self, query: str) -> frozenset[int] | None:
-        """Indexes of the accounts *query* finds; None means every account."""
-        m = Matcher(query)
-        q = m.q
-        if not q:
-            return None
-        got = self._cache.get(q)
-        if got is not None:
-            return got
-        hits = {i for i, text in enumerate(self.texts) if q in text}
-        if m.tag_only or m.single is not None:
-            needle = m.needle
-            if needle:
-                for tag, idx in self.by_tag.items():
-                    if tag.startswith(needle):
-                        hits.update(idx)
-        if not m.tag_only:
-            if m.single is None:
-                if len(m.q_words) > 1:
-                    first = m.q_words[0]
-                    candidates = {
-                        i for w, idx in self.by_word.items() if w.startswith(first) for i in idx
-                    }
-                    hits.update(
-                        i
-                        for i in candidates - hits
-                        if _prefixes_in_order(m.q_words, self.keys[i].words)
-                    )
-            else:
-                w = m.single
-                if len(w) >= 2:
-                    hits.update(i for i, ini in enumerate(self.initials) if ini.startswith(w))
-                if len(w) >= 4:
-                    for word, idx in self.by_word.items():
-                        if m._slip(word):
-                            hits.update(idx)
-        out = frozenset(hits)
-        if len(self._cache) > 256:
-            self._cache.clear()
-        self._cache[q] = out
-        return out
-
-
-def fuzzy_match(query: str, name: str, tags: str = "") -> bool:
-    """One account against one query (see :class:`Matcher`)."""
-    return Matcher(query)(SearchKey.of(name, tags))
-
-
-def _prefixes_in_order(q_words: list[str], words: list[str]) -> bool:
-    i = 0
-    for qw in q_words:
-        while i < len(words) and not words[i].startswith(qw):
-            i += 1
-        if i == len(words):
-            return False
-        i += 1
-    return True
-
-
-def trend_baseline(book: Book, as_of: date) -> dict[int, float]:
-    """Each account's health score ~TREND_DAYS ago, in one grouped query for the book."""
-    upto = as_of - timedelta(days=TREND_DAYS)
-    since = as_of - timedelta(days=TREND_MAX_AGE_DAYS)
-    latest = (
-        select(HealthSnapshot.account_id, func.max(HealthSnapshot.day).label("day"))
-        .where(HealthSnapshot.day <= upto)
-        .where(HealthSnapshot.day >= since)
-        .where(HealthSnapshot.score.is_not(None))
-        .group_by(HealthSnapshot.account_id)
-        .subquery()
-    )
-    query = select(HealthSnapshot.account_id, HealthSnapshot.score).join(
-        latest,
-        and_(
-            HealthSnapshot.account_id == latest.c.account_id,
-            HealthSnapshot.day == latest.c.day,
-        ),
-    )
-    with book.read() as s:
-        return {aid: score for aid, score in s.execute(query) if score is not None}
+from bookkeeper_tui.widgets.vtable import VTable
 
 
 class FilterInput(SafeInput):
@@ -357,7 +68,7 @@ class FilterInput(SafeInput):
     ]
 
 
-class BookScreen(DataScreen):
+class BookScreen(BookCells, DataScreen):
     """All accounts by tier, with health, touches, renewal and flags."""
 
     CSS_PATH = "accounts.tcss"
@@ -415,18 +126,6 @@ class BookScreen(DataScreen):
         )
         yield Static("", id="book-empty")
 
-    def _columns(self) -> list[Column]:
-        return [
-            Column(
-                key,
-                title,
-                width or len(title),
-                flex=width is None,
-                justify="right" if key in ("mrr", "renewal") else "left",
-            )
-            for key, (title, width) in (NARROW if self.narrow else WIDE).items()
-        ]
-
     def on_mount(self) -> None:
         # DataMixin.on_mount (subscribe + first load) runs on its own: Textual calls the
         # handler of every class in the MRO.
@@ -483,38 +182,8 @@ class BookScreen(DataScreen):
     def _sorted(self, states: list[AccountState]) -> list[AccountState]:
         """Sorted by the chosen column; unknown values and churned accounts go last."""
         assert self.data is not None
-        value = self._sort_value(self.data.as_of)
-        by_name = sorted(states, key=lambda st: st.account.name.casefold())
-        active = [st for st in by_name if st.account.status != "churned"]
-        churned = [st for st in by_name if st.account.status == "churned"]
-        known = [st for st in active if value(st) is not None]
-        unknown = [st for st in active if value(st) is None]
-        known.sort(key=value, reverse=self.filters.descending)  # type: ignore[arg-type]
-        return known + unknown + churned
-
-    def _sort_value(self, as_of: date) -> Callable[[AccountState], object]:
-        key = self.filters.sort
-
-        def value(st: AccountState) -> object:
-            if key == "name":
-                return st.account.name.casefold()
-            if key == "mrr":
-                return st.mrr
-            if key == "health":
-                return st.health.score
-            if key == "last":
-                return math.inf if st.last_touch is None else (as_of - st.last_touch).days
-            if key == "next":
-                tp = st.next_touchpoint
-                return None if tp is None else effective_due(tp)
-            if key == "renewal":
-                return st.account.renewal
-            if key == "flags":
-                risks = sum(1 for f in st.flags if f.kind == "risk")
-                return (risks, len(st.flags))
-            return st.account.name.casefold()
-
-        return value
+        value = sort_value(self.filters.sort, self.data.as_of, effective_due)
+        return sort_accounts(states, value, self.filters.descending)
 
     def render_table(self) -> None:
         data = self.data
@@ -585,202 +254,6 @@ class BookScreen(DataScreen):
             table.move_cursor(row=target)
             if target == 1:
                 table.scroll_home(animate=False, immediate=True)
-
-    def _width(self, column: str) -> int:
-        return (NARROW if self.narrow else WIDE)[column][1] or 8
-
-    def _render_item(self, item: Group | AccountState) -> list[Text | str]:
-        if isinstance(item, Group):
-            accent = self.app.theme_variables.get("accent", "cyan")
-            return [
-                Text(item.title, style=f"bold {accent}"),
-                Text(money_short(item.mrr, self._width("mrr")), style=f"bold {accent}"),
-                *([""] * 5),
-            ]
-        assert self.data is not None
-        aid = item.account.id or 0
-        cells = self._cell_cache.get(aid)
-        if cells is None:
-            cells = self._cell_cache[aid] = self._cells(item, self.data)
-        return cells
-
-    def _group_title(self, tier: str, shown: int, total: int) -> str:
-        """'ENTERPRISE · 9 accounts', or shorter forms when the column is too narrow."""
-        width = (NARROW if self.narrow else WIDE)["name"][1] or 24
-        count = f"{shown} of {total}" if shown != total else str(total)
-        noun = "account" if total == 1 else "accounts"
-        for title in (f"{tier.upper()} · {count} {noun}", f"{tier.upper()} · {count}"):
-            if len(title) <= width:
-                return title
-        short = f"{shown}/{total}" if shown != total else str(total)
-        return f"{tier.upper()} · {short}"
-
-    def _cells(self, st: AccountState, data: BookData) -> list[Text | str]:
-        acc = st.account
-        as_of = data.as_of
-        churned = acc.status == "churned"
-        dim = "dim" if churned else ""
-        name = Text(safe(acc.name), style="dim" if churned else "bold" if st.overdue else "")
-        if churned:
-            return [
-                name,
-                Text(money(st.mrr), style="dim", justify="right"),
-                Text("churned", style="dim italic"),
-                Text(self._touched(st.last_touch, as_of), style="dim"),
-                Text("–", style="dim"),
-                Text("–", style="dim", justify="right"),
-                Text("", style=dim),
-            ]
-        base = data.baseline.get(acc.id) if acc.id is not None else None
-        trend = None if base is None or st.health.score is None else st.health.score - base
-        cadence = self.bk.config.health.cadence_days.get(acc.tier)
-        stale = st.last_touch is None or (
-            cadence is not None and (as_of - st.last_touch).days > cadence
-        )
-        return [
-            name,
-            Text(money(st.mrr), justify="right"),
-            health_text(st.health.score, st.health.band, trend),
-            Text(self._touched(st.last_touch, as_of), style="yellow" if stale else ""),
-            self._next_text(st, as_of),
-            self._renewal_text(st, as_of),
-            self._flags_text(st),
-        ]
-
-    def _next_text(self, st: AccountState, as_of: date) -> Text:
-        tp = st.next_touchpoint
-        if tp is None:
-            return Text("none planned", style="dim")
-        n = (effective_due(tp) - as_of).days
-        out = Text(label(tp.kind))
-        out.append(" ")
-        if n < 0:
-            out.append(f"{-n}d late", style="bold red")
-        elif n == 0:
-            out.append("today", style="bold")
-        else:
-            out.append(f"{n}d", style="dim")
-        return out
-
-    def _renewal_text(self, st: AccountState, as_of: date) -> Text:
-        renewal = st.account.renewal
-        if renewal is None:
-            return Text("–", style="dim", justify="right")
-        n = (renewal - as_of).days
-        if n < 0:
-            return Text(f"{-n}d ago", style="dim", justify="right")
-        risk_days = self.bk.config.signals.renewal_risk_days
-        style = ""
-        if n <= risk_days:
-            style = "bold" if st.health.band == "green" else "bold red"
-        return Text(f"{n}d", style=style, justify="right")
-
-    def _touched(self, day: date | None, as_of: date) -> str:
-        text = days_ago(day, as_of)
-        return text.removesuffix(" ago") if self.narrow else text
-
-    def _flags_text(self, st: AccountState) -> Text:
-        out = Text()
-        if self.narrow:  # counts only: "!2" risks, "+1" opportunities
-            risks = sum(1 for f in st.flags if f.kind == "risk")
-            chances = len(st.flags) - risks
-            if risks:
-                out.append(f"!{risks}", style="bold red")
-            if chances:
-                out.append(" " if risks else "")
-                out.append(f"+{chances}", style="green")
-            return out
-        risks = [f for f in st.flags if f.kind == "risk"]
-        others = [f for f in st.flags if f.kind != "risk"]
-        for i, f in enumerate(risks + others):
-            if i:
-                out.append(" · ", style="dim")
-            short = FLAG_SHORT.get(f.code, f.label.split(" in ")[0])
-            out.append(safe(short), style="red" if f.kind == "risk" else "green")
-        return out
-
-    def _update_status(self) -> None:
-        data = self.data
-        if data is None:
-            return
-        f = self.filters
-        parts: list[Text] = []
-        if f.band:
-            parts.append(Text(f.band, style=BAND_STYLE[f.band]))
-        if f.tier:
-            parts.append(Text(f.tier, style="bold"))
-        if f.text.strip():
-            parts.append(Text(f'"{safe(f.text.strip())}"', style="bold"))
-        spec = SORT_BY_KEY[f.sort]
-        parts.append(Text(f"sorted by {spec.title} {'↓' if f.descending else '↑'}", style="dim"))
-        mine = data.of(self.bk.owner_cut)
-        total = len(data.states) if mine is None else len(mine)
-        shown = len(self.shown)
-        noun = "account" if total == 1 else "accounts"
-        me = self.bk.me
-        if me is None or f.active:
-            parts.append(
-                Text(f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}")
-            )
-        status = Text(" · ", style="dim").join(parts)
-        if me is not None:  # team mode: which view, first; the count is the view's
-            key = team.key_display(self, "mine", "m")
-            head, hint = team.view_parts(
-                me, mine is not None, total, len(data.states), "account", key
-            )
-            status = Text.assemble(head, (" · ", "dim"), status, "   ", hint)
-        self.query_one("#book-status", Static).update(status)
-
-    def _update_empty(self, table: VTable) -> None:
-        empty = self.query_one("#book-empty", Static)
-        assert self.data is not None
-        if self.shown:
-            empty.display = False
-            table.display = True
-            if not self.query_one("#book-filter", Input).has_focus:
-                table.focus()
-            return
-        table.display = False
-        empty.display = True
-        me = self.bk.me
-        mine = self.data.of(self.bk.owner_cut)
-        if self.data.states and mine is not None and not mine:
-            key = team.key_display(self, "mine", "m")
-            unowned = len(self.data.owned.get("", ()))
-            edit = self._key("account.edit", "e")
-            owners = distinct_owners(st.account.owner for st in self.data.states)
-            empty.update(
-                team.none_owned(me or "", len(self.data.states), unowned, key, edit, owners)
-            )
-            return
-        if not self.data.states:
-            empty.update(
-                f"Your book is empty. Press [b]{self._key('book.add', 'n')}[/b] to add an "
-                "account, or load the demo book with [b]bookkeeper demo[/b] in a shell."
-            )
-            return
-        f = self.filters
-        what: list[str] = []
-        how: list[Text] = []
-        if f.text.strip():
-            what.append(f'"{safe(f.text.strip())}"')
-            how.append(Text.assemble(("escape", "bold"), " in the filter to clear the text"))
-        if f.band:
-            what.append(f"band {f.band}")
-            key = self._key(f"book.{f.band}", f.band[0].upper())
-            how.append(Text.assemble((key, "bold"), " again to show every band"))
-        if f.tier:
-            what.append(f"tier {f.tier}")
-            key = self._key("book.tier", "T")
-            how.append(Text.assemble((key, "bold"), " to cycle back to all tiers"))
-        message = Text(f"No account matches {' · '.join(what)}. Press ")
-        message.append_text(Text("; ").join(how))
-        message.append(".")
-        empty.update(message)
-
-    def _key(self, binding_id: str, default: str) -> str:
-        key = self.bk.config.keys.get(binding_id, default).split(",")[0]
-        return self.app.get_key_display(Binding(key, ""))
 
     # -- cursor -------------------------------------------------------------------------
     def _account_to_select(self) -> AccountState | None:
@@ -966,11 +439,3 @@ class BookScreen(DataScreen):
             box = self.query_one("#book-filter", Input)
             box.value = ""
             box.display = False
-
-
-def _item_key(item: Group | AccountState) -> str:
-    return f"t:{item.tier}" if isinstance(item, Group) else f"a:{item.account.id}"
-
-
-def _line_key(item: Group | AccountState) -> object:
-    return item if isinstance(item, Group) else item.account.id  # a Group: its counts too

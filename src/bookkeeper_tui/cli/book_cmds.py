@@ -1,0 +1,287 @@
+"""``today``, ``accounts`` and ``show``: what is due, the book, one account.
+
+``today`` answers from the file alone when it can (store/fast.py): this module imports
+nothing heavy at module level, so that path never loads SQLAlchemy."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bookkeeper_tui.cli.common import (
+    EXIT_OK,
+    _band,
+    _clean,
+    _dump,
+    _esc,
+    _open,
+    _owned_hint,
+    _owner,
+    _synced,
+    _title_cut,
+    _today,
+    _whose,
+)
+
+
+def _cmd_today(args) -> int:
+    _owner(args)  # a --mine without `me` is bad usage: said before the book is opened
+    rows = _today_fast(args)
+    if rows is not None:
+        return _print_today(None, args, rows)
+    book = _open(args)
+    try:
+        return _show_today(book, args)
+    finally:
+        book.close()
+
+
+def _today_fast(args) -> list | None:
+    """Today's rows read with sqlite3 (or psycopg) alone, when that is exactly what the full
+    path would print: the book was already brought up to this very day (store/fast.py), so
+    the sync would change nothing. Saves importing SQLAlchemy and opening the book (issue
+    16: `today --json` on a 10,000-account book). None: take the full path."""
+    from bookkeeper_tui.store.fast import read_today
+    from bookkeeper_tui.store.location import resolve_db
+
+    as_of = _today(args)
+    owner = _owner(args)
+    try:
+        location = resolve_db(args.db)
+        if not _synced_on_exactly(location, as_of):
+            return None
+        rows = read_today(location, as_of, args.ahead, owner)
+    except Exception:  # a damaged file, a server away...: the full path says it clearly
+        return None
+    if not rows:  # the empty message may need the book (whose accounts are these?)
+        return None
+    return rows
+
+
+def _synced_on_exactly(location: str, as_of: date) -> bool:
+    """True when the SQLite book's last sync was for *as_of* itself (not a later day)."""
+    import sqlite3
+    from pathlib import Path
+    from urllib.parse import quote
+
+    from bookkeeper_tui.store.location import is_url
+
+    if is_url(location):
+        return False
+    path = Path(location).expanduser()
+    if not path.is_file():
+        return False
+    con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=1.0)
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'synced_on'").fetchone()
+    finally:
+        con.close()
+    return row is not None and row[0] == as_of.isoformat()
+
+
+def _show_today(book, args) -> int:
+    as_of = _today(args)
+    owner = _owner(args)
+    book.sync(as_of)
+    rows = book.today(as_of, ahead_days=args.ahead, owner=owner)
+    return _print_today(book, args, rows)
+
+
+def _print_today(book, args, rows) -> int:
+    as_of = _today(args)
+    owner = _owner(args)
+    if args.json:
+        _dump([r.as_json() for r in rows])
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    if not rows:
+        if owner is not None:
+            con.print(f"Nothing due on {as_of} ({_whose(owner)}). {_owned_hint(book, owner)}")
+            return EXIT_OK
+        con.print(f"Nothing due on {as_of}. Enjoy the quiet, or run `bookkeeper accounts`.")
+        return EXIT_OK
+    table = Table(title=f"Today · {as_of}{_title_cut(owner)}", title_justify="left")
+    for col in ("when", "account", "touchpoint", "tier", "health", "why"):
+        table.add_column(col)
+    for r in rows:
+        when = (
+            f"[red]{r.days_overdue}d overdue[/]"
+            if r.days_overdue > 0
+            else "[bold]today[/]"
+            if r.days_overdue == 0
+            else f"in {-r.days_overdue}d"
+        )
+        table.add_row(
+            when,
+            _esc(r.account),
+            r.kind.replace("_", " "),
+            r.tier,
+            _band(r.health, r.band),
+            _esc(r.note),
+        )
+    con.print(table)
+    return EXIT_OK
+
+
+def _cmd_accounts(args) -> int:
+    as_of = _today(args)
+    owner = _owner(args)
+    hint = ""
+
+    def work(book, day):
+        nonlocal hint
+        states = book.accounts(day, tier=args.tier, band=args.health, owner=owner)
+        if not states and owner is not None:
+            hint = _owned_hint(book, owner)
+        return states
+
+    states = _synced(args, work)
+    if args.json:
+        _dump([_account_json(st) for st in states])
+        return EXIT_OK
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    if not states:
+        if owner is not None:
+            con.print(f"No accounts match ({_whose(owner)}). {hint}")
+            return EXIT_OK
+        con.print(
+            "No accounts match. Try without --tier/--health, or add one with `bookkeeper add`."
+        )
+        return EXIT_OK
+    table = Table(title=f"Book · {as_of}{_title_cut(owner)}", title_justify="left")
+    for col in ("account", "tier", "MRR", "health", "last touch", "next", "renewal", "flags"):
+        table.add_column(col, justify="right" if col == "MRR" else "left")
+    for st in states:
+        acc = st.account
+        nxt = st.next_touchpoint
+        table.add_row(
+            _esc(acc.name) + (" [dim](churned)[/]" if acc.status == "churned" else ""),
+            acc.tier,
+            f"{st.mrr:,.0f}",
+            _band(st.health.score, st.health.band),
+            f"{(as_of - st.last_touch).days}d ago" if st.last_touch else "never",
+            f"{nxt.kind.replace('_', ' ')} {nxt.due}" if nxt else "",
+            f"{(acc.renewal - as_of).days}d" if acc.renewal else "",
+            ", ".join(f.label for f in st.flags),
+        )
+    con.print(table)
+    return EXIT_OK
+
+
+def _account_json(st) -> dict:
+    acc = st.account
+    nxt = st.next_touchpoint
+    return {
+        "name": acc.name,
+        "external_id": acc.external_id,
+        "tier": acc.tier,
+        "status": acc.status,
+        "mrr": st.mrr,
+        "health": st.health.score,
+        "band": st.health.band,
+        "last_touch": st.last_touch,
+        "next_touchpoint": None if nxt is None else {"kind": nxt.kind, "due": nxt.due},
+        "renewal": acc.renewal,
+        "owner": acc.owner,
+        "flags": [f.code for f in st.flags],
+    }
+
+
+def _cmd_show(args) -> int:
+    data = _synced(args, lambda book, as_of: book.show(" ".join(args.account), as_of))
+    if args.json:
+        _dump(data)
+        return EXIT_OK
+    _print_account(data)
+    return EXIT_OK
+
+
+def _print_account(d: dict) -> None:
+    from rich.console import Console
+
+    from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, stale_words, weight_words
+
+    con = Console()
+    h = d["health"]
+    con.print(
+        f"[bold]{_esc(d['name'])}[/]  {d['tier']} · MRR {d['mrr']:,.0f} · "
+        f"renewal {d['renewal'] or '-'} · owner {_esc(d['owner'] or '-')} · {d['status']}"
+    )
+    con.print(
+        f"Health {_band(h['score'], h['band'])}" + (" (manual override)" if h["overridden"] else "")
+    )
+    if h["score"] is None and d["status"] != "churned":
+        con.print(f"  [dim]{NOT_ENOUGH_DATA}[/]")
+    for c in h["components"]:
+        con.print(
+            f"  {c['name']:<11} {c['value']:>5.0f}  {weight_words(c['weight'], c['share'])}"
+            f"  {_esc(c['detail'])}"
+        )
+    if h["missing"]:
+        con.print(f"  [dim]unknown, no data yet (left out): {', '.join(h['missing'])}[/]")
+    for name, day in h.get("stale", {}).items():
+        con.print(f"  [dim]{name}: {stale_words(name, day)}[/]")
+    for change in h["changes"]:
+        con.print(f"  [dim]since last snapshot: {_esc(change)}[/]")
+    if d["flags"]:
+        con.print("Flags: " + "; ".join(_esc(f["detail"]) for f in d["flags"]))
+    n = d["nps"]
+    if n["flagged"]:
+        con.print(
+            f"NPS gap: buyers and champions {n['buyer_side_mean']:.1f}"
+            f" vs users {n['user_side_mean']:.1f} (mean of each contact's latest answer)"
+        )
+    if d["first_value"]:
+        con.print(f"First value {d['first_value']} ({d['days_to_value']} days after the start)")
+    if d["onboarding"]:
+        o = d["onboarding"]
+        con.print(f"Onboarding {o['done']}/{o['total']} done ({o['share'] * 100:.0f}%)")
+    if d["contacts"]:
+        con.print("Contacts:")
+        for c in d["contacts"]:
+            scores = " ".join(f"{k} {v:g}" for k, v in c["scores"].items())
+            left = f" (left {c['left_on']})" if c["left_on"] else ""
+            con.print(f"  {_esc(c['name'])} · {c['role']}{left} {scores}")
+    if d["touchpoints"]:
+        con.print("Open touchpoints:")
+        for t in d["touchpoints"]:
+            con.print(f"  {t['due']}  {t['kind'].replace('_', ' ')}  [dim]{_esc(t['note'])}[/]")
+    _print_timeline(con, d["timeline"])
+
+
+def _print_timeline(con, timeline: list[dict]) -> None:
+    """The account's last 50 events, churn words in red (``show``'s last part)."""
+    from rich.text import Text
+
+    from bookkeeper_tui.config import load_config
+    from bookkeeper_tui.core.signals import churn_spans
+
+    con.print("Timeline:")
+    words = load_config().churn_words
+    for e in timeline[:50]:
+        if e["type"] == "interaction":
+            line = Text(f"  {e['date']}  {e['kind']:<10} ")
+            body = Text(_clean(e["summary"] or e["notes"]))
+            for start, end, _ in churn_spans(body.plain, words):
+                body.stylize("bold red", start, end)
+            line.append(body)
+            if e["contact"]:
+                line.append(f"  (with {_clean(e['contact'])})", style="dim")
+            con.print(line)
+            for item in e.get("checklist") or ():
+                con.print(Text(f"{'':16}✓ {_clean(item)}", style="dim"))
+        elif e["type"] == "score":
+            con.print(f"  {e['date']}  {e['kind']:<10} {e['value']:g}")
+        elif e["type"] == "mrr":
+            con.print(
+                f"  {e['date']}  mrr        {e['from']:,.0f} -> {e['to']:,.0f} ({e['movement']})"
+            )
+        else:
+            con.print(f"  {e['date']}  [dim]{e['kind'].replace('_', ' ')} {e['status']}[/]")
+    if len(timeline) > 50:
+        con.print(f"  [dim]... {len(timeline) - 50} older entries (use --json for all)[/]")
