@@ -5,7 +5,8 @@ or nothing is. Bad input raises :class:`BookError` with one sentence naming the
 wrong part and how to fix it; callers turn it into exit code 2 or an inline error.
 
 The package splits :class:`Book` by concern; each module holds one mixin:
-``accounts`` (add, delete, find, list), ``edit`` (the edit form, contact roles),
+``accounts`` (add, delete, find, list), ``edit`` (the edit form), ``contacts``
+(contact roles, departures),
 ``sync`` (planning, renewal roll, health snapshots), ``write`` (the quick log),
 ``outcomes`` (renewal outcomes), ``kpi`` (KPI queries), ``renewals`` (the board),
 ``views`` (account view and brief); ``core`` puts them together and ``common``

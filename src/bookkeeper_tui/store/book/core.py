@@ -16,6 +16,7 @@ from bookkeeper_tui.store.book.accounts import AccountsMixin
 from bookkeeper_tui.store.book.common import (
     KpiKey,
 )
+from bookkeeper_tui.store.book.contacts import ContactsMixin
 from bookkeeper_tui.store.book.edit import EditMixin
 from bookkeeper_tui.store.book.kpi import KpiMixin
 from bookkeeper_tui.store.book.outcomes import OutcomesMixin
@@ -30,6 +31,7 @@ from bookkeeper_tui.store.schema import ensure_book_id, ensure_schema
 class Book(
     AccountsMixin,
     EditMixin,
+    ContactsMixin,
     SyncMixin,
     ViewsMixin,
     KpiMixin,

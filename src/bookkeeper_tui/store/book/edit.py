@@ -1,4 +1,4 @@
-"""Editing an account (the edit form) and setting a contact's role."""
+"""Editing an account: the edit form's values, their checks and the update."""
 
 from __future__ import annotations
 
@@ -9,12 +9,8 @@ from sqlalchemy import (
     update,
 )
 
-from bookkeeper_tui.core.playbook import (
-    PlannedTouchpoint,
-)
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.core.vocab import (
-    ROLES,
     TIERS,
 )
 from bookkeeper_tui.store.book.common import (
@@ -26,51 +22,13 @@ from bookkeeper_tui.store.book.common import (
 from bookkeeper_tui.store.errors import BookError, ConflictError
 from bookkeeper_tui.store.models import (
     Account,
-    Contact,
     MrrLevel,
-    name_key,
 )
 
 
 class EditMixin:
     """Mixed into ``Book``: see the module docstring."""
 
-    def set_contact_role(
-        self,
-        account: str,
-        contact: str,
-        role: str,
-        left_on: date | None = None,
-        today: date | None = None,
-    ) -> list[PlannedTouchpoint]:
-        """Give *contact* (created when new) *role* and its departure day (None: still
-        there). A champion leaving plans "find a new champion" (relative to *today*, else
-        the day they left); the touchpoints it planned are returned."""
-        from bookkeeper_tui.core.bounds import MAX_YEAR, MIN_YEAR, date_problem
-
-        if role not in ROLES:
-            raise BookError(f"unknown role '{role}'; use one of {', '.join(ROLES)}")
-        if left_on is not None and date_problem(left_on):
-            raise BookError(
-                f"the left date {left_on} is out of range; use a date in the years "
-                f"{MIN_YEAR} to {MAX_YEAR}"
-            )
-        with self.write() as s:
-            acc = self.find_account(s, account)
-            key = name_key(contact)
-            c = s.execute(
-                select(Contact).where(Contact.account_id == acc.id).where(Contact.name_key == key)
-            ).scalar()
-            if c is None:
-                if not key:
-                    raise BookError("give the contact a name")
-                c = Contact(account_id=acc.id, name=" ".join(contact.split()), name_key=key)
-                s.add(c)
-                s.flush()
-            # Contacts are not account fields: an open edit form is not in conflict.
-            return self._apply_contact(s, acc, c, role, left_on, today or left_on)
-
-    # -- editing an account, with conflict detection ---------------------------------------
     @staticmethod
     def _edit_values(acc: Account) -> dict:
         """The editable fields as the edit form shows them (tier None: follows ARR)."""

@@ -28,6 +28,7 @@ from bookkeeper_tui.store.models import (
     Touchpoint,
 )
 from bookkeeper_tui.store.state import (
+    AccountState,
     effective_due,
     load_states,
 )
@@ -66,6 +67,46 @@ class ViewsMixin:
                     .order_by(Touchpoint.due)
                 ).scalars()
             )
+        timeline = self._show_timeline(st, interactions, scores, tps, by_id)
+        pc = self.config.playbook
+        onboarding = onboarding_completion(
+            {tp.rule[4:]: tp.status for tp in tps if tp.rule and tp.rule.startswith("onb:")},
+            onboarding_kinds(pc.onboarding, pc.onboarding_days),
+        )
+        return {
+            **_account_json(acc, st),
+            "contacts": [
+                {
+                    "name": c.name,
+                    "role": c.role,
+                    "email": c.email,
+                    "left_on": c.left_on.isoformat() if c.left_on else None,
+                    "scores": latest.get(c.id, {}),
+                }
+                for c in contacts
+            ],
+            "first_value": acc.first_value.isoformat() if acc.first_value else None,
+            "days_to_value": days_to_value(acc.start, acc.first_value),
+            "onboarding": None if onboarding is None else onboarding.as_json(),
+            "touchpoints": [
+                {
+                    "id": tp.id,
+                    "kind": tp.kind,
+                    "due": effective_due(tp).isoformat(),
+                    "status": tp.status,
+                    "origin": tp.origin,
+                    "note": tp.note,
+                }
+                for tp in sorted(
+                    (t for t in tps if t.status in ("open", "snoozed")), key=effective_due
+                )
+            ],
+            "timeline": timeline,
+        }
+
+    def _show_timeline(self, st, interactions, scores, tps, by_id) -> list[dict]:
+        """The account's timeline, newest first: interactions, scores, MRR changes and
+        closed touchpoints."""
         words = self.config.churn_words
         timeline: list[dict] = []
         for it in interactions:
@@ -123,85 +164,10 @@ class ViewsMixin:
                         "_order": (day, 0, tp.id),
                     }
                 )
-        pc = self.config.playbook
-        onboarding = onboarding_completion(
-            {tp.rule[4:]: tp.status for tp in tps if tp.rule and tp.rule.startswith("onb:")},
-            onboarding_kinds(pc.onboarding, pc.onboarding_days),
-        )
         timeline.sort(key=lambda e: e["_order"], reverse=True)
         for e in timeline:
             del e["_order"]
-        h = st.health
-        return {
-            "name": acc.name,
-            "external_id": acc.external_id,
-            "tier": acc.tier,
-            "status": acc.status,
-            "start": acc.start.isoformat(),
-            "renewal": acc.renewal.isoformat() if acc.renewal else None,
-            "owner": acc.owner,
-            "industry": acc.industry,
-            "tags": acc.tags.split(),
-            "mrr": st.mrr,
-            "health": {
-                "score": h.score,
-                "band": h.band,
-                "overridden": h.overridden,
-                "components": [
-                    {
-                        "name": c.name,
-                        "value": c.value,
-                        "weight": c.weight,
-                        "share": round(c.share, 4),
-                        "detail": c.detail,
-                    }
-                    for c in h.components
-                ],
-                "missing": list(h.missing),
-                # Components unknown because their imported feed ended: where it ends.
-                "stale": {name: day.isoformat() for name, day in h.stale},
-                "changes": _explain(st),
-            },
-            "flags": [
-                {"code": f.code, "kind": f.kind, "label": f.label, "detail": f.detail}
-                for f in st.flags
-            ],
-            "nps": {
-                "account_mean": st.nps.account_mean,
-                "user_mean": st.nps.user_mean,
-                "gap": st.nps.gap,
-                "flagged": st.nps.flagged,
-                "buyer_side_mean": st.nps.buyer_side_mean,
-                "user_side_mean": st.nps.user_side_mean,
-            },
-            "contacts": [
-                {
-                    "name": c.name,
-                    "role": c.role,
-                    "email": c.email,
-                    "left_on": c.left_on.isoformat() if c.left_on else None,
-                    "scores": latest.get(c.id, {}),
-                }
-                for c in contacts
-            ],
-            "first_value": acc.first_value.isoformat() if acc.first_value else None,
-            "days_to_value": days_to_value(acc.start, acc.first_value),
-            "onboarding": None if onboarding is None else onboarding.as_json(),
-            "touchpoints": [
-                {
-                    "id": tp.id,
-                    "kind": tp.kind,
-                    "due": effective_due(tp).isoformat(),
-                    "status": tp.status,
-                    "origin": tp.origin,
-                    "note": tp.note,
-                }
-                for tp in sorted(
-                    (t for t in tps if t.status in ("open", "snoozed")), key=effective_due
-                )
-            ],
-            "timeline": timeline,
-        }
+        return timeline
 
     def account_brief(self, name: str, as_of: date) -> dict:
         """What the quick-log preview shows about an account: tier, MRR, contacts by key."""
@@ -231,3 +197,51 @@ class ViewsMixin:
             "mrr": mrr or 0.0,
             "contacts": contacts,
         }
+
+
+def _account_json(acc: Account, st: AccountState) -> dict:
+    """The account view's head: the account's fields, health, flags and NPS."""
+    h = st.health
+
+    return {
+        "name": acc.name,
+        "external_id": acc.external_id,
+        "tier": acc.tier,
+        "status": acc.status,
+        "start": acc.start.isoformat(),
+        "renewal": acc.renewal.isoformat() if acc.renewal else None,
+        "owner": acc.owner,
+        "industry": acc.industry,
+        "tags": acc.tags.split(),
+        "mrr": st.mrr,
+        "health": {
+            "score": h.score,
+            "band": h.band,
+            "overridden": h.overridden,
+            "components": [
+                {
+                    "name": c.name,
+                    "value": c.value,
+                    "weight": c.weight,
+                    "share": round(c.share, 4),
+                    "detail": c.detail,
+                }
+                for c in h.components
+            ],
+            "missing": list(h.missing),
+            # Components unknown because their imported feed ended: where it ends.
+            "stale": {name: day.isoformat() for name, day in h.stale},
+            "changes": _explain(st),
+        },
+        "flags": [
+            {"code": f.code, "kind": f.kind, "label": f.label, "detail": f.detail} for f in st.flags
+        ],
+        "nps": {
+            "account_mean": st.nps.account_mean,
+            "user_mean": st.nps.user_mean,
+            "gap": st.nps.gap,
+            "flagged": st.nps.flagged,
+            "buyer_side_mean": st.nps.buyer_side_mean,
+            "user_side_mean": st.nps.user_side_mean,
+        },
+    }
