@@ -73,24 +73,7 @@ class AccountsMixin:
     ) -> Account:
         """Create an account. With *plan_on* its playbook and health are brought up to
         that day in the same transaction, so a failure there saves nothing at all."""
-        name = " ".join(name.split())
-        if not name:
-            raise BookError(
-                'the account name is empty; give a name, e.g. bookkeeper add "Acme Corp"'
-            )
-        if len(name) > 200:
-            raise BookError("the account name is longer than 200 characters; shorten it")
-        if any("\ud800" <= ch <= "\udfff" for ch in name):
-            raise BookError("the account name holds bytes that are not valid UTF-8 text; retype it")
-        if mrr is not None and mrr < 0:
-            raise BookError(
-                f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500"
-            )
-        _check_bounds(start=start, renewal=renewal, mrr=mrr)
-        if renewal is not None and renewal < start:
-            raise BookError(
-                f"the renewal date {renewal} is before the start date {start}; check --renewal"
-            )
+        name = _check_new_account(name, start, renewal, mrr)
         manual = tier is not None
         if tier is None:
             tier = suggest_tier((mrr or 0) * 12, self.config.tiers)
@@ -259,3 +242,25 @@ class AccountsMixin:
         # same way on every backend: the few thousand (id, owner) pairs are compared here.
         keep = owned_by(owner)
         return [aid for aid, own in s.execute(q) if keep(own)]
+
+
+def _check_new_account(name: str, start: date, renewal: date | None, mrr: float | None) -> str:
+    """A new account's name (spaces collapsed) once its name, dates and MRR are sound;
+    BookError naming the wrong part otherwise."""
+    name = " ".join(name.split())
+    if not name:
+        raise BookError('the account name is empty; give a name, e.g. bookkeeper add "Acme Corp"')
+    if len(name) > 200:
+        raise BookError("the account name is longer than 200 characters; shorten it")
+    if any("\ud800" <= ch <= "\udfff" for ch in name):
+        raise BookError("the account name holds bytes that are not valid UTF-8 text; retype it")
+    if mrr is not None and mrr < 0:
+        raise BookError(
+            f"--mrr cannot be negative ({mrr:g}); give the monthly revenue, e.g. --mrr 1500"
+        )
+    _check_bounds(start=start, renewal=renewal, mrr=mrr)
+    if renewal is not None and renewal < start:
+        raise BookError(
+            f"the renewal date {renewal} is before the start date {start}; check --renewal"
+        )
+    return name

@@ -140,133 +140,13 @@ class KpiMixin:
             def cut(query, column):
                 return query if ids is None else query.where(column.in_(ids))
 
-            # Each account's levels as a tuple of (date, mrr) pairs: tuples of plain values
-            # leave the garbage collector's books at once, where ten thousand lists would
-            # make every KPI refresh pay for a full collection.
-            # Read with the driver's own cursor: SQLAlchemy's per-row processing (a date
-            # parsed per row) was a quarter of the panel's time; dates repeat, so each
-            # distinct one is parsed once.
-            days: dict[object, date] = {}
-
-            def day(value: object) -> date:
-                got = days.get(value)
-                if got is None:
-                    got = days[value] = as_date(value)  # type: ignore[arg-type]
-                return got
-
-            cursor = s.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-            try:
-                cursor.execute(
-                    "SELECT account_id, effective, mrr FROM mrr_level "
-                    "ORDER BY account_id, effective"
-                )
-                history: dict[int, tuple[tuple[date, float], ...]] = {
-                    aid: tuple((day(eff), mrr) for _, eff, mrr in levels)
-                    for aid, levels in groupby(cursor.fetchall(), key=itemgetter(0))
-                    if keep is None or aid in keep
-                }
-            finally:
-                cursor.close()
+            history = self._kpi_history(s, keep)
             nps = self._period_nps(s, start, as_of, ids)
-            enterprise_ids = cut(
-                select(Account.id)
-                .where(Account.tier == "enterprise")
-                .where(Account.status == "active")
-                # The cadence promises a QBR a quarter: an account younger than one quarter
-                # is not due its first yet, so it is left out rather than counted as missed.
-                .where(Account.start <= as_of - relativedelta(months=3)),
-                Account.id,
-            )
-            enterprise = list(s.execute(enterprise_ids).scalars().all())
-            # Only the enterprise accounts' QBRs count (kpis.qbr_completion), read through
-            # the (account_id, day) index rather than by scanning every interaction; and
-            # only each one's latest: none is after as_of, so "any QBR since" is "the
-            # latest one since".
-            qbrs: dict[int, tuple[date]] = {
-                aid: (day,)
-                for aid, day in s.execute(
-                    select(Interaction.account_id, func.max(Interaction.day))
-                    .where(Interaction.account_id.in_(enterprise_ids))
-                    .where(Interaction.kind == "qbr")
-                    .where(Interaction.day > as_of - timedelta(days=120))
-                    .where(Interaction.day <= as_of)
-                    .group_by(Interaction.account_id)
-                ).all()
-            }
-            # kpis.on_time_rate's rule, counted by the database (100k+ touchpoints).
-            due_n, on_time_n = s.execute(
-                cut(
-                    select(
-                        func.count(Touchpoint.id),
-                        func.coalesce(
-                            func.sum(
-                                case(
-                                    (
-                                        (Touchpoint.status == "done")
-                                        & Touchpoint.completed_on.is_not(None)
-                                        & (Touchpoint.completed_on <= Touchpoint.due),
-                                        1,
-                                    ),
-                                    else_=0,
-                                )
-                            ),
-                            0,
-                        ),
-                    )
-                    .where(Touchpoint.due >= start)
-                    .where(Touchpoint.due <= as_of)
-                    .where(Touchpoint.status != "skipped"),
-                    Touchpoint.account_id,
-                )
-            ).one()
-            new_sources = list(
-                s.execute(
-                    cut(
-                        select(Account.source)
-                        # An account starting on the first day is in the starting cohort
-                        # (MRR(a, start) counts levels dated start), so it is not new.
-                        .where(Account.start > start)
-                        .where(Account.start <= as_of),
-                        Account.id,
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            # Time-to-value of the accounts that reached their first value in the period.
-            to_value = [
-                days_to_value(st, fv)
-                for st, fv in s.execute(
-                    cut(
-                        select(Account.start, Account.first_value)
-                        .where(Account.first_value >= start)
-                        .where(Account.first_value <= as_of),
-                        Account.id,
-                    )
-                )
-            ]
+            enterprise, qbrs = self._kpi_qbrs(s, as_of, cut)
+            due_n, on_time_n = self._kpi_on_time(s, start, as_of, cut)
+            new_sources, to_value = self._kpi_new_accounts(s, start, as_of, cut)
             bands = self._latest_bands(s, as_of, ids)
-            trend = [
-                (day, green, total)
-                for day, green, total in s.execute(
-                    cut(
-                        select(
-                            HealthSnapshot.day,
-                            func.sum(
-                                func.coalesce((HealthSnapshot.band == "green"), False).cast(
-                                    int_type()
-                                )
-                            ),
-                            func.count(HealthSnapshot.band),
-                        )
-                        .where(HealthSnapshot.day >= start)
-                        .where(HealthSnapshot.day <= as_of)
-                        .group_by(HealthSnapshot.day)
-                        .order_by(HealthSnapshot.day),
-                        HealthSnapshot.account_id,
-                    )
-                )
-            ]
+            trend = self._kpi_green_trend(s, start, as_of, cut)
         rev, mrr_by_month = kpis.revenue_and_movements(history, start, as_of)
         dist = kpis.health_distribution(bands)
         return {
@@ -306,6 +186,151 @@ class KpiMixin:
             "median_days_to_value": median_days([d for d in to_value if d is not None]),
             "first_value_accounts": len(to_value),
         }
+
+    @staticmethod
+    def _kpi_history(s: Connection, keep: set[int] | None) -> dict:
+        """Each account's MRR levels (in the cut *keep*), oldest first."""
+        # Each account's levels as a tuple of (date, mrr) pairs: tuples of plain values
+        # leave the garbage collector's books at once, where ten thousand lists would
+        # make every KPI refresh pay for a full collection.
+        # Read with the driver's own cursor: SQLAlchemy's per-row processing (a date
+        # parsed per row) was a quarter of the panel's time; dates repeat, so each
+        # distinct one is parsed once.
+        days: dict[object, date] = {}
+
+        def day(value: object) -> date:
+            got = days.get(value)
+            if got is None:
+                got = days[value] = as_date(value)  # type: ignore[arg-type]
+            return got
+
+        cursor = s.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(
+                "SELECT account_id, effective, mrr FROM mrr_level ORDER BY account_id, effective"
+            )
+            history: dict[int, tuple[tuple[date, float], ...]] = {
+                aid: tuple((day(eff), mrr) for _, eff, mrr in levels)
+                for aid, levels in groupby(cursor.fetchall(), key=itemgetter(0))
+                if keep is None or aid in keep
+            }
+        finally:
+            cursor.close()
+        return history
+
+    @staticmethod
+    def _kpi_qbrs(s: Connection, as_of: date, cut) -> tuple[list[int], dict]:
+        """The enterprise accounts due QBRs and each one's latest QBR day."""
+        enterprise_ids = cut(
+            select(Account.id)
+            .where(Account.tier == "enterprise")
+            .where(Account.status == "active")
+            # The cadence promises a QBR a quarter: an account younger than one quarter
+            # is not due its first yet, so it is left out rather than counted as missed.
+            .where(Account.start <= as_of - relativedelta(months=3)),
+            Account.id,
+        )
+        enterprise = list(s.execute(enterprise_ids).scalars().all())
+        # Only the enterprise accounts' QBRs count (kpis.qbr_completion), read through
+        # the (account_id, day) index rather than by scanning every interaction; and
+        # only each one's latest: none is after as_of, so "any QBR since" is "the
+        # latest one since".
+        qbrs: dict[int, tuple[date]] = {
+            aid: (day,)
+            for aid, day in s.execute(
+                select(Interaction.account_id, func.max(Interaction.day))
+                .where(Interaction.account_id.in_(enterprise_ids))
+                .where(Interaction.kind == "qbr")
+                .where(Interaction.day > as_of - timedelta(days=120))
+                .where(Interaction.day <= as_of)
+                .group_by(Interaction.account_id)
+            ).all()
+        }
+        return enterprise, qbrs
+
+    @staticmethod
+    def _kpi_on_time(s: Connection, start: date, as_of: date, cut) -> tuple[int, int]:
+        """Touchpoints due in the period and those done on time."""
+        # kpis.on_time_rate's rule, counted by the database (100k+ touchpoints).
+        return s.execute(
+            cut(
+                select(
+                    func.count(Touchpoint.id),
+                    func.coalesce(
+                        func.sum(
+                            case(
+                                (
+                                    (Touchpoint.status == "done")
+                                    & Touchpoint.completed_on.is_not(None)
+                                    & (Touchpoint.completed_on <= Touchpoint.due),
+                                    1,
+                                ),
+                                else_=0,
+                            )
+                        ),
+                        0,
+                    ),
+                )
+                .where(Touchpoint.due >= start)
+                .where(Touchpoint.due <= as_of)
+                .where(Touchpoint.status != "skipped"),
+                Touchpoint.account_id,
+            )
+        ).one()
+
+    @staticmethod
+    def _kpi_new_accounts(s: Connection, start: date, as_of: date, cut) -> tuple[list, list]:
+        """The new accounts' sources and the period's time-to-value days."""
+        new_sources = list(
+            s.execute(
+                cut(
+                    select(Account.source)
+                    # An account starting on the first day is in the starting cohort
+                    # (MRR(a, start) counts levels dated start), so it is not new.
+                    .where(Account.start > start)
+                    .where(Account.start <= as_of),
+                    Account.id,
+                )
+            )
+            .scalars()
+            .all()
+        )
+        # Time-to-value of the accounts that reached their first value in the period.
+        to_value = [
+            days_to_value(st, fv)
+            for st, fv in s.execute(
+                cut(
+                    select(Account.start, Account.first_value)
+                    .where(Account.first_value >= start)
+                    .where(Account.first_value <= as_of),
+                    Account.id,
+                )
+            )
+        ]
+        return new_sources, to_value
+
+    @staticmethod
+    def _kpi_green_trend(s: Connection, start: date, as_of: date, cut) -> list[tuple]:
+        """(day, green, scored) per snapshot day in the period."""
+        return [
+            (day, green, total)
+            for day, green, total in s.execute(
+                cut(
+                    select(
+                        HealthSnapshot.day,
+                        func.sum(
+                            func.coalesce((HealthSnapshot.band == "green"), False).cast(int_type())
+                        ),
+                        func.count(HealthSnapshot.band),
+                    )
+                    .where(HealthSnapshot.day >= start)
+                    .where(HealthSnapshot.day <= as_of)
+                    .group_by(HealthSnapshot.day)
+                    .order_by(HealthSnapshot.day),
+                    HealthSnapshot.account_id,
+                )
+            )
+        ]
 
     # -- the renewal desk -----------------------------------------------------------------
     def _days_before(self, column, days: int):
@@ -384,6 +409,12 @@ class KpiMixin:
             )
             if counted is not None:
                 return counted
+        return self._nps_one_by_one(s, start, as_of, ids)
+
+    def _nps_one_by_one(
+        self, s: Connection, start: date, as_of: date, ids: list[int] | None
+    ) -> npsm.PeriodNps:
+        """The period's NPS from the answers read one by one (npsm.period_nps)."""
         return npsm.period_nps(
             (
                 (aid, cid, role or "other", day, int(value))

@@ -202,7 +202,6 @@ class ViewsMixin:
 def _account_json(acc: Account, st: AccountState) -> dict:
     """The account view's head: the account's fields, health, flags and NPS."""
     h = st.health
-
     return {
         "name": acc.name,
         "external_id": acc.external_id,

@@ -103,14 +103,7 @@ class WriteMixin:
             created: list[tuple[str, date, str]] = [(p.kind, p.due, p.origin) for p in rel_created]
             # What was open before this line: touchpoints the line itself creates
             # (a referral ask for a promoter) must not be completed by it.
-            open_tps = list(
-                s.execute(
-                    select(Touchpoint)
-                    .where(Touchpoint.account_id == acc.id)
-                    .where(Touchpoint.status.in_(("open", "snoozed")))
-                    .order_by(Touchpoint.due, Touchpoint.id)
-                ).scalars()
-            )
+            open_tps = _open_touchpoints(s, acc.id)
             self._line_scores(s, acc, q, contact, it.id, created)
             mrr_before, mrr_after = self._line_mrr(s, acc, q, it.id)
             outcome = None
@@ -124,18 +117,7 @@ class WriteMixin:
                 self._close_renewal_touchpoints(s, acc.id, open_tps, done_ids, outcome, q, it.id)
                 for kind, due in outcome.pop("_completed"):
                     completed.append((kind, due))
-            nxt = None
-            if q.next is not None:
-                s.add(
-                    Touchpoint(
-                        account_id=acc.id,
-                        kind=q.next.kind,
-                        due=q.next.due,
-                        origin="manual",
-                        note=q.summary[:200],
-                    )
-                )
-                nxt = (q.next.kind, q.next.due)
+            nxt = _add_next(s, acc, q)
             s.flush()
             snap, prev_band = self._line_health(s, acc, max(today, q.when), created)
             terms = list(
@@ -485,3 +467,32 @@ class WriteMixin:
             ).rowcount
             if not n:
                 raise BookError("that touchpoint is no longer open")
+
+
+def _open_touchpoints(s: Session, account_id: int) -> list[Touchpoint]:
+    """The account's open and snoozed touchpoints, earliest due first."""
+    return list(
+        s.execute(
+            select(Touchpoint)
+            .where(Touchpoint.account_id == account_id)
+            .where(Touchpoint.status.in_(("open", "snoozed")))
+            .order_by(Touchpoint.due, Touchpoint.id)
+        ).scalars()
+    )
+
+
+def _add_next(s: Session, acc: Account, q: QuickLog) -> tuple[str, date] | None:
+    """`next KIND in N days`: plan that touchpoint; what was planned."""
+    nxt = None
+    if q.next is not None:
+        s.add(
+            Touchpoint(
+                account_id=acc.id,
+                kind=q.next.kind,
+                due=q.next.due,
+                origin="manual",
+                note=q.summary[:200],
+            )
+        )
+        nxt = (q.next.kind, q.next.due)
+    return nxt
