@@ -6,12 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import (
-    delete,
-    func,
-    select,
-    text,
-)
+from sqlalchemy import delete, func, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
@@ -19,29 +14,13 @@ from sqlmodel import Session
 from bookkeeper_tui.core.owners import distinct_owners, owned_by, owner_key
 from bookkeeper_tui.core.quicklog import QuickLogError, match_account
 from bookkeeper_tui.core.tiers import suggest_tier
-from bookkeeper_tui.core.vocab import (
-    TIERS,
-)
-from bookkeeper_tui.store.book.common import (
-    _ACCOUNT_ROWS,
-    Owners,
-    _check_bounds,
-    parse_tier,
-)
+from bookkeeper_tui.core.vocab import TIERS
+from bookkeeper_tui.store.book.common import _ACCOUNT_ROWS, Owners, _check_bounds, parse_tier
 from bookkeeper_tui.store.errors import BookError
-from bookkeeper_tui.store.models import (
-    Account,
-    Meta,
-    MrrLevel,
-    name_key,
-)
+from bookkeeper_tui.store.models import Account, Meta, MrrLevel, name_key
 from bookkeeper_tui.store.queries import fetch_today
 from bookkeeper_tui.store.rows import TodayRow
-from bookkeeper_tui.store.state import (
-    AccountState,
-    load_states,
-    stream,
-)
+from bookkeeper_tui.store.state import AccountState, load_states, stream
 
 
 class AccountsMixin:

@@ -7,10 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
-from bookkeeper_tui.core.vocab import (
-    TIER_ALIASES,
-    TIERS,
-)
+from bookkeeper_tui.core.vocab import TIER_ALIASES, TIERS
 from bookkeeper_tui.store.errors import BookError
 from bookkeeper_tui.store.models import (
     Contact,
@@ -24,9 +21,7 @@ from bookkeeper_tui.store.models import (
     Touchpoint,
     UsageEvent,
 )
-from bookkeeper_tui.store.state import (
-    AccountState,
-)
+from bookkeeper_tui.store.state import AccountState
 
 #: Playbook touchpoints older than this are not created when first noticed
 #: (an imported five-year-old account does not get a year of overdue onboarding).

@@ -5,29 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlmodel import Session
 
-from bookkeeper_tui.core.playbook import (
-    PlannedTouchpoint,
-)
-from bookkeeper_tui.core.relationships import (
-    CHAMPION_SEARCH,
-    ContactFact,
-    champion_search,
-)
-from bookkeeper_tui.core.vocab import (
-    ROLES,
-)
+from bookkeeper_tui.core.playbook import PlannedTouchpoint
+from bookkeeper_tui.core.relationships import CHAMPION_SEARCH, ContactFact, champion_search
+from bookkeeper_tui.core.vocab import ROLES
 from bookkeeper_tui.store.errors import BookError
-from bookkeeper_tui.store.models import (
-    Account,
-    Contact,
-    Touchpoint,
-    name_key,
-)
+from bookkeeper_tui.store.models import Account, Contact, Touchpoint, name_key
 
 
 class ContactsMixin:

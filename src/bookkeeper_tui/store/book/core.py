@@ -13,9 +13,7 @@ from sqlmodel import Session
 
 from bookkeeper_tui.core.settings import DEFAULT, Config
 from bookkeeper_tui.store.book.accounts import AccountsMixin
-from bookkeeper_tui.store.book.common import (
-    KpiKey,
-)
+from bookkeeper_tui.store.book.common import KpiKey
 from bookkeeper_tui.store.book.contacts import ContactsMixin
 from bookkeeper_tui.store.book.edit import EditMixin
 from bookkeeper_tui.store.book.kpi import KpiMixin

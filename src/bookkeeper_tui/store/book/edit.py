@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import (
-    select,
-    update,
-)
+from sqlalchemy import select, update
 
 from bookkeeper_tui.core.tiers import suggest_tier
-from bookkeeper_tui.core.vocab import (
-    TIERS,
-)
-from bookkeeper_tui.store.book.common import (
-    EDITABLE_FIELDS,
-    _check_bounds,
-    parse_iso,
-    parse_tier,
-)
+from bookkeeper_tui.core.vocab import TIERS
+from bookkeeper_tui.store.book.common import EDITABLE_FIELDS, _check_bounds, parse_iso, parse_tier
 from bookkeeper_tui.store.errors import BookError, ConflictError
-from bookkeeper_tui.store.models import (
-    Account,
-    MrrLevel,
-)
+from bookkeeper_tui.store.models import Account, MrrLevel
 
 
 class EditMixin:

@@ -9,31 +9,15 @@ from itertools import groupby
 from operator import itemgetter
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import (
-    Date,
-    case,
-    cast,
-    func,
-    select,
-    true,
-)
+from sqlalchemy import Date, case, cast, func, select, true
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
 from bookkeeper_tui.core.owners import owner_key
-from bookkeeper_tui.core.relationships import (
-    days_to_value,
-    median_days,
-)
-from bookkeeper_tui.store.book.common import (
-    KPI_CACHE_SIZE,
-    KpiKey,
-    _r,
-    int_type,
-    parse_tier,
-)
+from bookkeeper_tui.core.relationships import days_to_value, median_days
+from bookkeeper_tui.store.book.common import KPI_CACHE_SIZE, KpiKey, _r, int_type, parse_tier
 from bookkeeper_tui.store.errors import BookError
 from bookkeeper_tui.store.models import (
     Account,
@@ -44,9 +28,7 @@ from bookkeeper_tui.store.models import (
     Touchpoint,
 )
 from bookkeeper_tui.store.queries import as_date
-from bookkeeper_tui.store.state import (
-    stream,
-)
+from bookkeeper_tui.store.state import stream
 
 
 class KpiMixin:

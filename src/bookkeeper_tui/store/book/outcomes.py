@@ -6,26 +6,14 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 from sqlmodel import Session
 
-from bookkeeper_tui.core.playbook import (
-    renewal_term_months,
-)
+from bookkeeper_tui.core.playbook import renewal_term_months
 from bookkeeper_tui.core.quicklog import QuickLog
-from bookkeeper_tui.store.book.common import (
-    OUTCOME_WINDOW_DAYS,
-)
+from bookkeeper_tui.store.book.common import OUTCOME_WINDOW_DAYS
 from bookkeeper_tui.store.errors import BookError
-from bookkeeper_tui.store.models import (
-    Account,
-    MrrLevel,
-    RenewalOutcome,
-    Subscription,
-    Touchpoint,
-)
+from bookkeeper_tui.store.models import Account, MrrLevel, RenewalOutcome, Subscription, Touchpoint
 
 
 class OutcomesMixin:

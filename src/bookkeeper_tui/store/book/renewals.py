@@ -5,17 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import (
-    func,
-    null,
-    select,
-    true,
-)
+from sqlalchemy import func, null, select, true
 from sqlalchemy.engine import Connection
 
-from bookkeeper_tui.core.playbook import (
-    next_renewal,
-)
+from bookkeeper_tui.core.playbook import next_renewal
 from bookkeeper_tui.store.errors import BookError
 from bookkeeper_tui.store.models import (
     Account,
@@ -28,10 +21,7 @@ from bookkeeper_tui.store.models import (
     Touchpoint,
 )
 from bookkeeper_tui.store.queries import as_date
-from bookkeeper_tui.store.state import (
-    collector_paused,
-    stream,
-)
+from bookkeeper_tui.store.state import collector_paused, stream
 
 
 class RenewalsMixin:

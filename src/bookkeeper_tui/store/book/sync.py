@@ -8,19 +8,10 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import (
-    delete,
-    func,
-    insert,
-    select,
-    update,
-)
+from sqlalchemy import delete, func, insert, select, update
 from sqlmodel import Session
 
-from bookkeeper_tui.core.loop import (
-    band_touchpoints,
-    score_touchpoints,
-)
+from bookkeeper_tui.core.loop import band_touchpoints, score_touchpoints
 from bookkeeper_tui.core.playbook import (
     PlannedTouchpoint,
     next_renewal,
@@ -28,10 +19,7 @@ from bookkeeper_tui.core.playbook import (
     renewal_term_months,
 )
 from bookkeeper_tui.core.revenue import Sub, levels_from_subscriptions
-from bookkeeper_tui.store.book.common import (
-    PLAYBOOK_LOOKBACK_DAYS,
-    RENEWAL_LOG_DAYS,
-)
+from bookkeeper_tui.store.book.common import PLAYBOOK_LOOKBACK_DAYS, RENEWAL_LOG_DAYS
 from bookkeeper_tui.store.models import (
     Account,
     HealthSnapshot,
@@ -42,10 +30,7 @@ from bookkeeper_tui.store.models import (
     Subscription,
     Touchpoint,
 )
-from bookkeeper_tui.store.state import (
-    AccountState,
-    load_states,
-)
+from bookkeeper_tui.store.state import AccountState, load_states
 
 #: Accounts an import touched are re-planned this many per transaction, so the write
 #: lock is released between batches and other writers wait seconds, not minutes.

@@ -4,34 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 
 from bookkeeper_tui.core.content import load_ticked
-from bookkeeper_tui.core.relationships import (
-    days_to_value,
-    onboarding_completion,
-    onboarding_kinds,
-)
+from bookkeeper_tui.core.relationships import days_to_value, onboarding_completion, onboarding_kinds
 from bookkeeper_tui.core.signals import churn_spans
-from bookkeeper_tui.store.book.common import (
-    _explain,
-    _movement,
-)
-from bookkeeper_tui.store.models import (
-    Account,
-    Contact,
-    Interaction,
-    MrrLevel,
-    Score,
-    Touchpoint,
-)
-from bookkeeper_tui.store.state import (
-    AccountState,
-    effective_due,
-    load_states,
-)
+from bookkeeper_tui.store.book.common import _explain, _movement
+from bookkeeper_tui.store.models import Account, Contact, Interaction, MrrLevel, Score, Touchpoint
+from bookkeeper_tui.store.state import AccountState, effective_due, load_states
 
 
 class ViewsMixin:
@@ -104,7 +84,14 @@ class ViewsMixin:
             "timeline": timeline,
         }
 
-    def _show_timeline(self, st, interactions, scores, tps, by_id) -> list[dict]:
+    def _show_timeline(
+        self,
+        st: AccountState,
+        interactions: list[Interaction],
+        scores: list[Score],
+        tps: list[Touchpoint],
+        by_id: dict[int, Contact],
+    ) -> list[dict]:
         """The account's timeline, newest first: interactions, scores, MRR changes and
         closed touchpoints."""
         words = self.config.churn_words

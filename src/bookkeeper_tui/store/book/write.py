@@ -5,28 +5,15 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import (
-    func,
-    select,
-    update,
-)
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from bookkeeper_tui.core.content import clean_ticked, dump_ticked
-from bookkeeper_tui.core.loop import (
-    is_detractor_line,
-    says_referral,
-    score_touchpoints,
-)
-from bookkeeper_tui.core.playbook import (
-    PlannedTouchpoint,
-)
+from bookkeeper_tui.core.loop import is_detractor_line, says_referral, score_touchpoints
+from bookkeeper_tui.core.playbook import PlannedTouchpoint
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, parse_quicklog
 from bookkeeper_tui.core.signals import churn_spans
-from bookkeeper_tui.core.vocab import (
-    COMPLETES,
-    SCORE_COMPLETES,
-)
+from bookkeeper_tui.core.vocab import COMPLETES, SCORE_COMPLETES
 from bookkeeper_tui.store.book.common import (
     COMPLETE_AHEAD_DAYS,
     COMPLETE_SAME_KIND_AHEAD_DAYS,
