@@ -34,7 +34,7 @@ def planned_kinds() -> set[str]:
     loop = LoopConfig()
     for kind, value in (("nps", 2), ("nps", 10), ("csat", 1)):
         kinds |= {p.kind for p in score_touchpoints(kind, value, START, "k", loop)}
-    kinds.add("intervention")  # planned when health falls into red (store/book.py)
+    kinds.add("intervention")  # planned when health falls into red (store/book/sync.py)
     return kinds
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import timedelta
 
-import bookkeeper_tui.store.book as book_module
+import bookkeeper_tui.store.book.sync as book_module  # REPLAN_BATCH is read there
 from bookkeeper_tui.store.book import Book
 from tests.conftest import TODAY
 

@@ -1,0 +1,213 @@
+"""The demo book's word lists and mixes: account and contact names, industries,
+interaction summaries by mood, the account profiles and the tier mix."""
+
+from __future__ import annotations
+
+FAMOUS = [
+    "Acme Corp",
+    "Globex Ltd",
+    "Initech",
+    "Umbrella Health",
+    "Stark Industries",
+    "Wayne Enterprises",
+    "Soylent",
+    "Hooli",
+    "Pied Piper",
+    "Vandelay Industries",
+    "Wonka Foods",
+    "Cyberdyne Systems",
+    "Tyrell Corp",
+    "Massive Dynamic",
+    "Oscorp",
+    "Aperture Labs",
+    "Black Mesa",
+    "Monarch Solutions",
+    "Dunder Mifflin",
+    "Prestige Worldwide",
+]
+PREFIX = [
+    "North",
+    "Blue",
+    "Bright",
+    "Iron",
+    "Silver",
+    "Red",
+    "Green",
+    "Clear",
+    "Swift",
+    "Stone",
+    "River",
+    "Cloud",
+    "Summit",
+    "Pine",
+    "Oak",
+    "Harbor",
+    "Falcon",
+    "Orbit",
+    "Quantum",
+    "Nova",
+    "Atlas",
+    "Beacon",
+    "Cedar",
+    "Delta",
+    "Ember",
+    "Fjord",
+    "Granite",
+    "Helix",
+    "Indigo",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Maple",
+    "Nimbus",
+    "Onyx",
+    "Prism",
+    "Quill",
+    "Radiant",
+    "Sable",
+    "Tidal",
+]
+CORE = [
+    "wind",
+    "field",
+    "path",
+    "forge",
+    "light",
+    "works",
+    "stack",
+    "point",
+    "gate",
+    "line",
+    "bridge",
+    "mark",
+    "wave",
+    "shift",
+    "scale",
+    "ridge",
+    "view",
+    "sense",
+    "craft",
+    "base",
+]
+KIND = [
+    "Analytics",
+    "Logistics",
+    "Health",
+    "Labs",
+    "Systems",
+    "Retail",
+    "Finance",
+    "Media",
+    "Software",
+    "Energy",
+    "Foods",
+    "Robotics",
+]
+SUFFIX = ["", " Inc", " Ltd", " GmbH", " Co", " Group"]
+INDUSTRIES = [
+    "SaaS",
+    "Healthcare",
+    "Retail",
+    "Logistics",
+    "Finance",
+    "Manufacturing",
+    "Media",
+    "Education",
+    "Energy",
+    "Hospitality",
+]
+OWNERS = ["maya", "luis", "sam"]
+FIRST = [
+    "Dana",
+    "Priya",
+    "Bob",
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Chen",
+    "Fatima",
+    "Lena",
+    "Omar",
+    "Noah",
+    "Aisha",
+    "Ken",
+    "Sofia",
+    "Ravi",
+    "Marta",
+    "Tom",
+    "Yuki",
+    "Ines",
+    "Peter",
+]
+LAST = [
+    "Scully",
+    "Patel",
+    "Smith",
+    "Garcia",
+    "Kim",
+    "Müller",
+    "Rossi",
+    "Nguyen",
+    "Okafor",
+    "Silva",
+    "Cohen",
+    "Dubois",
+    "Novak",
+    "Larsen",
+    "Haddad",
+]
+
+GOOD = [
+    "great call, team loves the new dashboards",
+    "rolled out to the second team, adoption climbing",
+    "weekly sync, no blockers",
+    "shared a success story we can use",
+    "asked about the enterprise plan for finance",
+    "onboarding went smoothly, SSO live",
+    "renewal conversation positive, wants multi-year",
+    "champion presenting results to leadership",
+]
+NEUTRAL = [
+    "quick check-in, usage steady",
+    "walked through the roadmap",
+    "training session for new users",
+    "reviewed open tickets, nothing urgent",
+    "sent the quarterly report",
+    "intro to their new admin",
+]
+BAD = [
+    "too expensive for what they use, asked about a downgrade",
+    "evaluating an alternative, competitor demo next week",
+    "budget cut next quarter, renewal uncertain",
+    "frustrated with support response times",
+    "mentioned they might cancel if SSO slips",
+    "price increase landed badly, considering a switch",
+    "usage dropped after the reorg, champion is leaving",
+]
+
+#: profile -> (weight, usage level, usage drift per month, nps centre, tickets per month)
+PROFILES = {
+    "thriving": (0.32, 85, 1.0, 9.7, 0.2),
+    "steady": (0.33, 74, 0.0, 9.0, 0.5),
+    "slipping": (0.16, 60, -3.0, 7.0, 1.0),
+    "at_risk": (0.12, 45, -5.0, 4.5, 2.2),
+    "churned": (0.07, 40, -6.0, 4.0, 1.5),
+}
+#: Profiles of the first accounts (Acme, Globex, Initech, ...), so even a tiny demo book
+#: has an expansion, a contraction, a churn and every band.
+FORCED = ("thriving", "steady", "slipping", "at_risk", "churned", "thriving")
+TIER_MIX = (
+    ("enterprise", 0.15, 4_500, 18_000),
+    ("mid-market", 0.35, 850, 4_000),
+    ("smb", 0.50, 90, 800),
+)
+
+#: Why the demo's churned accounts left (picked by account id: no random draw, so adding
+#: outcomes changed nothing else in the demo book).
+CHURN_REASONS = (
+    "moved to a competitor",
+    "budget cut",
+    "too expensive for the value",
+    "moved to a competitor",
+    "project cancelled after a reorg",
+)
