@@ -81,10 +81,13 @@ class Server:
             connect_timeout=10,
         )
 
-    def create_database(self, name: str | None = None) -> str:
+    def create_database(self, name: str | None = None, template: str | None = None) -> str:
+        """A new database (a copy of the database *template* if given; nobody may be
+        connected to that one)."""
         name = name or f"t_{secrets.token_hex(6)}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with self.admin() as con:
-            con.execute(f'CREATE DATABASE "{name}"')
+            con.execute(f'CREATE DATABASE "{name}"{copy}')
         return name
 
     def drop_database(self, name: str) -> None:
