@@ -38,6 +38,8 @@ def pytest_configure(config):
         "markers", "both_backends: run on SQLite and on PostgreSQL (tests/pgserver.py)"
     )
     config.addinivalue_line("markers", "sqlite_only: about the SQLite file itself")
+    # pytest-xdist's own marker, declared for runs without it (`-p no:xdist`).
+    config.addinivalue_line("markers", "xdist_group(name): run on one xdist worker together")
 
 
 def pytest_generate_tests(metafunc):

@@ -81,10 +81,13 @@ class Server:
             connect_timeout=10,
         )
 
-    def create_database(self, name: str | None = None) -> str:
+    def create_database(self, name: str | None = None, template: str | None = None) -> str:
+        """A new database (a copy of the database *template* if given; nobody may be
+        connected to that one)."""
         name = name or f"t_{secrets.token_hex(6)}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with self.admin() as con:
-            con.execute(f'CREATE DATABASE "{name}"')
+            con.execute(f'CREATE DATABASE "{name}"{copy}')
         return name
 
     def drop_database(self, name: str) -> None:
@@ -148,7 +151,11 @@ def start() -> Server:
             ) from exc
         run_as = {"user": pw.pw_uid, "group": pw.pw_gid}
     # BOOKKEEPER_PG_TMP: where .ci/run wants its servers (it stops what is left there).
-    root = Path(tempfile.mkdtemp(prefix="bookkeeper-pg-", dir=os.environ.get("BOOKKEEPER_PG_TMP")))
+    # Under pytest-xdist each worker starts a server of its own (the fixture is per session,
+    # that is per worker): the folder names the worker, the port is free when chosen.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    prefix = f"bookkeeper-pg-{worker}-" if worker else "bookkeeper-pg-"
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir=os.environ.get("BOOKKEEPER_PG_TMP")))
     password = secrets.token_urlsafe(12)
     try:
         if run_as:
@@ -181,32 +188,37 @@ def start() -> Server:
         )
         if init.returncode:
             raise ServerUnavailable(f"initdb failed: {init.stderr.strip()[-500:]}")
-        port = _free_port()
-        opts = (
-            f"-k {root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        started = subprocess.run(
-            [
-                str(bindir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                opts,
-                "-l",
-                str(root / "log"),
-                "-w",
-                "-t",
-                "60",
-                "start",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            **run_as,
-        )
-        if started.returncode:
+        # Another process (another xdist worker's server) may take the port between its
+        # choice and the server's bind: then a new port, a few times.
+        for _attempt in range(3):
+            port = _free_port()
+            opts = (
+                f"-k {root} -p {port} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+            )
+            started = subprocess.run(
+                [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-o",
+                    opts,
+                    "-l",
+                    str(root / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
+                capture_output=True,
+                text=True,
+                check=False,
+                **run_as,
+            )
             log = (root / "log").read_text(errors="replace") if (root / "log").exists() else ""
+            if not started.returncode or "could not bind" not in log:
+                break
+        if started.returncode:
             raise ServerUnavailable(
                 f"the server did not start: {started.stderr.strip()[-300:]} {log[-500:]}"
             )

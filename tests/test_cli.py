@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from bookkeeper_tui import __version__
 
@@ -16,10 +22,62 @@ pytestmark = pytest.mark.both_backends
 AS_OF = "2026-11-24"
 
 
+DEMO = ("demo", "--accounts", "40", "--seed", "3", "--as-of", AS_OF)
+
+
+def _make_demo(location: str, tmp: Path) -> None:
+    """`bookkeeper demo` (DEMO) on the empty book at *location*, with no config file."""
+    from bookkeeper_tui.cli import main
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BOOKKEEPER_CONFIG", str(tmp / "no-config.toml"))
+        mp.delenv("BOOKKEEPER_DB", raising=False)
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([*DEMO, "--db", location])
+    assert code == 0, err.getvalue()
+
+
+@pytest.fixture(scope="session")
+def sqlite_demo(tmp_path_factory):
+    """The DEMO book as an SQLite file, made once per session (then copied)."""
+    path = tmp_path_factory.mktemp("cli-demo") / "book.db"
+    _make_demo(str(path), path.parent)
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_demo(pg_server, tmp_path_factory):
+    """The DEMO book as a PostgreSQL database, made once per session (then copied)."""
+    name = pg_server.create_database()
+    _make_demo(pg_server.url(name), tmp_path_factory.mktemp("cli-demo-pg"))
+    with pg_server.admin() as con:  # a template must have no connection left
+        con.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", [name]
+        )
+    yield name
+    pg_server.drop_database(name)
+
+
 @pytest.fixture
-def demo(cli):
-    r = cli("demo", "--accounts", "40", "--seed", "3", "--as-of", AS_OF)
-    assert r.code == 0, r.err
+def demo(cli, db, backend, request):
+    """The CLI on a book where `bookkeeper demo` (DEMO) has run: a copy of the one made
+    for the session on this backend, as that takes about a second."""
+    if backend == "postgresql":
+        server, template = request.getfixturevalue("pg_server"), request.getfixturevalue("pg_demo")
+        name = make_url(db).database
+        server.drop_database(name)  # the empty one pg_db made; same name, now the demo
+        server.create_database(name, template=template)
+    else:
+        made = request.getfixturevalue("sqlite_demo")
+        src, dst = sqlite3.connect(made), sqlite3.connect(db)
+        with dst:
+            src.backup(dst)
+        src.close()
+        dst.close()
+        # The daily backup `bookkeeper demo` took of the empty book, as if it ran here.
+        if (made.parent / "backups").exists():
+            shutil.copytree(made.parent / "backups", Path(db).parent / "backups")
     return cli
 
 

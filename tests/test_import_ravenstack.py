@@ -27,10 +27,15 @@ from bookkeeper_tui.store.book import Book
 
 RAVENSTACK = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ravenstack"
 
-pytestmark = pytest.mark.skipif(
-    not (RAVENSTACK / "ravenstack_subscriptions.csv").exists(),
-    reason="the RavenStack data set is not at ../shared/datasets/ravenstack",
-)
+pytestmark = [
+    pytest.mark.skipif(
+        not (RAVENSTACK / "ravenstack_subscriptions.csv").exists(),
+        reason="the RavenStack data set is not at ../shared/datasets/ravenstack",
+    ),
+    # One worker under `pytest -n auto --dist loadgroup`: the module-scoped import (about
+    # 15 s for both backends) then happens once, not once per worker.
+    pytest.mark.xdist_group("ravenstack"),
+]
 
 
 def _commands(usage_copy: Path) -> list[tuple[str, list[str]]]:
