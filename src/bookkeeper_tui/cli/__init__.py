@@ -27,7 +27,6 @@ from bookkeeper_tui.cli.book_cmds import (  # noqa: F401  (re-exported)
     _print_account,
     _print_today,
     _show_today,
-    _synced_on_exactly,
     _today_fast,
 )
 from bookkeeper_tui.cli.common import (  # noqa: F401  (the helpers, re-exported)

@@ -5,8 +5,6 @@ nothing heavy at module level, so that path never loads SQLAlchemy."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from bookkeeper_tui.cli.common import (
     EXIT_OK,
     _band,
@@ -46,36 +44,12 @@ def _today_fast(args) -> list | None:
     as_of = _today(args)
     owner = _owner(args)
     try:
-        location = resolve_db(args.db)
-        if not _synced_on_exactly(location, as_of):
-            return None
-        rows = read_today(location, as_of, args.ahead, owner)
+        rows = read_today(resolve_db(args.db), as_of, args.ahead, owner, exact_day=True)
     except Exception:  # a damaged file, a server away...: the full path says it clearly
         return None
     if not rows:  # the empty message may need the book (whose accounts are these?)
         return None
     return rows
-
-
-def _synced_on_exactly(location: str, as_of: date) -> bool:
-    """True when the SQLite book's last sync was for *as_of* itself (not a later day)."""
-    import sqlite3
-    from pathlib import Path
-    from urllib.parse import quote
-
-    from bookkeeper_tui.store.location import is_url
-
-    if is_url(location):
-        return False
-    path = Path(location).expanduser()
-    if not path.is_file():
-        return False
-    con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=1.0)
-    try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'synced_on'").fetchone()
-    finally:
-        con.close()
-    return row is not None and row[0] == as_of.isoformat()
 
 
 def _show_today(book, args) -> int:

@@ -38,28 +38,39 @@ TODAY_AHEAD_DAYS = 7
 
 
 def read_today(
-    location: str, as_of: date, ahead_days: int, owner: str | None = None
+    location: str,
+    as_of: date,
+    ahead_days: int,
+    owner: str | None = None,
+    *,
+    exact_day: bool = False,
 ) -> list[TodayRow] | None:
     """Today's rows when the file can answer alone (see the module doc), else None.
 
+    *exact_day*: only when the book was synced for *as_of* itself, not a later day (the
+    command line's `today --as-of`, whose full path would sync to exactly that day).
     *owner* filters as :meth:`Book.today` does. The app prefetches every row (each
     carries its owner) and Today filters them with the same rule as rows it loads
     later, so "my accounts" are on the very first frame and never shrink after it.
     """
     if is_url(location):
-        return _read_today_server(location, as_of, ahead_days, owner)
+        return _read_today_server(location, as_of, ahead_days, owner, exact_day)
     path = Path(location).expanduser()
     if not path.is_file():
         return None
     con = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, timeout=1.0)
     try:
         con.execute("BEGIN")  # one snapshot for the checks and the rows
-        return _answer(lambda sql, params: con.execute(sql, params), as_of, ahead_days, owner)
+        return _answer(
+            lambda sql, params: con.execute(sql, params), as_of, ahead_days, owner, exact_day
+        )
     finally:
         con.close()
 
 
-def _answer(run: Run, as_of: date, ahead_days: int, owner: str | None) -> list[TodayRow] | None:
+def _answer(
+    run: Run, as_of: date, ahead_days: int, owner: str | None, exact_day: bool = False
+) -> list[TodayRow] | None:
     """The checks of the module doc, then Today's rows, through *run* (one snapshot)."""
     from bookkeeper_tui.store.queries import fetch_today
 
@@ -74,6 +85,8 @@ def _answer(run: Run, as_of: date, ahead_days: int, owner: str | None) -> list[T
         return None
     synced = meta.get("synced_on")
     if synced is None or synced < as_of.isoformat():
+        return None
+    if exact_day and synced != as_of.isoformat():
         return None
     if not list(run("SELECT 1 FROM account LIMIT 1", {})):
         return None
@@ -98,7 +111,7 @@ def _pyformat(sql: str) -> str:
 
 
 def _read_today_server(
-    location: str, as_of: date, ahead_days: int, owner: str | None
+    location: str, as_of: date, ahead_days: int, owner: str | None, exact_day: bool = False
 ) -> list[TodayRow] | None:
     """:func:`read_today` on a PostgreSQL book, with psycopg alone (no SQLAlchemy): one
     read-only snapshot for the checks and the rows, the same query and rules."""
@@ -118,6 +131,7 @@ def _read_today_server(
                 as_of,
                 ahead_days,
                 owner,
+                exact_day,
             )
 
 
