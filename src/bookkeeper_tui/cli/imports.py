@@ -155,8 +155,8 @@ def _print_report(report, args, limit: int) -> None:
     secs = f"({report.seconds:.1f} s)"
     if report.rejected:
         lines = [f"  {printable(str(e))}" for e in report.rejected[:limit]]
-        if len(report.rejected) > limit:
-            lines.append(f"  and {len(report.rejected) - limit:,} more")
+        if report.problems > limit:
+            lines.append(f"  and {report.problems - limit:,} more")
     else:
         lines = []
     if bad and not args.skip_invalid:

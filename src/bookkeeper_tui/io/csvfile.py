@@ -11,10 +11,12 @@ can point at it in a text editor or a spreadsheet.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import io
 import itertools
 import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,33 +258,74 @@ def _duplicates(header: list[str]) -> list[str]:
     return dups
 
 
-def read_csv(path: str | Path) -> CsvData:
-    """Read and split a CSV file; file-level problems raise :class:`BookError`.
+class CsvReader:
+    """An open CSV file, read one record at a time: the header on opening, then the rows.
 
-    The file is read line by line (never whole): lines over :data:`LINE_LIMIT`, cells
-    over :data:`FIELD_LIMIT` and runaway quoted cells are refused with their line.
+    File-level problems found on opening (missing, not UTF-8, empty, duplicate header
+    names) raise :class:`BookError` at once; those further down (a runaway quote, a line
+    too long, a bad byte) raise it while iterating, with their line. Only the current
+    record and a small read-ahead are ever in memory. Use it as a context manager.
     """
-    path = Path(path)
-    fh, bom = _open_checked(path)
-    with fh:
-        lines = _lines(fh, path.name)
-        head: list[str] = []
-        size = 0
-        for line in lines:
-            head.append(line)
-            size += len(line)
-            if size >= SNIFF_BYTES:
-                break
-        sample = "".join(head)
-        if not sample.strip() and size < SNIFF_BYTES:
-            raise BookError(f"{path.name} is empty; it needs a header line and one line per row")
-        delimiter = sniff_delimiter(sample)
-        crlf = "\r\n" in sample
-        csv.field_size_limit(FIELD_LIMIT)
-        feed = _Feed(itertools.chain(head, lines), path.name)
+
+    def __init__(self, path: str | Path):
+        self.path = path = Path(path)
+        fh, self.bom = _open_checked(path)
+        self._fh = fh
+        try:
+            lines = _lines(fh, path.name)
+            head: list[str] = []
+            size = 0
+            for line in lines:
+                head.append(line)
+                size += len(line)
+                if size >= SNIFF_BYTES:
+                    break
+            sample = "".join(head)
+            if not sample.strip() and size < SNIFF_BYTES:
+                raise BookError(
+                    f"{path.name} is empty; it needs a header line and one line per row"
+                )
+            self.delimiter = sniff_delimiter(sample)
+            self.crlf = "\r\n" in sample
+            csv.field_size_limit(FIELD_LIMIT)
+            self._feed = _Feed(itertools.chain(head, lines), path.name)
+            self._records = self._read()
+            first = next(self._records, None)
+            if first is None:
+                raise BookError(
+                    f"{path.name} is empty; it needs a header line and one line per row"
+                )
+            self.header = [h.strip().lstrip("\ufeff").strip() for h in first[1]]
+            if dups := _duplicates(self.header):
+                raise BookError(
+                    f"{path.name} has "
+                    + ", ".join(f"'{d}'" for d in dups)
+                    + " more than once in its header line; give each column a "
+                    "name of its own (or remove the extra one) and import again"
+                )
+        except BaseException:
+            fh.close()
+            raise
+
+    encoding_note = CsvData.encoding_note
+
+    def __enter__(self) -> CsvReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __iter__(self) -> Iterator[tuple[int, list[str]]]:
+        """(line the record starts on, its cells) for each non-blank data row."""
+        return self._records
+
+    def _read(self) -> Iterator[tuple[int, list[str]]]:
+        feed = self._feed
+        delimiter = self.delimiter
         reader = csv.reader(feed, delimiter=delimiter)
-        header: list[str] | None = None
-        rows: list[tuple[int, list[str]]] = []
         try:
             for record in reader:
                 start = feed.record_start
@@ -292,27 +335,42 @@ def read_csv(path: str | Path) -> CsvData:
                     # Only the last record can end inside its quotes: at the end of the file.
                     feed.record_start = start
                     raise feed.runaway("is never closed (it runs to the end of the file)")
-                if not record or not any(c.strip() for c in record):
-                    continue
-                if header is None:
-                    header = [h.strip().lstrip("\ufeff").strip() for h in record]
-                    if dups := _duplicates(header):
-                        raise BookError(
-                            f"{path.name} has "
-                            + ", ".join(f"'{d}'" for d in dups)
-                            + " more than once in its header line; give each column a "
-                            "name of its own (or remove the extra one) and import again"
-                        )
-                    continue
-                rows.append((start, record))
+                if record and any(c.strip() for c in record):
+                    yield start, record
         except csv.Error as exc:
             raise BookError(
-                f"{path.name} line {feed.record_start} cannot be read as CSV ({exc}); "
+                f"{self.path.name} line {feed.record_start} cannot be read as CSV ({exc}); "
                 "check that line's quotes, or export the file again as 'CSV UTF-8'"
             ) from None
-    if header is None:
-        raise BookError(f"{path.name} is empty; it needs a header line and one line per row")
-    return CsvData(path, header, rows, delimiter, bom, crlf)
+
+    def estimated_rows(self) -> int:
+        """About how many data rows the file holds (its line count), 0 when unknown.
+
+        Counted in blocks from a second handle (never the whole file in memory), for a
+        progress bar: quoted cells with line breaks make it an overestimate.
+        """
+        if not self.path.is_file():
+            return 0
+        n = 0
+        try:
+            with self.path.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    n += block.count(b"\n") or block.count(b"\r")
+        except OSError:
+            return 0
+        return max(n - 1, 0)
+
+
+def read_csv(path: str | Path) -> CsvData:
+    """Read and split a whole CSV file; file-level problems raise :class:`BookError`.
+
+    Holds every row in memory: for small files (the import streams with
+    :class:`CsvReader`). Lines over :data:`LINE_LIMIT`, cells over :data:`FIELD_LIMIT`
+    and runaway quoted cells are refused with their line.
+    """
+    with CsvReader(path) as r:
+        rows = list(r)
+        return CsvData(r.path, r.header, rows, r.delimiter, r.bom, r.crlf)
 
 
 def rejects_path_for(path: str | Path) -> Path:
@@ -322,31 +380,78 @@ def rejects_path_for(path: str | Path) -> Path:
     return path.with_name(f"{stem}.rejects.csv")
 
 
-def write_rejects(
-    data: CsvData, rejected: list[tuple[int, list[str], str]], target: Path | None = None
-) -> Path:
-    """Write the rejected rows (their original cells, then ``line`` and ``reason``).
+class RejectsWriter:
+    """The rejects file, written row by row as an import finds them.
 
-    The file keeps the input's delimiter and byte-order mark, so once fixed it imports
-    with the same command (the two extra columns map to no field and are ignored).
+    Opened (0600, like the book: the rows are customer data) on the first row; keeps
+    the input's delimiter, line ends and byte-order mark, so once fixed it imports with
+    the same command (the two extra columns map to no field and are ignored).
     """
-    target = target or rejects_path_for(data.path)
-    width = len(data.header)
-    try:
-        # 0600 like the book: the rejected rows are customer data.
-        fd = os.open(target, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
-        os.fchmod(fd, 0o600)  # an older rejects file may have been 0644
-        with open(fd, "w", encoding="utf-8-sig" if data.bom else "utf-8", newline="") as fh:
-            end = "\r\n" if data.crlf else "\n"
-            w = csv.writer(fh, delimiter=data.delimiter, lineterminator=end)
-            w.writerow([*data.header, "line", "reason"])
+
+    def __init__(self, source: CsvData | CsvReader, target: Path | None = None):
+        self.source = source
+        self.path = target or rejects_path_for(source.path)
+        self._fh: io.TextIOWrapper | None = None
+        self._writer = None
+
+    def _open(self) -> None:
+        src = self.source
+        try:
+            fd = os.open(self.path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)
+            os.fchmod(fd, 0o600)  # an older rejects file may have been 0644
+            self._fh = open(  # noqa: SIM115 - closed by close()
+                fd, "w", encoding="utf-8-sig" if src.bom else "utf-8", newline=""
+            )
+            end = "\r\n" if src.crlf else "\n"
+            self._writer = csv.writer(self._fh, delimiter=src.delimiter, lineterminator=end)
+            self._writer.writerow([*src.header, "line", "reason"])
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def _error(self, exc: OSError) -> BookError:
+        return BookError(
+            f"cannot write the rejects file {self.path} ({exc.strerror}); "
+            "check the folder's permissions"
+        )
+
+    @property
+    def opened(self) -> bool:
+        return self._fh is not None
+
+    def write(self, rejected: Iterable[tuple[int, list[str], str]]) -> None:
+        if self._fh is None:
+            self._open()
+        width = len(self.source.header)
+        try:
             for line, cells, reason in rejected:
                 # Cells beyond the header's width go after the reason, so nothing is lost.
                 padded = (cells + [""] * width)[:width]
-                w.writerow([*padded, line, reason, *cells[width:]])
-    except OSError as exc:
-        raise BookError(
-            f"cannot write the rejects file {target} ({exc.strerror}); "
-            "check the folder's permissions"
-        ) from None
-    return target
+                self._writer.writerow([*padded, line, reason, *cells[width:]])
+        except OSError as exc:
+            raise self._error(exc) from None
+
+    def close(self) -> None:
+        if self._fh is not None:
+            try:
+                self._fh.close()
+            except OSError as exc:
+                raise self._error(exc) from None
+
+    def discard(self) -> None:
+        """Close and remove the file (the import it belonged to failed)."""
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                self._fh.close()
+            self.path.unlink(missing_ok=True)
+
+
+def write_rejects(
+    data: CsvData | CsvReader,
+    rejected: list[tuple[int, list[str], str]],
+    target: Path | None = None,
+) -> Path:
+    """Write the rejected rows (their original cells, then ``line`` and ``reason``)."""
+    w = RejectsWriter(data, target)
+    w.write(rejected)
+    w.close()
+    return w.path

@@ -323,8 +323,8 @@ def summary_text(report) -> Text:
         for err in report.rejected[:20]:
             col = f", column {err.column}" if err.column else ""
             out.append(f"  line {err.line}{col}: {safe(err.reason)}\n", style="red")
-        if len(report.rejected) > 20:
-            out.append(f"  …and {len(report.rejected) - 20} more\n", style="red")
+        if report.problems > 20:
+            out.append(f"  …and {report.problems - 20} more\n", style="red")
     if report.rejects_path:
         out.append(f"Rejected rows with reasons: {safe(str(report.rejects_path))}\n")
     return out

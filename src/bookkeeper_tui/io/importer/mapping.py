@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bookkeeper_tui.io.csvfile import read_csv
+from bookkeeper_tui.io.csvfile import CsvReader
 from bookkeeper_tui.io.fields import KINDS, field_names, normalise_header
 from bookkeeper_tui.io.importer.parsers import PARSERS, Bad
 from bookkeeper_tui.io.importer.results import Preview
@@ -176,17 +176,23 @@ def preview(
     ``unmapped_required`` instead.
     """
     _check_kind(kind)
-    data = read_csv(path)
-    spec = _resolve_columns(kind, data.header, mapping, constants, strict=False)
-    return Preview(
-        columns=list(data.header),
-        mapping=spec.mapping(),
-        rows=[cells for _, cells in data.rows[:rows]],
-        delimiter=data.delimiter,
-        encoding_note=data.encoding_note,
-        unmapped_required=spec.unmapped_required,
-        total_rows=len(data.rows),
-    )
+    with CsvReader(path) as data:
+        spec = _resolve_columns(kind, data.header, mapping, constants, strict=False)
+        first: list[list[str]] = []
+        total = 0
+        for _, cells in data:  # counted, not kept: the file may be large
+            if total < rows:
+                first.append(cells)
+            total += 1
+        return Preview(
+            columns=list(data.header),
+            mapping=spec.mapping(),
+            rows=first,
+            delimiter=data.delimiter,
+            encoding_note=data.encoding_note,
+            unmapped_required=spec.unmapped_required,
+            total_rows=total,
+        )
 
 
 def _column(spec: _Spec, f: str) -> str | None:

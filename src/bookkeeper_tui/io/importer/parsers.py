@@ -20,9 +20,8 @@ from bookkeeper_tui.core.vocab import (
     TIER_ALIASES,
     TIERS,
 )
-from bookkeeper_tui.io.csvfile import CsvData
 from bookkeeper_tui.io.fields import KINDS, normalise_header
-from bookkeeper_tui.io.importer.results import PROGRESS_EVERY, Progress, RowError
+from bookkeeper_tui.io.importer.results import RowError
 
 if TYPE_CHECKING:
     from bookkeeper_tui.io.importer.mapping import _Spec
@@ -285,7 +284,8 @@ class _Row:
         self.want: dict[str, Any] = {}
 
 
-def _parse_rows(data: CsvData, spec: _Spec, progress: Progress | None) -> list[_Row]:
+def _row_parser(header: list[str], spec: _Spec) -> Callable[[int, list[str]], _Row]:
+    """A function parsing one record (line, cells) of a file with *header* into a row."""
     kind = spec.kind
     required = {f.name for f in KINDS[kind] if f.required}
     plan = []
@@ -293,12 +293,11 @@ def _parse_rows(data: CsvData, spec: _Spec, progress: Progress | None) -> list[_
         parser = PARSERS[kind][f]
         if parser in _CACHED:
             parser = _cached(parser)
-        plan.append((f, idx, data.header[idx] or f"column {idx + 1}", parser, f in required))
+        plan.append((f, idx, header[idx] or f"column {idx + 1}", parser, f in required))
     constants = spec.constants
-    width = len(data.header)
-    total = len(data.rows)
-    out: list[_Row] = []
-    for n, (line, cells) in enumerate(data.rows, 1):
+    width = len(header)
+
+    def parse(line: int, cells: list[str]) -> _Row:
         row = _Row(line, cells)
         values = row.values
         ncells = len(cells)
@@ -329,7 +328,6 @@ def _parse_rows(data: CsvData, spec: _Spec, progress: Progress | None) -> list[_
                     "quote cells that contain the delimiter",
                 )
             )
-        out.append(row)
-        if progress is not None and n % PROGRESS_EVERY == 0:
-            progress(n, total)
-    return out
+        return row
+
+    return parse

@@ -57,7 +57,8 @@ class ImportReport:
     created: int
     updated: int
     unchanged: int
-    #: Every problem found (not truncated); several per row are possible.
+    #: The problems found, several per row possible: every one, up to 10,000 (the
+    #: counts below and the rejects file have them all).
     rejected: list[RowError]
     rejects_path: Path | None
     dry_run: bool
@@ -77,6 +78,14 @@ class ImportReport:
     planned: dict[str, int] = field(default_factory=dict)
     onboarding_skipped: int = 0
     horizon_days: int = 0
+    #: How many problems and invalid rows there were in all (0: count ``rejected``).
+    problem_count: int = 0
+    bad_rows: int = 0
+
+    @property
+    def problems(self) -> int:
+        """How many problems were found, ``rejected`` holding the first of them."""
+        return max(self.problem_count, len(self.rejected))
 
     @property
     def unused_columns(self) -> list[str]:
@@ -86,7 +95,7 @@ class ImportReport:
 
     @property
     def rejected_rows(self) -> int:
-        return len({e.line for e in self.rejected})
+        return max(self.bad_rows, len({e.line for e in self.rejected}))
 
     @property
     def rows_per_second(self) -> float:
@@ -102,6 +111,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "rejected_rows": self.rejected_rows,
             "rejected": [e.as_json() for e in self.rejected],
+            "rejected_truncated": self.problems > len(self.rejected),
             "rejects_path": str(self.rejects_path) if self.rejects_path else None,
             "dry_run": self.dry_run,
             "written": self.written,

@@ -1,9 +1,10 @@
-"""The import itself: parse, plan and write in one transaction (or a dry run), rejects file."""
+"""The import itself: stream, parse, plan and write in one transaction (or a dry run)."""
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,13 +13,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bookkeeper_tui.core.playbook import playbook_touchpoints
-from bookkeeper_tui.io.csvfile import CsvData, read_csv, write_rejects
+from bookkeeper_tui.io.csvfile import CsvReader, RejectsWriter
 from bookkeeper_tui.io.importer.mapping import _check_kind, _resolve_columns, _Spec
-from bookkeeper_tui.io.importer.parsers import _parse_rows, _Row
+from bookkeeper_tui.io.importer.parsers import _Row, _row_parser
 from bookkeeper_tui.io.importer.planners import PLANNERS
-from bookkeeper_tui.io.importer.planners.base import _Planner
-from bookkeeper_tui.io.importer.results import ImportReport, Progress, RowError
+from bookkeeper_tui.io.importer.results import PROGRESS_EVERY, ImportReport, Progress, RowError
 from bookkeeper_tui.store.book import Book, BookError
+
+#: Rows parsed, planned and written at a time: memory stays bounded by this, not the file.
+CHUNK_ROWS = PROGRESS_EVERY
+#: Problems kept for the report (the rejects file and the counts have them all).
+MAX_KEPT_PROBLEMS = 10_000
+
+
+class _Rollback(Exception):
+    """Undo the rows already written: a later row was invalid (and not --skip-invalid)."""
 
 
 # -- the import itself ------------------------------------------------------------------
@@ -44,133 +53,166 @@ def import_file(
     *dry_run* plans and reports without writing anything. A successful import marks the
     touched accounts stale: the next ``Book.sync`` (the next view or command) brings their
     touchpoints and health up to date, once for a series of imports.
+
+    The file is streamed: read, parsed, planned and written :data:`CHUNK_ROWS` rows at a
+    time inside the one transaction, so memory does not grow with the file; a problem
+    found further down (an invalid row, a runaway quote) rolls back what was written.
     """
     t0 = time.perf_counter()
     _check_kind(kind)
     path = Path(path)
-    data = read_csv(path)
-    spec = _resolve_columns(kind, data.header, mapping, constants, strict=True)
-    total = len(data.rows)
-    if progress is not None:
-        progress(0, total)
-    rows = _parse_rows(data, spec, progress)
-    written = False
-    rejects_path: Path | None = None
-    if dry_run:
-        with book.read() as s:
-            _plan(book, s, today, spec, rows)
-    else:
-        written, rejects_path = _write(book, today, spec, data, rows, skip_invalid, rejects_to)
-    if progress is not None:
-        progress(total, total)
-    return _report(
-        book,
-        spec,
-        data,
-        rows,
-        today,
-        t0,
-        path=path,
-        rejects_path=rejects_path,
-        dry_run=dry_run,
-        written=written,
-    )
+    with CsvReader(path) as data:
+        spec = _resolve_columns(kind, data.header, mapping, constants, strict=True)
+        run = _Run(book, today, spec, data, progress)
+        if dry_run:
+            with book.read() as s:
+                run.go(s, None)
+        else:
+            run.write(skip_invalid, rejects_to)
+    return run.report(t0, path=path, dry_run=dry_run)
 
 
-def _plan(book: Book, session: Session, today: date, spec: _Spec, rows: list[_Row]) -> _Planner:
-    planner = PLANNERS[spec.kind](book, session, today, spec)
-    planner.plan(rows)
-    return planner
+class _Run:
+    """One import's pass over its file: planner, tallies, and the rejects file."""
 
+    def __init__(
+        self, book: Book, today: date, spec: _Spec, data: CsvReader, progress: Progress | None
+    ):
+        self.book = book
+        self.today = today
+        self.spec = spec
+        self.data = data
+        self.progress = progress
+        self.rows = 0
+        self.counts: dict[str, int] = defaultdict(int)
+        self.problems: list[RowError] = []
+        self.problem_count = 0
+        self.bad_rows = 0
+        self.planned: dict[str, int] = defaultdict(int)
+        self.onboarding_skipped = 0
+        self.written = False
+        self.rejects_path: Path | None = None
 
-def _write(
-    book: Book,
-    today: date,
-    spec: _Spec,
-    data: CsvData,
-    rows: list[_Row],
-    skip_invalid: bool,
-    rejects_to: str | Path | None,
-) -> tuple[bool, Path | None]:
-    """Plan and write in one transaction: (written, the rejects file if one was written).
+    def _chunks(self) -> Iterator[list[_Row]]:
+        parse = _row_parser(self.data.header, self.spec)
+        total = self.data.estimated_rows() if self.progress is not None else 0
+        if self.progress is not None:
+            self.progress(0, total)
+        chunk: list[_Row] = []
+        for line, cells in self.data:
+            chunk.append(parse(line, cells))
+            if len(chunk) >= CHUNK_ROWS:
+                yield chunk
+                self.rows += len(chunk)
+                chunk = []
+                if self.progress is not None:
+                    self.progress(self.rows, max(total, self.rows))
+        if chunk:
+            yield chunk
+            self.rows += len(chunk)
+        if self.progress is not None:
+            self.progress(self.rows, self.rows)
 
-    Any invalid row writes nothing unless *skip_invalid*: then the rejects file is written
-    first (one that cannot be written stops the import) and removed again if the
-    transaction fails.
-    """
-    written = False
-    rejects_path: Path | None = None
-    try:
-        with book.write() as s:
-            planner = _plan(book, s, today, spec, rows)
-            invalid = any(r.errors for r in rows)
-            if invalid and skip_invalid:
-                # Before writing: a rejects file that cannot be written stops the import.
-                rejects_path = write_rejects(
-                    data,
-                    [
-                        (r.line, r.cells, "; ".join(_reason(e) for e in r.errors))
-                        for r in rows
-                        if r.errors
-                    ],
-                    Path(rejects_to) if rejects_to is not None else None,
+    def go(self, session: Session, rejects: RejectsWriter | None, *, write: bool = False) -> None:
+        """Plan every chunk; with *write*, write the valid rows (all of them, or with
+        *rejects* given, the valid ones while the rest go to the rejects file)."""
+        planner = PLANNERS[self.spec.kind](self.book, session, self.today, self.spec)
+        for rows in self._chunks():
+            planner.plan(rows)
+            bad = self._tally(rows)
+            if not write:
+                continue
+            if bad and rejects is not None:
+                rejects.write(
+                    (r.line, r.cells, "; ".join(_reason(e) for e in r.errors)) for r in bad
                 )
-            if not invalid or skip_invalid:
+            if rejects is not None or not self.bad_rows:
                 planner.write([r for r in rows if r.action is not None and not r.errors])
-                # Touchpoints and health of these accounts are re-planned by the next
-                # Book.sync (the next view or command), once for a series of imports.
-                book.mark_stale(s, planner.touched)
-                written = True
-    except IntegrityError as exc:
-        raise BookError(
-            f"the import clashes with records already in the book ({exc.orig}); nothing was written"
-        ) from None
-    except BaseException:
-        if rejects_path is not None:
-            rejects_path.unlink(missing_ok=True)
-        raise
-    return written, rejects_path
+        if write and (rejects is not None or not self.bad_rows):
+            planner.finish()
+            # Touchpoints and health of these accounts are re-planned by the next
+            # Book.sync (the next view or command), once for a series of imports.
+            self.book.mark_stale(session, planner.touched)
+            self.written = True
 
+    def write(self, skip_invalid: bool, rejects_to: str | Path | None) -> None:
+        """Plan and write in one transaction; an invalid row without *skip_invalid* rolls
+        back what earlier chunks wrote. A rejects file that cannot be written stops the
+        import; it is removed again when the transaction fails."""
+        rejects = (
+            RejectsWriter(self.data, Path(rejects_to) if rejects_to is not None else None)
+            if skip_invalid
+            else None
+        )
+        try:
+            with self.book.write() as s:
+                self.go(s, rejects, write=True)
+                if not self.written:
+                    raise _Rollback
+            if rejects is not None:
+                rejects.close()
+                if rejects.opened:
+                    self.rejects_path = rejects.path
+        except _Rollback:
+            pass
+        except IntegrityError as exc:
+            if rejects is not None:
+                rejects.discard()
+            raise BookError(
+                f"the import clashes with records already in the book ({exc.orig}); "
+                "nothing was written"
+            ) from None
+        except BaseException:
+            if rejects is not None:
+                rejects.discard()
+            raise
 
-def _report(
-    book: Book,
-    spec: _Spec,
-    data: CsvData,
-    rows: list[_Row],
-    today: date,
-    t0: float,
-    **run: Any,
-) -> ImportReport:
-    """The counts, the problems and the plan summary; *run*: path, rejects_path, dry_run,
-    written (the run's facts); the seconds are counted from *t0*."""
-    for r in rows:  # every row is planned or rejected, never silently dropped
-        if r.action is None and not r.errors:  # pragma: no cover - defensive
-            r.errors.append(RowError(r.line, None, "could not be matched or created"))
-    errors = [e for r in rows for e in r.errors]
-    counts = defaultdict(int)
-    for r in rows:
-        if r.action is not None and not r.errors:
-            counts[r.action] += 1
-    planned, onboarding_skipped = (
-        _plan_summary(book, rows, today) if spec.kind == "accounts" else ({}, 0)
-    )
-    return ImportReport(
-        kind=spec.kind,
-        rows=len(data.rows),
-        created=counts["create"],
-        updated=counts["update"],
-        unchanged=counts["unchanged"],
-        rejected=errors,
-        sync_seconds=0.0,  # planning is deferred to the next Book.sync (mark_stale)
-        mapping=spec.mapping(),
-        constants=spec.raw_constants,
-        columns=list(data.header),
-        planned=planned,
-        onboarding_skipped=onboarding_skipped,
-        horizon_days=book.config.playbook.horizon_days,
-        seconds=time.perf_counter() - t0,
-        **run,
-    )
+    def _tally(self, rows: list[_Row]) -> list[_Row]:
+        """Count the planned rows and keep the problems; the invalid rows."""
+        bad = []
+        for r in rows:  # every row is planned or rejected, never silently dropped
+            if r.action is None and not r.errors:  # pragma: no cover - defensive
+                r.errors.append(RowError(r.line, None, "could not be matched or created"))
+            if r.errors:
+                bad.append(r)
+                self.problem_count += len(r.errors)
+                room = MAX_KEPT_PROBLEMS - len(self.problems)
+                if room > 0:
+                    self.problems.extend(r.errors[:room])
+            else:
+                self.counts[r.action] += 1
+        self.bad_rows += len(bad)
+        if self.spec.kind == "accounts":
+            planned, skipped = _plan_summary(self.book, rows, self.today)
+            for k, n in planned.items():
+                self.planned[k] += n
+            self.onboarding_skipped += skipped
+        return bad
+
+    def report(self, t0: float, **run: Any) -> ImportReport:
+        """The counts, the problems and the plan summary; the seconds are counted from *t0*."""
+        spec = self.spec
+        return ImportReport(
+            kind=spec.kind,
+            rows=self.rows,
+            created=self.counts["create"],
+            updated=self.counts["update"],
+            unchanged=self.counts["unchanged"],
+            rejected=self.problems,
+            problem_count=self.problem_count,
+            bad_rows=self.bad_rows,
+            sync_seconds=0.0,  # planning is deferred to the next Book.sync (mark_stale)
+            mapping=spec.mapping(),
+            constants=spec.raw_constants,
+            columns=list(self.data.header),
+            planned=dict(sorted(self.planned.items())),
+            onboarding_skipped=self.onboarding_skipped,
+            horizon_days=self.book.config.playbook.horizon_days,
+            seconds=time.perf_counter() - t0,
+            written=self.written,
+            rejects_path=self.rejects_path,
+            **run,
+        )
 
 
 def _plan_summary(book: Book, rows: list[_Row], today: date) -> tuple[dict[str, int], int]:

@@ -69,13 +69,18 @@ class _AccountPlanner(_Planner):
         )
         #: row -> level change: ("insert", effective, mrr) or ("update", level id, mrr)
         self.level_changes: dict[int, tuple[str, Any, float]] = {}
+        #: What earlier rows of the file claimed: the account, the external id, the name.
+        self.seen_target: dict[Any, int] = {}
+        self.seen_ext: dict[str, int] = {}
+        self.seen_key: dict[str, tuple[int, Any]] = {}
 
     def plan(self, rows: list[_Row]) -> None:
         spec = self.spec
         tiers = self.book.config.tiers
-        seen_target: dict[Any, int] = {}
-        seen_ext: dict[str, int] = {}
-        seen_key: dict[str, tuple[int, Any]] = {}
+        seen_target = self.seen_target
+        seen_ext = self.seen_ext
+        seen_key = self.seen_key
+        self.level_changes = {}  # this chunk's (keyed by id(row): rows do not outlive it)
         name_col = _column(spec, "name")
         ext_col = _column(spec, "external_id")
         for row in rows:

@@ -4,6 +4,7 @@ planner of whole records (matched by external id, else by natural key).
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from typing import Any
@@ -68,12 +69,13 @@ class _Contacts:
         }
         #: placeholder (negative) -> (account id, name, key)
         self.new: dict[int, tuple[int, str, str]] = {}
+        self._placeholders = itertools.count(-1, -1)
 
     def get(self, account_id: int, name: str) -> int:
         key = name_key(name)
         cid = self.ids.get((account_id, key))
         if cid is None:
-            cid = -(len(self.new) + 1)
+            cid = next(self._placeholders)
             self.new[cid] = (account_id, name, key)
             self.ids[(account_id, key)] = cid
         return cid
@@ -98,7 +100,12 @@ class _Contacts:
                 for c in wanted
             ],
         ).scalars()
-        return dict(zip(wanted, ids, strict=True))
+        real = dict(zip(wanted, ids, strict=True))
+        # Later chunks of the file find these contacts as the book's own.
+        for placeholder, cid in real.items():
+            aid, _, key = self.new.pop(placeholder)
+            self.ids[(aid, key)] = cid
+        return real
 
 
 def _bulk_update(session: Session, table, rows: list[dict]) -> None:
@@ -136,6 +143,9 @@ class _Planner:
     def write(self, rows: list[_Row]) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def finish(self) -> None:
+        """After the last chunk is written: what is done once for the whole file."""
+
     def account_of(self, row: _Row, spec: _Spec, f: str = "account") -> int | None:
         ref = row.values.get(f)
         if ref is None:
@@ -169,6 +179,9 @@ class _RecordPlanner(_Planner):
         self.existing: dict[int, dict] = {}
         self.by_ext: dict[str, int] = {}
         self.by_nat: dict[tuple, list[int]] = defaultdict(list)
+        #: external id -> the line that used it; the book's records matched so far.
+        self.seen_ext: dict[str, int] = {}
+        self.claimed: set[int] = set()
         for r in session.execute(
             select(t.c.id, *[t.c[c] for c in self.columns]).order_by(t.c.id)
         ).mappings():
@@ -199,9 +212,10 @@ class _RecordPlanner(_Planner):
         return self.contacts.get(account_id, name)
 
     def plan(self, rows: list[_Row]) -> None:
+        """Plan one chunk of rows (the file's earlier chunks are remembered)."""
         ext_col = _column(self.spec, "external_id")
-        seen_ext: dict[str, int] = {}
-        claimed: set[int] = set()
+        seen_ext = self.seen_ext
+        claimed = self.claimed
         pending: list[_Row] = []
         for row in rows:
             if row.errors:

@@ -36,9 +36,11 @@ class _ContactPlanner(_Planner):
                 )
             ).mappings()
         }
+        #: (account, name key) -> the line of the file that named the contact first.
+        self.seen: dict[tuple[int, str], int] = {}
 
     def plan(self, rows: list[_Row]) -> None:
-        seen: dict[tuple[int, str], int] = {}
+        seen = self.seen
         for row in rows:
             if row.errors:
                 continue

@@ -58,8 +58,7 @@ class _SubscriptionPlanner(_RecordPlanner):
             want["external_id"] = v["external_id"]
         return want
 
-    def write(self, rows: list[_Row]) -> None:
-        super().write(rows)
+    def finish(self) -> None:
         if self.touched:
             self.after_subscriptions(self.session, sorted(self.touched))
 
