@@ -8,6 +8,8 @@ from datetime import date
 from sqlalchemy import select
 from textual.widgets import Input, Static
 
+from bookkeeper_tui.cli.shapes import renewal_desk_json
+from bookkeeper_tui.core.renewals import RenewalRow
 from bookkeeper_tui.store.book import Book
 from bookkeeper_tui.store.models import Account, RenewalOutcome
 from bookkeeper_tui.widgets.vtable import VTable
@@ -25,7 +27,7 @@ async def open_renewals(pilot):
 
 
 def test_the_demo_book_has_renewals_and_outcomes(demo_book):
-    desk = demo_book.renewals(TODAY, 120)
+    desk = renewal_desk_json(demo_book.renewals(TODAY, 120))
     assert len(desk["renewals"]) >= 3
     assert {b["within_days"] for b in desk["forecast"]["buckets"]} == {30, 60, 90, 120}
     assert desk["churn_reasons"], "the demo logs churns with their reasons"
@@ -37,11 +39,11 @@ async def test_r_shows_the_desk_by_bucket_with_the_forecast(demo_book, make_app)
     app = make_app(demo_book)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_renewals(pilot)
-        desk = demo_book.renewals(TODAY, 120)
+        desk = renewal_desk_json(demo_book.renewals(TODAY, 120))
         table = screen.query_one("#renewals-table", VTable)
-        shown = [item for item in screen.row_items if isinstance(item, dict)]
-        assert [r["account"] for r in shown] == [r["account"] for r in desk["renewals"]]
-        days = [r["days_left"] for r in shown]
+        shown = [item for item in screen.row_items if isinstance(item, RenewalRow)]
+        assert [r.account for r in shown] == [r["account"] for r in desk["renewals"]]
+        days = [r.days_left for r in shown]
         assert days == sorted(days)
         # Four bucket headings, and the cursor rests on a renewal, not a heading.
         assert len(screen.row_items) == len(shown) + 4
@@ -68,7 +70,7 @@ async def test_enter_opens_the_account(demo_book, make_app):
         from bookkeeper_tui.screens.account import AccountScreen
 
         assert isinstance(app.screen, AccountScreen)
-        assert first["account"] in str(app.screen.query_one("#account-header", Static).render())
+        assert first.account in str(app.screen.query_one("#account-header", Static).render())
 
 
 async def test_l_logs_the_outcome_and_plans_the_next_renewal(demo_book, make_app):
@@ -79,22 +81,22 @@ async def test_l_logs_the_outcome_and_plans_the_next_renewal(demo_book, make_app
         await pilot.press("l")
         await settle(pilot)
         inp = app.screen.query_one("#quick-log-input", Input)
-        assert inp.value == f"{row['account']} renewal "
+        assert inp.value == f"{row.account} renewal "
         await pilot.press(*"renewed term 12m", "enter")
         await settle(pilot)
         with demo_book.read() as s:
-            acc = s.execute(select(Account).where(Account.name == row["account"])).scalar_one()
+            acc = s.execute(select(Account).where(Account.name == row.account)).scalar_one()
             [out] = s.execute(
                 select(RenewalOutcome).where(RenewalOutcome.account_id == acc.id)
                 .where(RenewalOutcome.day == TODAY)
             ).scalars().all()  # fmt: skip
-        renewal = date.fromisoformat(row["renewal"])
+        renewal = row.renewal
         assert (out.outcome, out.renewal, out.term_months) == ("renewed", renewal, 12)
         assert acc.renewal == date(renewal.year + 1, renewal.month, renewal.day)
         # Back on the desk, the renewal is gone from the list.
         assert app.screen is screen
-        accounts = [r["account"] for r in screen.row_items if isinstance(r, dict)]
-        assert row["account"] not in accounts
+        accounts = [r.account for r in screen.row_items if isinstance(r, RenewalRow)]
+        assert row.account not in accounts
 
 
 async def test_empty_desk_says_what_to_do(book: Book, make_app):

@@ -155,7 +155,7 @@ def test_churn_reasons_grouped_counted_and_ordered():
         _outcome(date(2026, 9, 5), "downgraded", 1000, 500, "budget cut"),
         _outcome(date(2026, 9, 6), "renewed", 1000, 1000),
     ]
-    assert churn_reasons(outs) == [
+    assert [c.as_json() for c in churn_reasons(outs)] == [
         {"reason": "Moved to a competitor", "count": 2, "mrr": 1500},
         {"reason": "budget cut", "count": 1, "mrr": 3000},
         {"reason": "(no reason given)", "count": 1, "mrr": 200},
@@ -173,7 +173,7 @@ def test_accuracy_per_month_of_the_renewal_date():
         # Renewed without a new MRR keeps what it had.
         _outcome(date(2026, 10, 6), "renewed", 100, None, mrr90=None, band90="yellow"),
     ]
-    got = accuracy(outs, LIKELY)
+    got = [m.as_json() for m in accuracy(outs, LIKELY)]
     assert [m["month"] for m in got] == ["2026-09", "2026-10"]
     sep, oct_ = got
     assert sep["forecast_arr"] == pytest.approx(13_800)

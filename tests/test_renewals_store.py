@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
+from bookkeeper_tui.cli.shapes import renewal_desk_json
 from bookkeeper_tui.store.book import Book, BookError
 from bookkeeper_tui.store.models import (
     Account,
@@ -111,11 +112,11 @@ def test_churned_keeps_the_reason_and_ends_the_mrr(globex):
     )
     assert levels(globex)[-1] == (TODAY, 0)
     assert res.mrr_after == 0
-    desk = globex.renewals(TODAY, 120)
+    desk = renewal_desk_json(globex.renewals(TODAY, 120))
     assert desk["renewals"] == []
     assert desk["churn_reasons"] == [{"reason": "moved to a competitor", "count": 1, "mrr": 2000}]
     # The screen's lighter read: the same churn reasons, no accuracy.
-    light = globex.renewals(TODAY, 120, accuracy=False)
+    light = renewal_desk_json(globex.renewals(TODAY, 120, accuracy=False))
     assert light["churn_reasons"] == desk["churn_reasons"]
     assert (light["accuracy"], light["outcomes"]) == (None, None)
 
@@ -174,7 +175,7 @@ def test_the_desk_lists_forecasts_and_flags_risks(book):
     book.add_account("D None", "smb", date(2026, 1, 1), mrr=500)
     book.log('a soon call with Dana nps 3 "looking at a competitor"', TODAY - timedelta(days=3))
     book.sync(TODAY, force=True)
-    desk = book.renewals(TODAY, 120)
+    desk = renewal_desk_json(book.renewals(TODAY, 120))
     assert desk["as_of"] == "2026-11-24" and desk["within_days"] == 120
     rows = desk["renewals"]
     assert [(r["account"], r["renewal"], r["days_left"], r["bucket"]) for r in rows] == [
@@ -191,7 +192,7 @@ def test_the_desk_lists_forecasts_and_flags_risks(book):
     expected = sum(r["arr"] * f["likelihood"][r["band"] or "unknown"] for r in rows)
     assert f["expected_retained_arr"] == pytest.approx(expected)
     assert [b["within_days"] for b in f["buckets"]] == [30, 60, 90, 120]
-    assert [r["account"] for r in book.renewals(TODAY, 30)["renewals"]] == ["A Soon"]
+    assert [r.account for r in book.renewals(TODAY, 30).renewals] == ["A Soon"]
     with pytest.raises(BookError, match="--within"):
         book.renewals(TODAY, 0)
 
@@ -206,7 +207,7 @@ def test_accuracy_uses_the_snapshot_and_mrr_of_90_days_before(globex):
             HealthSnapshot(account_id=acc.id, day=then + timedelta(days=1), score=90, band="green")
         )
     globex.log("globex renewal renewed mrr 2500", TODAY)
-    desk = globex.renewals(TODAY, 90)
+    desk = renewal_desk_json(globex.renewals(TODAY, 90))
     assert desk["accuracy"] == [
         {
             "month": "2026-12",

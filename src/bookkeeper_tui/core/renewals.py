@@ -150,6 +150,35 @@ class MonthAccuracy:
         }
 
 
+@dataclass(frozen=True)
+class ChurnReasonCount:
+    """Churned renewals sharing a reason: the reason as first written, how many, the MRR
+    they took away."""
+
+    reason: str
+    count: int
+    mrr: float
+
+    def as_json(self) -> dict:
+        return {"reason": self.reason, "count": self.count, "mrr": self.mrr}
+
+
+@dataclass(frozen=True)
+class RenewalDesk:
+    """The renewal desk as the store reads it (``Book.renewals``)."""
+
+    as_of: date
+    within_days: int
+    #: Outcomes are read from this day to *as_of*.
+    since: date
+    renewals: tuple[RenewalRow, ...]
+    forecast: Forecast
+    churn_reasons: tuple[ChurnReasonCount, ...]
+    #: None when the desk was read without them (the screen).
+    accuracy: tuple[MonthAccuracy, ...] | None = None
+    outcomes: tuple[OutcomeFacts, ...] | None = None
+
+
 def bucket_of(days_left: int) -> int | None:
     """The first bucket (30/60/90/120) holding a renewal *days_left* days ahead."""
     if days_left < 0:
@@ -279,18 +308,20 @@ def _reason_key(reason: str) -> str:
     return " ".join(reason.split()).casefold()
 
 
-def churn_reasons(outcomes: Iterable[OutcomeFacts]) -> list[dict]:
+def churn_reasons(outcomes: Iterable[OutcomeFacts]) -> list[ChurnReasonCount]:
     """Churned renewals grouped by reason (any case and spacing): the reason as first
     written, how many, and the MRR they took away; most frequent first."""
-    groups: dict[str, dict] = {}
+    groups: dict[str, ChurnReasonCount] = {}
     for o in sorted(outcomes, key=lambda o: (o.day, o.renewal, o.account)):
         if o.outcome != "churned":
             continue
         text = " ".join(o.reason.split()) or NO_REASON
-        g = groups.setdefault(_reason_key(text), {"reason": text, "count": 0, "mrr": 0.0})
-        g["count"] += 1
-        g["mrr"] = round(g["mrr"] + float(o.mrr_before or 0.0), 2)
-    return sorted(groups.values(), key=lambda g: (-g["count"], -g["mrr"], g["reason"].casefold()))
+        key = _reason_key(text)
+        g = groups.get(key) or ChurnReasonCount(text, 0, 0.0)
+        groups[key] = ChurnReasonCount(
+            g.reason, g.count + 1, round(g.mrr + float(o.mrr_before or 0.0), 2)
+        )
+    return sorted(groups.values(), key=lambda g: (-g.count, -g.mrr, g.reason.casefold()))
 
 
 def retained_arr(o: OutcomeFacts) -> float:
@@ -301,7 +332,9 @@ def retained_arr(o: OutcomeFacts) -> float:
     return round(12.0 * float(after or 0.0), 2)
 
 
-def accuracy(outcomes: Iterable[OutcomeFacts], likelihood: Mapping[str, float]) -> list[dict]:
+def accuracy(
+    outcomes: Iterable[OutcomeFacts], likelihood: Mapping[str, float]
+) -> list[MonthAccuracy]:
     """Forecast (90 days before) against what happened, per month of the renewal date."""
     months: dict[str, MonthAccuracy] = {}
     for o in outcomes:
@@ -313,4 +346,4 @@ def accuracy(outcomes: Iterable[OutcomeFacts], likelihood: Mapping[str, float]) 
         m.actual_arr += retained_arr(o)
         m.renewals += 1
         m.outcomes[o.outcome] = m.outcomes.get(o.outcome, 0) + 1
-    return [months[k].as_json() for k in sorted(months)]
+    return [months[k] for k in sorted(months)]

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Header, Static
 
+from bookkeeper_tui.core.renewals import RenewalDesk, RenewalRow
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.widgets.render import days_ago, health_text, money, money_short, safe
 from bookkeeper_tui.widgets.vtable import Column, VTable
@@ -66,7 +67,7 @@ def _bucket_text(b: Bucket) -> Text:
 
 @dataclass
 class RenewalsData:
-    desk: dict
+    desk: RenewalDesk
     as_of: date
 
 
@@ -82,8 +83,8 @@ class RenewalsScreen(DataScreen):
     def __init__(self) -> None:
         super().__init__()
         self.data: RenewalsData | None = None
-        #: What each table row is: a bucket heading or a renewal (its JSON row).
-        self.row_items: list[Bucket | dict] = []
+        #: What each table row is: a bucket heading or a renewal.
+        self.row_items: list[Bucket | RenewalRow] = []
         self._last_row = 0
 
     def compose(self) -> ComposeResult:
@@ -103,51 +104,48 @@ class RenewalsScreen(DataScreen):
 
     # -- rendering ------------------------------------------------------------------------
     @staticmethod
-    def _row_key(item: Bucket | dict) -> str:
+    def _row_key(item: Bucket | RenewalRow) -> str:
         if isinstance(item, Bucket):
             return f"bucket:{item.within}"
-        return f"{item['account']}:{item['renewal']}"
+        return f"{item.account}:{item.renewal.isoformat()}"
 
-    def _row_cells(self, item: Bucket | dict) -> Text | list:
+    def _row_cells(self, item: Bucket | RenewalRow) -> Text | list:
         if isinstance(item, Bucket):
             return _bucket_text(item)
         as_of = self.data.as_of if self.data else self.today
-        last = date.fromisoformat(item["last_touch"]) if item["last_touch"] else None
-        risks = ", ".join(r["label"] for r in item["risks"])
+        risks = ", ".join(r.label for r in item.risks)
         return [
-            date.fromisoformat(item["renewal"]).strftime("%d %b %y"),
-            Text(f"{item['days_left']}d", style="bold" if item["days_left"] <= 30 else ""),
-            Text(safe(item["account"]), style="bold"),
-            money_short(item["arr"], 9),
-            health_text(item["health"], item["band"]),
-            days_ago(last, as_of),
+            item.renewal.strftime("%d %b %y"),
+            Text(f"{item.days_left}d", style="bold" if item.days_left <= 30 else ""),
+            Text(safe(item.account), style="bold"),
+            money_short(item.arr, 9),
+            health_text(item.health, item.band),
+            days_ago(item.last_touch, as_of),
             Text(safe(risks), style="red" if risks else "dim"),
         ]
 
     def show(self, data: RenewalsData) -> None:
         self.data = data
         desk = data.desk
-        f = desk["forecast"]
-        rows = desk["renewals"]
-        items: list[Bucket | dict] = []
-        for b in f["buckets"]:
-            if b["within_days"] is None:
+        f = desk.forecast
+        rows = desk.renewals
+        items: list[Bucket | RenewalRow] = []
+        for within, count, arr, expected in f.buckets:
+            if within is None:
                 continue
-            items.append(
-                Bucket(b["within_days"], b["renewals"], b["arr"], b["expected_retained_arr"])
-            )
-            items += [r for r in rows if r["bucket"] == b["within_days"]]
+            items.append(Bucket(within, count, arr, expected))
+            items += [r for r in rows if r.bucket == within]
         self.row_items = items
         table = self.query_one("#renewals-table", VTable)
         keep = table.row_key(table.cursor_row) if table.current is not None else None
-        longest = max((len(r["account"]) for r in rows), default=0)
+        longest = max((len(r.account) for r in rows), default=0)
         width = min(max(longest, ACCOUNT_WIDTH[0]), ACCOUNT_WIDTH[1])
         if table.columns[2].width != width:
             table.set_columns(columns(width))
         table.set_rows(items, keep_key=keep)
-        stake, kept = f["arr_at_stake"], f["expected_retained_arr"]
+        stake, kept = f.arr_at_stake, f.expected_retained_arr
         line = Text.assemble(
-            (f"Next {desk['within_days']} days", "bold"),
+            (f"Next {desk.within_days} days", "bold"),
             f"   {len(rows)} renewal{'' if len(rows) == 1 else 's'} · ARR at stake ",
             (money(stake), "bold"),
             " · expected retained ",
@@ -157,10 +155,10 @@ class RenewalsScreen(DataScreen):
             line.append(f" ({kept / stake * 100:.0f}%)", style="dim")
         line.append("  risk-weighted by health", style="dim")
         self.query_one("#renewals-forecast", Static).update(line)
-        reasons = desk["churn_reasons"]
+        reasons = desk.churn_reasons
         foot = self.query_one("#renewals-reasons", Static)
         if reasons:
-            shown = " · ".join(f"{safe(c['reason'])} {c['count']}" for c in reasons[:4])
+            shown = " · ".join(f"{safe(c.reason)} {c.count}" for c in reasons[:4])
             foot.update(Text.assemble(("Churn reasons, last 12 months: ", "bold"), shown))
         else:
             foot.update(Text("No churn logged in the last 12 months.", style="dim"))
@@ -210,7 +208,7 @@ class RenewalsScreen(DataScreen):
         self._last_row = row
 
     # -- actions --------------------------------------------------------------------------
-    def current(self) -> dict | None:
+    def current(self) -> RenewalRow | None:
         table = self.query_one("#renewals-table", VTable)
         if not table.display:
             return None
@@ -220,7 +218,7 @@ class RenewalsScreen(DataScreen):
     def action_open(self) -> None:
         row = self.current()
         if row is not None:
-            self.bk.open_account(row["account"])
+            self.bk.open_account(row.account)
 
     def on_vtable_selected(self, event: VTable.Selected) -> None:
         event.stop()
@@ -229,7 +227,7 @@ class RenewalsScreen(DataScreen):
     def quick_log_prefill(self) -> str:
         """What the quick log starts with here (the app's `l` asks): the renewal's account."""
         row = self.current()
-        return "" if row is None else f"{row['account']} renewal "
+        return "" if row is None else f"{row.account} renewal "
 
     def action_log_renewal(self) -> None:
         self.bk.action_quick_log(prefill=self.quick_log_prefill())

@@ -9,6 +9,7 @@ from sqlalchemy import func, null, select, true
 from sqlalchemy.engine import Connection
 
 from bookkeeper_tui.core.playbook import next_renewal
+from bookkeeper_tui.core.renewals import RenewalDesk
 from bookkeeper_tui.store.errors import BookError
 from bookkeeper_tui.store.models import (
     Account,
@@ -34,7 +35,7 @@ class RenewalsMixin:
         since: date | None = None,
         owner: str | None = None,
         accuracy: bool = True,
-    ) -> dict:
+    ) -> RenewalDesk:
         """The renewal desk (core/renewals.py): active accounts renewing 0..*within* days
         after *as_of* with ARR at stake, health, last touch and open risks; the
         risk-weighted forecast; churn reasons and forecast accuracy of the outcomes logged
@@ -63,29 +64,16 @@ class RenewalsMixin:
             outcomes = self._desk_outcomes(conn, as_of, since, keep, accuracy)
             facts = self._desk_facts(rows, signals, as_of)
         rows_out = rn.upcoming(facts, as_of, within, likelihood)
-        return {
-            "as_of": as_of.isoformat(),
-            "within_days": within,
-            "since": since.isoformat(),
-            "renewals": [r.as_json() for r in rows_out],
-            "forecast": rn.forecast(rows_out, likelihood, within).as_json(),
-            "churn_reasons": rn.churn_reasons(outcomes),
-            "accuracy": rn.accuracy(outcomes, likelihood) if accuracy else None,
-            "outcomes": None
-            if not accuracy
-            else [
-                {
-                    "account": o.account,
-                    "renewal": o.renewal.isoformat(),
-                    "day": o.day.isoformat(),
-                    "outcome": o.outcome,
-                    "mrr_before": o.mrr_before,
-                    "mrr_after": o.mrr_after,
-                    "reason": o.reason,
-                }
-                for o in outcomes
-            ],
-        }
+        return rn.RenewalDesk(
+            as_of=as_of,
+            within_days=within,
+            since=since,
+            renewals=tuple(rows_out),
+            forecast=rn.forecast(rows_out, likelihood, within),
+            churn_reasons=tuple(rn.churn_reasons(outcomes)),
+            accuracy=tuple(rn.accuracy(outcomes, likelihood)) if accuracy else None,
+            outcomes=tuple(outcomes) if accuracy else None,
+        )
 
     def _desk_rows(self, conn: Connection, as_of: date, horizon: date, keep) -> dict:
         """The desk's accounts: id -> (row, start, renewal date in force), the row read
