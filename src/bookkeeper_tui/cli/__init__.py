@@ -20,7 +20,6 @@ import sys
 from datetime import date
 
 from bookkeeper_tui.cli.book_cmds import (  # noqa: F401  (re-exported)
-    _account_json,
     _cmd_accounts,
     _cmd_show,
     _cmd_today,

@@ -113,7 +113,9 @@ def _cmd_accounts(args) -> int:
 
     states = _synced(args, work)
     if args.json:
-        _dump([_account_json(st) for st in states])
+        from bookkeeper_tui.cli.shapes import account_row_json
+
+        _dump([account_row_json(st) for st in states])
         return EXIT_OK
     from rich.console import Console
     from rich.table import Table
@@ -145,25 +147,6 @@ def _cmd_accounts(args) -> int:
         )
     con.print(table)
     return EXIT_OK
-
-
-def _account_json(st) -> dict:
-    acc = st.account
-    nxt = st.next_touchpoint
-    return {
-        "name": acc.name,
-        "external_id": acc.external_id,
-        "tier": acc.tier,
-        "status": acc.status,
-        "mrr": st.mrr,
-        "health": st.health.score,
-        "band": st.health.band,
-        "last_touch": st.last_touch,
-        "next_touchpoint": None if nxt is None else {"kind": nxt.kind, "due": nxt.due},
-        "renewal": acc.renewal,
-        "owner": acc.owner,
-        "flags": [f.code for f in st.flags],
-    }
 
 
 def _cmd_show(args) -> int:

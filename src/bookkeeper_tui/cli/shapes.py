@@ -4,7 +4,12 @@ the documented JSON."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bookkeeper_tui.core.renewals import OutcomeFacts, RenewalDesk
+
+if TYPE_CHECKING:
+    from bookkeeper_tui.store.state import AccountState
 
 
 def renewal_desk_json(desk: RenewalDesk) -> dict:
@@ -30,4 +35,24 @@ def _outcome(o: OutcomeFacts) -> dict:
         "mrr_before": o.mrr_before,
         "mrr_after": o.mrr_after,
         "reason": o.reason,
+    }
+
+
+def account_row_json(st: AccountState) -> dict:
+    """One account of ``bookkeeper accounts --json``."""
+    acc = st.account
+    nxt = st.next_touchpoint
+    return {
+        "name": acc.name,
+        "external_id": acc.external_id,
+        "tier": acc.tier,
+        "status": acc.status,
+        "mrr": st.mrr,
+        "health": st.health.score,
+        "band": st.health.band,
+        "last_touch": st.last_touch,
+        "next_touchpoint": None if nxt is None else {"kind": nxt.kind, "due": nxt.due},
+        "renewal": acc.renewal,
+        "owner": acc.owner,
+        "flags": [f.code for f in st.flags],
     }
