@@ -138,6 +138,12 @@ def verdicts(out: dict, here: str = "benchmarks/bench.py") -> dict:
     return found
 
 
+def startup_verdicts(out: dict) -> dict:
+    """The Musts that ``benchmarks/startup.py`` measures, in the same shape."""
+    here = "benchmarks/startup.py"
+    return {key: v for key, v in verdicts(out, here).items() if v.get("measured_by") == here}
+
+
 def targets(out: dict) -> dict:
     found = {}
     for key, t in TARGETS.items():
