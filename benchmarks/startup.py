@@ -12,19 +12,22 @@ polled every 5 ms) to time, in the same run and alternating which goes first:
 
 One warm-up launch of each comes first (page cache, ``.pyc``, and the app's once-a-day sync
 and backup of the book when it was built on another day). The book is a temporary copy of
-``--db`` (built with ``benchmarks/bench.py``'s ``ensure_book`` when missing), so the runs
+``--db`` (built with ``benchmarks/benchkit/book.py``'s ``ensure_book`` when missing), so the runs
 never write to it; the app reads no user config (``BOOKKEEPER_CONFIG`` points at nothing).
 
 Then one more launch of the app is kept open to read its peak memory (``VmHWM`` in
 ``/proc/PID/status``): once the first row is up (``app_peak_rss_mib``) and again after
 visiting the Book and the KPIs (``app_peak_rss_after_tour_mib``).
 
-Prints one JSON object. Wall-clock numbers on a shared 2-core machine are noisy.
+Prints one JSON object: its ``verdicts`` give issue 16's Musts measured here (the ratio and
+the app's peak memory after the tour) as {"value", "must", "pass"}, the shape of
+``bench.py --json``'s ``verdicts``. Wall-clock numbers on a shared 2-core machine are noisy.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import importlib.machinery
 import importlib.util
 import json
@@ -40,7 +43,9 @@ import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from benchkit.book import copy_book, ensure_book
+from benchkit.report import startup_verdicts
+
 TUI_READY = Path(__file__).resolve().parents[2] / "shared" / "tools" / "tui-ready"
 SIZE = "160x50"
 #: A Today row's "when" cell at the start of a line (the summary above it starts with the
@@ -49,6 +54,8 @@ BOOKKEEPER_READY = r"(?m)^\s*(\d+d overdue|today|in \d+d)\s"
 #: The Book's tier group rows, and a KPI card's text that is only there once computed.
 BOOK_READY = r"(ENTERPRISE|MID-MARKET|SMB) · \d"
 KPI_READY = r"paying accounts at the start"
+#: The first performance issue's bounds (``must``, ``aim``, ``pass``, ``aim_met``, kept so
+#: runs compare with the older ones); issue 16's are in ``verdicts`` (benchkit.report.MUSTS).
 MUST, AIM = 1.5, 1.0
 RSS_MUST_MIB = 250
 
@@ -207,30 +214,103 @@ def peak_rss(cmd: list[str], pattern: str, name: str, timeout: float, tour: bool
 
 
 # -- the run -----------------------------------------------------------------------------
-def main(argv: list[str] | None = None) -> int:
+def parse(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--accounts", type=int, default=10_000)
     p.add_argument("--runs", type=int, default=5)
     p.add_argument("--db", type=Path, help="build or reuse the demo book here (kept)")
     p.add_argument("--timeout", type=float, default=60.0, help="seconds per launch")
     p.add_argument("--no-rss", action="store_true", help="skip the peak-memory launch")
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
 
+
+def find_bookkeeper() -> Path:
+    bookkeeper = Path(sys.executable).parent / "bookkeeper"
+    if bookkeeper.exists():
+        return bookkeeper
+    found = shutil.which("bookkeeper")
+    if found is None:
+        raise SystemExit("startup: the bookkeeper command is not installed")
+    return Path(found)
+
+
+def export_accounts(env: list[str], bookkeeper: Path, book: Path, csv_file: Path) -> tuple:
+    """The book's accounts as CSV for VisiData: (rows, the first account's name)."""
+    subprocess.run(
+        [*env, str(bookkeeper), "export", "accounts", "-o", str(csv_file), "--db", str(book)],
+        check=True,
+        capture_output=True,
+    )
+    with csv_file.open(encoding="utf-8") as f:
+        f.readline()
+        first = f.readline()
+        rows = 1 + sum(1 for _ in f)
+    return rows, next(iter(csv.reader([first])))[0]
+
+
+def time_launches(tui_ready, jobs: dict, args, errors: dict[str, str]) -> dict[str, list]:
+    """One warm-up launch of each, then *args.runs* of each, alternating which goes first."""
+    times: dict[str, list[float]] = {name: [] for name in jobs}
+    order = list(jobs)
+    for name in order:  # warm-up
+        print(f"warm-up: {name} …", file=sys.stderr)
+        t, screen = tui_ready.once(*jobs[name], SIZE, args.timeout)
+        if t is None:
+            errors[f"{name}_warmup"] = (
+                f"pattern not seen within {args.timeout:.0f} s; last screen: "
+                + " / ".join(line.strip() for line in screen.splitlines() if line.strip())[:400]
+            )
+    for i in range(args.runs):
+        for name in order if i % 2 == 0 else order[::-1]:
+            t, _ = tui_ready.once(*jobs[name], SIZE, args.timeout)
+            if t is None:
+                errors.setdefault(name, f"pattern not seen within {args.timeout:.0f} s")
+            else:
+                times[name].append(t)
+        print(
+            f"run {i + 1}/{args.runs}: bookkeeper {times['bookkeeper'][-1:]}, "
+            f"visidata {times['visidata'][-1:]}",
+            file=sys.stderr,
+        )
+    return times
+
+
+def ratio(out: dict, times: dict[str, list]) -> None:
+    for name, samples in times.items():
+        out[f"{name}_s"] = stats(samples) if samples else None
+    out["ratio_median"] = None
+    if times["bookkeeper"] and times["visidata"]:
+        value = statistics.median(times["bookkeeper"]) / statistics.median(times["visidata"])
+        out["ratio_median"] = round(value, 2)
+        out["pass"] = value <= MUST
+        out["aim_met"] = value <= AIM
+    out["must"] = MUST
+    out["aim"] = AIM
+
+
+def memory(out: dict, jobs: dict, timeout: float, errors: dict[str, str]) -> None:
+    """Peak memory of the app (after its tour) and of VisiData, one launch each."""
+    print("peak memory: app …", file=sys.stderr)
+    app = peak_rss(jobs["bookkeeper"][1], BOOKKEEPER_READY, "bookkeeper", timeout, tour=True)
+    out["app_peak_rss_mib"] = app.get("peak_rss_mib")
+    out["app_peak_rss_after_tour_mib"] = app.get("peak_rss_after_tour_mib")
+    out["rss_must_mib"] = RSS_MUST_MIB
+    if "error" in app:
+        errors["app_rss"] = app["error"]
+    vd_pattern, vd_cmd = jobs["visidata"]
+    vd_rss = peak_rss(vd_cmd, vd_pattern, "vd", timeout, tour=False)
+    out["visidata_peak_rss_mib"] = vd_rss.get("peak_rss_mib")
+    if "error" in vd_rss:
+        errors["visidata_rss"] = vd_rss["error"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
     if not TUI_READY.exists():
         raise SystemExit(f"startup: {TUI_READY} is missing")
     tui_ready = load_tui_ready()
-    bin_dir = Path(sys.executable).parent
-    bookkeeper = bin_dir / "bookkeeper"
-    if not bookkeeper.exists():
-        found = shutil.which("bookkeeper")
-        if found is None:
-            raise SystemExit("startup: the bookkeeper command is not installed")
-        bookkeeper = Path(found)
+    bookkeeper = find_bookkeeper()
     vd = ensure_vd()
-
-    sys.path.insert(0, str(HERE))
-    from bench import ensure_book
-
     out: dict = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{os.cpu_count()} cpus, Python {sys.version.split()[0]}",
@@ -247,73 +327,20 @@ def main(argv: list[str] | None = None) -> int:
         out["book_as_of"] = info["as_of"].isoformat()
         out["app_today"] = date.today().isoformat()
         book = tmp / "book.db"
-        from bench import copy_book
-
         copy_book(db, book)
         env = ["env", f"BOOKKEEPER_CONFIG={tmp / 'no-config.toml'}"]
         csv_file = tmp / "accounts.csv"
-        subprocess.run(
-            [*env, str(bookkeeper), "export", "accounts", "-o", str(csv_file), "--db", str(book)],
-            check=True,
-            capture_output=True,
-        )
-        with csv_file.open(encoding="utf-8") as f:
-            f.readline()
-            first = f.readline()
-            out["csv_rows"] = 1 + sum(1 for _ in f)
-        first_name = next(iter(__import__("csv").reader([first])))[0]
+        out["csv_rows"], first_name = export_accounts(env, bookkeeper, book, csv_file)
         vd_pattern = re.escape(first_name[:20])
-        bk_cmd = [*env, str(bookkeeper), "--db", str(book)]
-        vd_cmd = [str(vd), "-N", str(csv_file)]
+        jobs = {
+            "bookkeeper": (BOOKKEEPER_READY, [*env, str(bookkeeper), "--db", str(book)]),
+            "visidata": (vd_pattern, [str(vd), "-N", str(csv_file)]),
+        }
         out["patterns"] = {"bookkeeper": BOOKKEEPER_READY, "visidata": vd_pattern}
-
-        times: dict[str, list[float]] = {"bookkeeper": [], "visidata": []}
-        jobs = {"bookkeeper": (BOOKKEEPER_READY, bk_cmd), "visidata": (vd_pattern, vd_cmd)}
-        order = ["bookkeeper", "visidata"]
-        for name in order:  # warm-up
-            print(f"warm-up: {name} …", file=sys.stderr)
-            t, screen = tui_ready.once(*jobs[name], SIZE, args.timeout)
-            if t is None:
-                errors[f"{name}_warmup"] = (
-                    f"pattern not seen within {args.timeout:.0f} s; last screen: "
-                    + " / ".join(line.strip() for line in screen.splitlines() if line.strip())[:400]
-                )
-        for i in range(args.runs):
-            for name in order if i % 2 == 0 else order[::-1]:
-                t, _ = tui_ready.once(*jobs[name], SIZE, args.timeout)
-                if t is None:
-                    errors.setdefault(name, f"pattern not seen within {args.timeout:.0f} s")
-                else:
-                    times[name].append(t)
-            print(
-                f"run {i + 1}/{args.runs}: bookkeeper {times['bookkeeper'][-1:]}, "
-                f"visidata {times['visidata'][-1:]}",
-                file=sys.stderr,
-            )
-        for name in order:
-            out[f"{name}_s"] = stats(times[name]) if times[name] else None
-        if times["bookkeeper"] and times["visidata"]:
-            ratio = statistics.median(times["bookkeeper"]) / statistics.median(times["visidata"])
-            out["ratio_median"] = round(ratio, 2)
-            out["pass"] = ratio <= MUST
-            out["aim_met"] = ratio <= AIM
-        else:
-            out["ratio_median"] = None
-        out["must"] = MUST
-        out["aim"] = AIM
-
+        ratio(out, time_launches(tui_ready, jobs, args, errors))
         if not args.no_rss:
-            print("peak memory: app …", file=sys.stderr)
-            app = peak_rss(bk_cmd, BOOKKEEPER_READY, "bookkeeper", args.timeout, tour=True)
-            out["app_peak_rss_mib"] = app.get("peak_rss_mib")
-            out["app_peak_rss_after_tour_mib"] = app.get("peak_rss_after_tour_mib")
-            out["rss_must_mib"] = RSS_MUST_MIB
-            if "error" in app:
-                errors["app_rss"] = app["error"]
-            vd_rss = peak_rss(vd_cmd, vd_pattern, "vd", args.timeout, tour=False)
-            out["visidata_peak_rss_mib"] = vd_rss.get("peak_rss_mib")
-            if "error" in vd_rss:
-                errors["visidata_rss"] = vd_rss["error"]
+            memory(out, jobs, args.timeout, errors)
+    out["verdicts"] = startup_verdicts(out)
     out["errors"] = errors
     print(json.dumps(out, indent=2))
     return 0
