@@ -17,6 +17,7 @@ MODULES = sorted(
         *CORE.glob("review/**/*.py"),
         CORE / "playbook.py",
         SRC / "store" / "review.py",
+        SRC / "io" / "care.py",
     ]
 )
 
@@ -42,7 +43,12 @@ def test_module_is_short_and_so_are_its_functions(path):
 
 def test_the_modules_are_found():
     names = {p.relative_to(SRC).as_posix() for p in MODULES}
-    assert {"core/review/__init__.py", "core/playbook.py", "store/review.py"} <= names
+    assert {
+        "core/review/__init__.py",
+        "core/playbook.py",
+        "store/review.py",
+        "io/care.py",
+    } <= names
 
 
 #: What `bookkeeper_tui.core.review` offered as one module: the package keeps all of it
