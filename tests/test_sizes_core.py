@@ -18,6 +18,7 @@ MODULES = sorted(
         CORE / "playbook.py",
         SRC / "store" / "review.py",
         SRC / "io" / "care.py",
+        SRC / "io" / "migrate.py",
     ]
 )
 
@@ -48,6 +49,7 @@ def test_the_modules_are_found():
         "core/playbook.py",
         "store/review.py",
         "io/care.py",
+        "io/migrate.py",
     } <= names
 
 
