@@ -9,6 +9,7 @@ is never resurrected. Dates use calendar arithmetic (months are months).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -145,6 +146,21 @@ def playbook_touchpoints(
             ces_due = anniversary - timedelta(days=cfg.ces_lead_days)
             add("ces_check", ces_due, f"ces:{anniversary}")
 
+    _recurring(add, tier, start, window, cfg)
+    out.sort(key=lambda p: (p.due, p.kind))
+    return out
+
+
+def _recurring(
+    add: Callable[[str, date, str], None],
+    tier: str,
+    start: date,
+    window: tuple[date, date],
+    cfg: PlaybookConfig,
+) -> None:
+    """The tier's cadence after onboarding and the NPS asks (see playbook_touchpoints),
+    each occurrence n of the months around *window* handed to *add*."""
+    lo, hi = window
     # Recurring cadence after onboarding; occurrence n is start + n * every months.
     onboarding_end = start + timedelta(days=cfg.onboarding_days + 7)
     cadence = cfg.cadence_months.get(tier, {})
@@ -170,6 +186,3 @@ def playbook_touchpoints(
         for n in range(n0, last_n // every + 1):
             months = 1 + n * every
             add("nps_ask", _months(start, months), f"nps:{months}")
-
-    out.sort(key=lambda p: (p.due, p.kind))
-    return out

@@ -165,6 +165,24 @@ def other_book(backup: Path, book: Path) -> str | None:
     return None
 
 
+def _stage(backup: Path, tmp: Path) -> None:
+    """The backup, as one self-contained file *tmp* beside the book (0600, fsynced; SQLite's
+    backup API copies one committed state even when the backup has a -wal of its own). A
+    failure leaves no *tmp* behind."""
+    with contextlib.suppress(FileNotFoundError):
+        tmp.unlink()
+    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    try:
+        copy_book(backup, tmp)
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+
+
 def restore(
     backup: Path, book: Path, now: datetime | None = None, force: bool = False
 ) -> RestoreResult:
@@ -192,20 +210,7 @@ def restore(
         raise ValueError(f"the folder {folder} does not exist; check --db")
     stamp = f"{now:%Y%m%d-%H%M%S}"
     tmp = folder / f".{book.name}.restore.{os.getpid()}.tmp"
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
-    # The backup, as one self-contained file beside the book (SQLite's backup API copies
-    # one committed state even when the backup has a -wal of its own).
-    fd = os.open(tmp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    try:
-        copy_book(backup, tmp)
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    _stage(backup, tmp)
     kept: Path | None = None
     sidecars: list[Path] = []
     try:

@@ -144,22 +144,9 @@ def migrate(
     """Copy the book at *source_db* into the empty database *target_db* and verify it."""
     import time
 
-    from bookkeeper_tui.config import load_config
-    from bookkeeper_tui.store.book import Book
-
     t0 = time.perf_counter()
     source_loc = resolve_db(source_db)
-    new_file: Path | None = None
-    if not is_url(target_db):
-        path = Path(target_db).expanduser()
-        if path.exists() and path.is_file() and path.stat().st_size > 0:
-            raise MigrateError(
-                f"{path} already exists; migrate-to writes a new book file only, so nothing "
-                "was changed. Give a new path"
-            )
-        if not path.exists():
-            new_file = path
-        target_db = str(path)
+    target_db, new_file = _file_target(target_db)
     src_engine, src_where = make_engine(source_loc)
     try:
         _checked(_check_source, src_engine, src_where)
@@ -175,73 +162,21 @@ def migrate(
             raise MigrateError("the target is the book itself; give another database")
         _checked(_check_target_empty, tgt_engine, tgt_where)
         result = Migration(source=src_where, target=tgt_where)
-        src_digest: dict[str, str] = {}
         wrote = True  # from here on, a failure removes what the copy created
-        dialect = tgt_engine.dialect.name
-        try:
-            with src_engine.connect() as src, tgt_engine.begin() as tgt:
-                SQLModel.metadata.create_all(tgt)
-                for table in _tables():
-                    # The source's digest is taken as its rows stream by: it is read once.
-                    h = hashlib.sha256()
-                    n = 0
-                    for part in _rows(src, table).partitions():
-                        batch = []
-                        for r in part:
-                            h.update(_row_bytes(r))
-                            batch.append({k: _for_target(v) for k, v in r._mapping.items()})
-                        tgt.execute(insert(table), batch)
-                        n += len(batch)
-                        if progress:
-                            progress(table.name, n)
-                    result.counts[table.name] = n
-                    src_digest[table.name] = h.hexdigest()
-                if dialect == "postgresql":
-                    from bookkeeper_tui.store.pg import reset_sequences
-
-                    reset_sequences(tgt)
-                src.rollback()
-        except (StoreError, MigrateError):
-            raise
-        except Exception as exc:
-            raise StoreError(
-                f"copying the book to {tgt_where} failed ({_first_line(exc)}); nothing was "
-                "kept there and the book was left as it was"
-            ) from exc
-        if dialect == "postgresql":
+        src_digest = _copy(src_engine, tgt_engine, tgt_where, result, progress)
+        if tgt_engine.dialect.name == "postgresql":
             from bookkeeper_tui.store.pg import analyze
 
             analyze(tgt_engine)  # plan the first queries on the new tables well
         # Verify: the same rows, and the same KPIs computed by each database.
         if stage:
             stage("checking every row of the copy")
-        src_counts = result.counts
-        with tgt_engine.connect() as tgt:
-            tgt_counts, tgt_digest = digest(tgt)
-        if src_counts != tgt_counts or src_digest != tgt_digest:
-            bad = [
-                t
-                for t in src_counts
-                if (src_counts[t], src_digest[t]) != (tgt_counts.get(t), tgt_digest.get(t))
-            ]
-            raise StoreError(
-                f"the copy at {tgt_where} does not match the book ({', '.join(bad)} differ); "
-                "it was removed and the book was left as it was"
-            )
+        _verify_rows(tgt_engine, tgt_where, result.counts, src_digest)
         if stage:
             stage("comparing the KPI panels")
-        config = load_config()
-        day = as_of or date.today()
-        src_book = Book(src_engine, src_where, config)
-        tgt_book = Book(tgt_engine, tgt_where, config)
-        periods = ("12m", "90d")
-        for period in periods:
-            if src_book.kpi(day, period, fresh=True) != tgt_book.kpi(day, period, fresh=True):
-                raise StoreError(
-                    f"the copy at {tgt_where} gives other KPIs ({period}) than the book; it "
-                    "was removed and the book was left as it was"
-                )
-        result.kpi_periods = periods
+        result.kpi_periods = _verify_kpis(
+            src_engine, src_where, tgt_engine, tgt_where, as_of or date.today()
+        )
         result.seconds = time.perf_counter() - t0
         return result
     except BaseException:
@@ -252,6 +187,102 @@ def migrate(
     finally:
         src_engine.dispose()
         tgt_engine.dispose()
+
+
+def _file_target(target_db: str) -> tuple[str, Path | None]:
+    """A file target must be a new book file: its path, and the file this copy will create
+    (None for a URL, or an existing empty file)."""
+    if is_url(target_db):
+        return target_db, None
+    path = Path(target_db).expanduser()
+    if path.exists() and path.is_file() and path.stat().st_size > 0:
+        raise MigrateError(
+            f"{path} already exists; migrate-to writes a new book file only, so nothing "
+            "was changed. Give a new path"
+        )
+    return str(path), None if path.exists() else path
+
+
+def _copy(
+    src_engine: Engine,
+    tgt_engine: Engine,
+    tgt_where: str,
+    result: Migration,
+    progress: Callable[[str, int], None] | None,
+) -> dict[str, str]:
+    """Every table's rows into the target, in one transaction; the row counts go into
+    *result* and the source's digests are returned (taken as its rows stream by: the source
+    is read once)."""
+    src_digest: dict[str, str] = {}
+    dialect = tgt_engine.dialect.name
+    try:
+        with src_engine.connect() as src, tgt_engine.begin() as tgt:
+            SQLModel.metadata.create_all(tgt)
+            for table in _tables():
+                h = hashlib.sha256()
+                n = 0
+                for part in _rows(src, table).partitions():
+                    batch = []
+                    for r in part:
+                        h.update(_row_bytes(r))
+                        batch.append({k: _for_target(v) for k, v in r._mapping.items()})
+                    tgt.execute(insert(table), batch)
+                    n += len(batch)
+                    if progress:
+                        progress(table.name, n)
+                result.counts[table.name] = n
+                src_digest[table.name] = h.hexdigest()
+            if dialect == "postgresql":
+                from bookkeeper_tui.store.pg import reset_sequences
+
+                reset_sequences(tgt)
+            src.rollback()
+    except (StoreError, MigrateError):
+        raise
+    except Exception as exc:
+        raise StoreError(
+            f"copying the book to {tgt_where} failed ({_first_line(exc)}); nothing was "
+            "kept there and the book was left as it was"
+        ) from exc
+    return src_digest
+
+
+def _verify_rows(
+    tgt_engine: Engine, tgt_where: str, src_counts: dict[str, int], src_digest: dict[str, str]
+) -> None:
+    """The copy holds the same rows as the source (counts and digests, table by table)."""
+    with tgt_engine.connect() as tgt:
+        tgt_counts, tgt_digest = digest(tgt)
+    if src_counts != tgt_counts or src_digest != tgt_digest:
+        bad = [
+            t
+            for t in src_counts
+            if (src_counts[t], src_digest[t]) != (tgt_counts.get(t), tgt_digest.get(t))
+        ]
+        raise StoreError(
+            f"the copy at {tgt_where} does not match the book ({', '.join(bad)} differ); "
+            "it was removed and the book was left as it was"
+        )
+
+
+def _verify_kpis(
+    src_engine: Engine, src_where: str, tgt_engine: Engine, tgt_where: str, day: date
+) -> tuple[str, ...]:
+    """Each database computes the same KPI panels on *day*; the periods compared."""
+    from bookkeeper_tui.config import load_config
+    from bookkeeper_tui.store.book import Book
+
+    config = load_config()
+    src_book = Book(src_engine, src_where, config)
+    tgt_book = Book(tgt_engine, tgt_where, config)
+    periods = ("12m", "90d")
+    for period in periods:
+        if src_book.kpi(day, period, fresh=True) != tgt_book.kpi(day, period, fresh=True):
+            raise StoreError(
+                f"the copy at {tgt_where} gives other KPIs ({period}) than the book; it "
+                "was removed and the book was left as it was"
+            )
+    return periods
 
 
 def _undo(engine: Engine, new_file: Path | None, wrote: bool) -> None:

@@ -1,4 +1,4 @@
-"""Read what the monthly review needs from a book, in a few queries (core/review.py rules).
+"""Read what the monthly review needs from a book, in a few queries (core/review/ rules).
 
 Read-only: the review changes nothing in the book (no sync, no snapshot), so running it
 twice on the same book gives the same review.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import text
@@ -77,66 +78,9 @@ def gather(book, year: int, month: int) -> rv.ReviewFacts:
             )
         ):
             history.setdefault(aid, []).append((day(effective), float(mrr)))
-        snapshots: dict[date, dict[int, rv.SnapshotFact]] = {}
-        first_snapshot = s.execute(text("SELECT min(day) FROM health_snapshot")).scalar()
-        for month_end in ends:
-            if first_snapshot is None or month_end < day(first_snapshot):
-                snapshots[month_end] = {}  # no snapshot yet: nothing to look up
-                continue
-            with_components = month_end == end
-            sql = _SNAPSHOTS_SQL.format(components="h.components" if with_components else "''")
-            snapshots[month_end] = {
-                aid: rv.SnapshotFact(
-                    day=day(snap_day),
-                    score=None if score is None else float(score),
-                    band=band,
-                    components=_components(components) if with_components else (),
-                )
-                for aid, snap_day, score, band, components in stream(
-                    s.execute(text(sql), {"day": month_end.isoformat()})
-                )
-            }
-        nps = [
-            rv.NpsFact(
-                account=aid,
-                contact=cid,
-                contact_name=cname,
-                role=role or "other",
-                day=day(on),
-                value=int(value),
-            )
-            for aid, cid, cname, role, on, value in stream(
-                s.execute(
-                    text(
-                        "SELECT s.account_id, s.contact_id, c.name, c.role, s.day, s.value "
-                        "FROM score s LEFT JOIN contact c ON c.id = s.contact_id "
-                        "WHERE s.kind = 'nps' AND s.day >= :lo AND s.day <= :hi "
-                        "ORDER BY s.day, s.id"
-                    ),
-                    {"lo": nps_start.isoformat(), "hi": end.isoformat()},
-                )
-            )
-            if value is not None and math.isfinite(value) and -1 < value < 11
-        ]
-        outcomes = [
-            rv.OutcomeFact(
-                account=aid,
-                renewal=day(renewal),
-                day=day(on),
-                outcome=outcome,
-                mrr_before=mrr_before,
-                mrr_after=mrr_after,
-                reason=reason or "",
-            )
-            for aid, renewal, on, outcome, mrr_before, mrr_after, reason in stream(
-                s.execute(
-                    text(
-                        "SELECT account_id, renewal, day, outcome, mrr_before, mrr_after, "
-                        "reason FROM renewal_outcome ORDER BY day, id"
-                    )
-                )
-            )
-        ]
+        snapshots = _snapshots(s, ends, day)
+        nps = _nps(s, nps_start, end, day)
+        outcomes = _outcomes(s, day)
     return rv.ReviewFacts(
         accounts=accounts,
         history={aid: tuple(levels) for aid, levels in history.items()},
@@ -144,6 +88,83 @@ def gather(book, year: int, month: int) -> rv.ReviewFacts:
         nps=nps,
         outcomes=outcomes,
     )
+
+
+def _snapshots(
+    s, ends: list[date], day: Callable[[object], date]
+) -> dict[date, dict[int, rv.SnapshotFact]]:
+    """Each account's latest snapshot on or before each month end of *ends* (components
+    only at the last one, the month reviewed: the top risks name them)."""
+    end = ends[-1]
+    snapshots: dict[date, dict[int, rv.SnapshotFact]] = {}
+    first_snapshot = s.execute(text("SELECT min(day) FROM health_snapshot")).scalar()
+    for month_end in ends:
+        if first_snapshot is None or month_end < day(first_snapshot):
+            snapshots[month_end] = {}  # no snapshot yet: nothing to look up
+            continue
+        with_components = month_end == end
+        sql = _SNAPSHOTS_SQL.format(components="h.components" if with_components else "''")
+        snapshots[month_end] = {
+            aid: rv.SnapshotFact(
+                day=day(snap_day),
+                score=None if score is None else float(score),
+                band=band,
+                components=_components(components) if with_components else (),
+            )
+            for aid, snap_day, score, band, components in stream(
+                s.execute(text(sql), {"day": month_end.isoformat()})
+            )
+        }
+    return snapshots
+
+
+def _nps(s, lo: date, hi: date, day: Callable[[object], date]) -> list[rv.NpsFact]:
+    """The NPS answers dated in [lo, hi] (a value outside 0-10 is no answer)."""
+    return [
+        rv.NpsFact(
+            account=aid,
+            contact=cid,
+            contact_name=cname,
+            role=role or "other",
+            day=day(on),
+            value=int(value),
+        )
+        for aid, cid, cname, role, on, value in stream(
+            s.execute(
+                text(
+                    "SELECT s.account_id, s.contact_id, c.name, c.role, s.day, s.value "
+                    "FROM score s LEFT JOIN contact c ON c.id = s.contact_id "
+                    "WHERE s.kind = 'nps' AND s.day >= :lo AND s.day <= :hi "
+                    "ORDER BY s.day, s.id"
+                ),
+                {"lo": lo.isoformat(), "hi": hi.isoformat()},
+            )
+        )
+        if value is not None and math.isfinite(value) and -1 < value < 11
+    ]
+
+
+def _outcomes(s, day: Callable[[object], date]) -> list[rv.OutcomeFact]:
+    """Every renewal outcome of the book, by day."""
+    return [
+        rv.OutcomeFact(
+            account=aid,
+            renewal=day(renewal),
+            day=day(on),
+            outcome=outcome,
+            mrr_before=mrr_before,
+            mrr_after=mrr_after,
+            reason=reason or "",
+        )
+        for aid, renewal, on, outcome, mrr_before, mrr_after, reason in stream(
+            s.execute(
+                text(
+                    "SELECT account_id, renewal, day, outcome, mrr_before, mrr_after, "
+                    "reason FROM renewal_outcome ORDER BY day, id"
+                )
+            )
+        )
+    ]
 
 
 def _components(raw: str | None) -> tuple[tuple[str, float], ...]:
