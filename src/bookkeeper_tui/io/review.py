@@ -1,4 +1,4 @@
-"""Render a monthly review (core/review.py) as Markdown or as one self-contained HTML file.
+"""Render a monthly review (core/review/) as Markdown or as one self-contained HTML file.
 
 The HTML has inline CSS and inline SVG charts (NRR/GRR trend, MRR waterfall, health mix):
 no script, no external font or image, so it opens offline and can be mailed as it is.

@@ -1,4 +1,4 @@
-"""A monthly review (core/review.py) as one self-contained HTML file.
+"""A monthly review (core/review/) as one self-contained HTML file.
 
 Inline CSS and inline SVG charts (NRR/GRR trend, MRR waterfall, health mix): no script, no
 external font or image, so it opens offline and can be mailed as it is. Every string from

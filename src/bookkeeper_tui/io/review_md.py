@@ -1,4 +1,4 @@
-"""A monthly review (core/review.py) as Markdown: the tables of io/review_sections.py.
+"""A monthly review (core/review/) as Markdown: the tables of io/review_sections.py.
 
 Every string from the book is a table cell with pipes, backslashes, line breaks and a
 ``<`` that could open a tag escaped (:func:`md_cell`).
