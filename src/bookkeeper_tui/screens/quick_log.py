@@ -29,7 +29,13 @@ from textual.widgets.selection_list import Selection
 
 from bookkeeper_tui.core.content import Guide, guide
 from bookkeeper_tui.core.names import name_key
-from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, account_candidates, parse_quicklog
+from bookkeeper_tui.core.quicklog import (
+    QuickLog,
+    QuickLogError,
+    account_candidates,
+    complete_account,
+    parse_quicklog,
+)
 from bookkeeper_tui.core.signals import churn_terms
 from bookkeeper_tui.core.vocab import BANDS
 from bookkeeper_tui.screens.base import DataModal
@@ -50,11 +56,9 @@ class AccountSuggester(Suggester):
     async def get_suggestion(self, value: str) -> str | None:
         if not value.strip() or value.startswith('"'):
             return None
-        folded = value.casefold()
-        for name in account_candidates(value, self.names, limit=5):
-            if name.casefold().startswith(folded) and len(name) > len(value):
-                return name
-        return None
+        # The first of the five best candidates that starts with the value: prefix
+        # matches only, not a fuzzy pass over every name on each keystroke of the line.
+        return complete_account(value, self.names, limit=5)
 
 
 def _colour(band: str) -> str:
