@@ -155,3 +155,55 @@ def test_the_fast_path_imports_no_sqlalchemy(pair):
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def _sql(pair, sql: str, *params) -> list:
+    rows = []
+    for db in pair:
+        con = sqlite3.connect(db)
+        with con:
+            rows = con.execute(sql, params).fetchall()
+        con.close()
+    return rows
+
+
+def test_falling_into_red_plans_the_same_intervention(pair, monkeypatch, capsys):
+    """The weakest account, made to look as if it was green before today with no
+    intervention yet: a line that leaves it red plans one, on both paths alike."""
+    day = TODAY.isoformat()
+    ((aid, name),) = _sql(
+        pair,
+        "SELECT a.id, a.name FROM health_snapshot h JOIN account a ON a.id = h.account_id "
+        "WHERE h.day = ? AND a.status = 'active' AND h.score IS NOT NULL "
+        "ORDER BY h.score LIMIT 1",
+        day,
+    )
+    _sql(pair, "DELETE FROM touchpoint WHERE account_id = ? AND kind = 'intervention'", aid)
+    _sql(
+        pair, "UPDATE health_snapshot SET band = 'green' WHERE account_id = ? AND day < ?", aid, day
+    )
+    taken = _both(pair, [f'"{name}" email "sent the agenda"'], monkeypatch, capsys, "--json")
+    assert taken == [True]
+    (band,) = _sql(
+        pair, "SELECT band FROM health_snapshot WHERE account_id = ? AND day = ?", aid, day
+    )
+    if band == ("red",):
+        assert _sql(
+            pair,
+            "SELECT count(*) FROM touchpoint WHERE account_id = ? AND kind = 'intervention'",
+            aid,
+        ) == [(1,)]
+
+
+def test_a_detractor_call_does_not_count_as_engagement_on_either_path(pair, monkeypatch, capsys):
+    names = _names(pair[0], active=True)
+    for n in names[:3]:  # no earlier conversation: only the detractor call could count
+        _sql(
+            pair,
+            "DELETE FROM interaction WHERE account_id = (SELECT id FROM account WHERE name = ?)",
+            n,
+        )
+    lines = [f'"{n}" call nps 2' for n in names[:6]]  # the full path (a score)
+    lines += [f'"{n}" email "following up"' for n in names[:6]]  # the fast path
+    taken = _both(pair, lines, monkeypatch, capsys, "--json")
+    assert taken == [False] * 6 + [True] * 6
