@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from bookkeeper_tui.core.quicklog_tokens import EMPTY_LINE, QuickLogError, _err, _key, _show, _Tok
 
@@ -28,15 +28,28 @@ class _Accounts:
         by_key.pop("", None)
         self.by_key = by_key
         self.keys = list(by_key)
+        #: What :func:`_close` found, by the typed text and the strings searched.
+        self.close: dict[tuple[str, int], list[str]] = {}
+
+    # Only a close spelling needs these: built then (the command line rarely does).
+    @cached_property
+    def first_words(self) -> dict[str, list[str]]:
         first_words: dict[str, list[str]] = {}
         for kk in self.keys:
             first_words.setdefault(kk.split(" ")[0], []).append(kk)
-        self.first_words = first_words
-        self.words = list(first_words)
-        self.keys_by_length = _by_length(self.keys)
-        self.words_by_length = _by_length(self.words)
-        #: What :func:`_close` found, by the typed text and the strings searched.
-        self.close: dict[tuple[str, int], list[str]] = {}
+        return first_words
+
+    @cached_property
+    def words(self) -> list[str]:
+        return list(self.first_words)
+
+    @cached_property
+    def keys_by_length(self) -> dict[int, list[str]]:
+        return _by_length(self.keys)
+
+    @cached_property
+    def words_by_length(self) -> dict[int, list[str]]:
+        return _by_length(self.words)
 
 
 def _by_length(strings: list[str]) -> dict[int, list[str]]:
