@@ -67,10 +67,6 @@ def _stamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _day(value: str | None) -> date | None:
-    return None if value is None else date.fromisoformat(value)
-
-
 def log_fast(
     location: str,
     line: str,
@@ -214,33 +210,7 @@ def _write(
             (aid,),
         )
     ]
-    completed: list[tuple[str, date]] = []
-    done_ids: set[int] = set()
-
-    def done(tp: _Tp) -> None:
-        con.execute(
-            "UPDATE touchpoint SET status = 'done', completed_on = ?, interaction_id = ?, "
-            "snoozed_until = NULL WHERE id = ?",
-            (q.when.isoformat(), it_id, tp.id),
-        )
-        completed.append((tp.kind, tp.due))
-        done_ids.add(tp.id)
-
-    match = line_match(q, open_tps, config.loop, config.churn_words)
-    if match is not None:
-        done(match)
-    if says_referral(q.summary, q.tags):
-        horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
-        ref = next(
-            (
-                t
-                for t in open_tps
-                if t.kind == "referral_ask" and t.due <= horizon and t.id not in done_ids
-            ),
-            None,
-        )
-        if ref is not None:
-            done(ref)
+    completed, done_ids = _completions(con, q, it_id, open_tps, config)
     nxt = None
     if q.next is not None:
         _insert_touchpoint(con, aid, q.next.kind, q.next.due, "manual", None, q.summary[:200])
@@ -269,6 +239,41 @@ def _write(
         checklist=[],
         extra={"completed_ids": sorted(done_ids)},
     )
+
+
+def _completions(
+    con: sqlite3.Connection, q: QuickLog, it_id: int, open_tps: list[_Tp], config: Config
+) -> tuple[list[tuple[str, date]], set[int]]:
+    """Book._line_completes for a line without scores nor touchpoint: complete what it
+    fulfils (and a referral ask it says it made); what was completed, and their ids."""
+    completed: list[tuple[str, date]] = []
+    done_ids: set[int] = set()
+
+    def done(tp: _Tp) -> None:
+        con.execute(
+            "UPDATE touchpoint SET status = 'done', completed_on = ?, interaction_id = ?, "
+            "snoozed_until = NULL WHERE id = ?",
+            (q.when.isoformat(), it_id, tp.id),
+        )
+        completed.append((tp.kind, tp.due))
+        done_ids.add(tp.id)
+
+    match = line_match(q, open_tps, config.loop, config.churn_words)
+    if match is not None:
+        done(match)
+    if says_referral(q.summary, q.tags):
+        horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
+        ref = next(
+            (
+                t
+                for t in open_tps
+                if t.kind == "referral_ask" and t.due <= horizon and t.id not in done_ids
+            ),
+            None,
+        )
+        if ref is not None:
+            done(ref)
+    return completed, done_ids
 
 
 def _insert_touchpoint(
@@ -364,6 +369,39 @@ def _account_health(
             (aid,),
         )
     ]
+    two_way, tracked, tickets = _conversations(con, aid, day, recent, config)
+    feed_tracked, event_usage, stale = _feeds(con, aid, as_of, recent, hc, tickets)
+    usage, ticket_counts, surveys, override, counted = _signals(con, aid, since, day)
+    if event_usage is not None:
+        usage.append((as_of, event_usage))
+    facts = HealthFacts(
+        tier=tier,
+        start=start,
+        usage=usage,
+        two_way=[date.fromisoformat(two_way)] if two_way is not None else (),
+        tickets=tickets if (tracked or feed_tracked or counted) else None,
+        ticket_counts=ticket_counts,
+        surveys=surveys,
+        mrr_levels=levels,
+        override=override,
+        stale=stale,
+    )
+    previous = None
+    after = (as_of - timedelta(days=config.signals.health_drop_days + 5)).isoformat()
+    for (band,) in con.execute(
+        "SELECT band FROM health_snapshot WHERE account_id = ? AND day > ? AND day < ? "
+        "ORDER BY day",
+        (aid, after, day),
+    ):
+        previous = band
+    return compute_health(facts, as_of, hc), previous
+
+
+def _conversations(
+    con: sqlite3.Connection, aid: int, day: str, recent: str, config: Config
+) -> tuple[str | None, bool, list[date]]:
+    """The last two-way conversation not carrying a detractor answer, whether the account
+    has ticket interactions at all, and its recent ones' days."""
     two_way_kinds = sorted(TWO_WAY_KINDS)
     marks = ", ".join("?" * len(two_way_kinds))
     two_way, any_ticket = con.execute(
@@ -381,7 +419,6 @@ def _account_health(
             aid,
         ),
     ).fetchone()
-    tracked = bool(any_ticket)
     tickets = [
         date.fromisoformat(d)
         for (d,) in con.execute(
@@ -390,12 +427,22 @@ def _account_health(
             (aid, recent, day),
         )
     ]
+    return two_way, bool(any_ticket), tickets
+
+
+def _feeds(
+    con: sqlite3.Connection, aid: int, as_of: date, recent: str, hc, tickets: list[date]
+) -> tuple[bool, float | None, tuple[tuple[str, date], ...]]:
+    """The imported feeds while current (core.health): the account's tickets (added to
+    *tickets*; True when it has any) and its usage events' score; the stale feeds."""
+    day = as_of.isoformat()
     ticket_end, usage_end = con.execute(
         "SELECT (SELECT max(opened) FROM ticket WHERE opened <= ?), "
         "(SELECT max(day) FROM usage_event WHERE day <= ?)",
         (day, day),
     ).fetchone()
     stale: list[tuple[str, date]] = []
+    tracked = False
     if ticket_end is None or feed_is_current(date.fromisoformat(ticket_end), as_of, hc):
         tickets += [
             date.fromisoformat(d)
@@ -430,6 +477,12 @@ def _account_health(
             event_usage = usage_score(float(row[0] or 0), float(row[1] or 0), bool(row[2]))
     else:
         stale.append(("usage", date.fromisoformat(usage_end)))
+    return tracked, event_usage, tuple(stale)
+
+
+def _signals(con: sqlite3.Connection, aid: int, since: str, day: str):
+    """The score signals of the last year: usage, ticket counts, surveys, the latest
+    health override, and whether ticket counts were given (the account tracks tickets)."""
     usage: list[tuple[date, float]] = []
     ticket_counts: list[tuple[date, float]] = []
     surveys: list[tuple[date, str, float]] = []
@@ -444,31 +497,8 @@ def _account_health(
             usage.append((d, value))
         elif kind == "tickets":
             ticket_counts.append((d, value))
-            tracked = True
         elif kind in ("nps", "csat"):
             surveys.append((d, kind, value))
         elif kind == "health":
             override = (d, value)
-    if event_usage is not None:
-        usage.append((as_of, event_usage))
-    facts = HealthFacts(
-        tier=tier,
-        start=start,
-        usage=usage,
-        two_way=[date.fromisoformat(two_way)] if two_way is not None else (),
-        tickets=tickets if tracked else None,
-        ticket_counts=ticket_counts,
-        surveys=surveys,
-        mrr_levels=levels,
-        override=override,
-        stale=tuple(stale),
-    )
-    previous = None
-    after = (as_of - timedelta(days=config.signals.health_drop_days + 5)).isoformat()
-    for (band,) in con.execute(
-        "SELECT band FROM health_snapshot WHERE account_id = ? AND day > ? AND day < ? "
-        "ORDER BY day",
-        (aid, after, day),
-    ):
-        previous = band
-    return compute_health(facts, as_of, hc), previous
+    return usage, ticket_counts, surveys, override, bool(ticket_counts)
