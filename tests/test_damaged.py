@@ -194,8 +194,10 @@ def test_read_only_book_or_folder_for_real(real_book, capsys, what):
 
 
 def test_full_disk_saves_nothing_and_says_so(real_book, capsys, monkeypatch):
-    """SQLite's own "database or disk is full": the book may not grow by one page."""
+    """SQLite's own "database or disk is full": the book may not grow by one page (on
+    both ways to the file: the engine, and the `log` fast path's own connection)."""
     from bookkeeper_tui.store import engine as engine_mod
+    from bookkeeper_tui.store import fast_log
 
     real = engine_mod._sqlite_pragmas
 
@@ -214,12 +216,15 @@ def test_full_disk_saves_nothing_and_says_so(real_book, capsys, monkeypatch):
     assert _run(capsys, "today", "--db", str(real_book))[0] == 0  # synced: only the log writes
     n = count()
     monkeypatch.setattr(engine_mod, "_sqlite_pragmas", full)
+    real_fast = fast_log._sqlite_pragmas
+    monkeypatch.setattr(fast_log, "_sqlite_pragmas", lambda con, rec: full(con, rec))
     note = "Quarterly review notes " + "x" * 50_000
     code, _out, err = _run(capsys, "log", f"Initech call {note}", "--db", str(real_book))
     assert code == 1
     assert "disk is full" in err and "nothing was saved" in err and "Traceback" not in err
     assert "xxxxxxxxxx" not in err
     monkeypatch.setattr(engine_mod, "_sqlite_pragmas", real)
+    monkeypatch.setattr(fast_log, "_sqlite_pragmas", real_fast)
     assert count() == n
     con = sqlite3.connect(real_book)
     assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

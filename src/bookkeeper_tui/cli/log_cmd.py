@@ -8,9 +8,28 @@ from bookkeeper_tui.cli.common import (
     EXIT_OK,
     UsageError,
     _clean,
+    _config,
     _dump,
     _synced,
+    _today,
 )
+
+
+def _log_fast(args):
+    """The line recorded with sqlite3 alone when that is exactly what the full path would
+    do (store/fast_log.py: a plain line on a book already brought up to the day), without
+    importing SQLAlchemy (issue 16: `log` on a 10,000-account book). None: the full path."""
+    from bookkeeper_tui.store.fast_log import log_fast
+    from bookkeeper_tui.store.location import resolve_db
+
+    return log_fast(
+        resolve_db(args.db),
+        " ".join(args.line),
+        _today(args),
+        _config(),
+        yes=args.yes,
+        checklist=args.check,
+    )
 
 
 def _cmd_log(args) -> int:
@@ -25,7 +44,9 @@ def _cmd_log(args) -> int:
             )
         return book.record(parsed, today, checklist=args.check)
 
-    res = _synced(args, work)
+    res = _log_fast(args)
+    if res is None:
+        res = _synced(args, work)
     if args.json:
         _dump(res.as_json())
         return EXIT_OK

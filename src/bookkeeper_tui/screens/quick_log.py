@@ -28,13 +28,18 @@ from textual.widgets import Footer, Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from bookkeeper_tui.core.content import Guide, guide
-from bookkeeper_tui.core.names import name_key
-from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, account_candidates, parse_quicklog
-from bookkeeper_tui.core.signals import churn_terms
+from bookkeeper_tui.core.quicklog import (
+    QuickLog,
+    QuickLogError,
+    account_candidates,
+    complete_account,
+    parse_quicklog,
+)
 from bookkeeper_tui.core.vocab import BANDS
 from bookkeeper_tui.screens.base import DataModal
+from bookkeeper_tui.screens.quick_log_preview import preview_text
 from bookkeeper_tui.store.book import BookError, LogResult
-from bookkeeper_tui.widgets.render import label, money, safe
+from bookkeeper_tui.widgets.render import label, safe
 from bookkeeper_tui.widgets.safe_input import SafeInput
 
 EXAMPLE = 'acme qbr with Dana nps 9 "wants SSO" next call +2w #expansion'
@@ -50,11 +55,9 @@ class AccountSuggester(Suggester):
     async def get_suggestion(self, value: str) -> str | None:
         if not value.strip() or value.startswith('"'):
             return None
-        folded = value.casefold()
-        for name in account_candidates(value, self.names, limit=5):
-            if name.casefold().startswith(folded) and len(name) > len(value):
-                return name
-        return None
+        # The first of the five best candidates that starts with the value: prefix
+        # matches only, not a fuzzy pass over every name on each keystroke of the line.
+        return complete_account(value, self.names, limit=5)
 
 
 def _colour(band: str) -> str:
@@ -312,105 +315,13 @@ class QuickLogScreen(DataModal):
         return out
 
     def _preview_text(self, q: QuickLog, brief: dict) -> Text:
-        loop = self.app.config.loop  # type: ignore[attr-defined]
-        rows: list[tuple[str, Text | str]] = []
-        tier = f" ({brief['tier']})" if brief.get("tier") else ""
-        churned = " — churned" if brief.get("status") == "churned" else ""
-        account = Text(safe(q.account) + tier + churned, style="bold")
-        if q.account_match == "fuzzy":
-            account.append("  did you mean this account? ctrl+y logs it here", style="yellow")
-        rows.append(("account", account))
-        when = "" if not q.dated else f" on {q.when:%a %d %b}"
-        rows.append(("kind", label(q.kind) + when))
-        if q.outcome is not None:
-            outcome = {"renewed": "green", "downgraded": "yellow", "churned": "bold red"}
-            text = Text(q.outcome, style=outcome.get(q.outcome, ""))
-            if q.term_months:
-                text.append(f" · next term {q.term_months} months", style="dim")
-            elif q.outcome != "churned":
-                text.append(" · next renewal planned one term on", style="dim")
-            rows.append(("outcome", text))
-        if q.contact:
-            contacts = brief.get("contacts", {})
-            key = name_key(q.contact)
-            known = contacts.get(key) or next(
-                (v for k, v in contacts.items() if k.startswith(key + " ")), None
-            )
-            if known:
-                said = f"{safe(known[0])} ({label(known[1])})"
-                if q.contact_role is not None and q.contact_role != known[1]:
-                    said = f"{safe(known[0])} ({label(known[1])} → {label(q.contact_role)})"
-            else:
-                said = f"{safe(q.contact)} (new contact"
-                said += f", {label(q.contact_role)})" if q.contact_role else ")"
-            if q.contact_left:
-                said += f", left {q.when:%d %b}"
-                if (q.contact_role or (known[1] if known else None)) == "champion":
-                    said += " → find a new champion"
-            rows.append(("contact", said))
-        for sc in q.scores:
-            note = ""
-            if (sc.kind == "nps" and sc.value <= loop.detractor_nps_max) or (
-                sc.kind == "csat" and sc.value <= loop.detractor_csat_max
-            ):
-                note = "  detractor → follow-up tomorrow, resolution check in 7 days"
-            elif sc.kind == "nps" and sc.value >= loop.promoter_nps_min:
-                note = "  promoter → referral ask"
-            rows.append((sc.kind.upper(), Text(str(sc.value)).append(note, style="dim")))
-        if q.mrr is not None:
-            before = brief.get("mrr")
-            if before is None:
-                rows.append(("MRR", money(q.mrr)))
-            else:
-                move = (
-                    "churn"
-                    if q.mrr == 0 and before > 0
-                    else "expansion"
-                    if q.mrr > before
-                    else "contraction"
-                    if q.mrr < before
-                    else "no change"
-                )
-                style = {"expansion": "green", "churn": "bold red", "contraction": "yellow"}
-                rows.append(
-                    (
-                        "MRR",
-                        Text(f"{money(before)} → {money(q.mrr)} ").append(
-                            f"({move})", style=style.get(move, "dim")
-                        ),
-                    )
-                )
-        if q.summary:
-            terms = churn_terms(q.summary, self.app.config.churn_words)  # type: ignore[attr-defined]
-            text = Text(f'"{safe(q.summary)}"')
-            if terms:
-                text.append("  churn language: " + ", ".join(terms), style="bold red")
-            rows.append(("note", text))
-        if q.next:
-            rows.append(("next", f"{label(q.next.kind)} on {q.next.due:%a %d %b %Y}"))
-        if q.tags:
-            rows.append(("tags", " ".join("#" + safe(t) for t in q.tags)))
-        if self.touchpoint_id:
-            rows.append(("completes", "the selected touchpoint"))
+        config = self.app.config  # type: ignore[attr-defined]
+        checklist = None
         if self.guide is not None and self.guide.items and self.is_mounted:
-            n = len(self.ticked())
-            rows.append(
-                (
-                    "checklist",
-                    Text(
-                        f"{n} of {len(self.guide.items)} ticked"
-                        + ("" if n else " (tab, then space to tick)"),
-                        style="" if n else "dim",
-                    ),
-                )
-            )
-        out = Text()
-        for i, (key, value) in enumerate(rows):
-            if i:
-                out.append("\n")
-            out.append(f"{key:>10}  ", style="dim")
-            out.append(value if isinstance(value, Text) else Text(value))
-        return out
+            checklist = (len(self.ticked()), len(self.guide.items))
+        return preview_text(
+            q, brief, config.loop, config.churn_words, self.touchpoint_id, checklist
+        )
 
     # -- save ---------------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
 from bookkeeper_tui.core.vocab import TIER_ALIASES, TIERS
 from bookkeeper_tui.store.errors import BookError
+from bookkeeper_tui.store.log_result import (  # noqa: F401  (re-exported)
+    COMPLETE_AHEAD_DAYS,
+    COMPLETE_SAME_KIND_AHEAD_DAYS,
+    FIRST_VALUE_TAG,
+    LogResult,
+)
 from bookkeeper_tui.store.models import (
     Contact,
     HealthSnapshot,
@@ -32,12 +37,6 @@ PLAYBOOK_LOOKBACK_DAYS = 30
 RENEWAL_LOG_DAYS = 75
 #: A renewal outcome closes the renewal date nearest to its day, up to this far either side.
 OUTCOME_WINDOW_DAYS = 180
-#: A logged interaction completes a matching open touchpoint due up to this far ahead.
-COMPLETE_AHEAD_DAYS = 30
-#: ...and a touchpoint of the very same kind (a renewal call, a QBR) up to this far ahead.
-COMPLETE_SAME_KIND_AHEAD_DAYS = 60
-#: The quick-log tag that records the account's first value (time-to-value).
-FIRST_VALUE_TAG = "first-value"
 
 
 #: What a KPI panel is remembered by: (as_of, period, owner key or None, tier or None).
@@ -80,95 +79,6 @@ def parse_iso(value: str, what: str) -> date:
             f"{MIN_YEAR} to {MAX_YEAR}"
         )
     return day
-
-
-@dataclass
-class LogResult:
-    account: str
-    interaction_id: int
-    kind: str
-    day: date
-    summary: str
-    contact: str | None
-    contact_created: bool
-    scores: list[tuple[str, int]]
-    mrr_before: float | None
-    mrr_after: float | None
-    completed: list[tuple[str, date]]
-    created: list[tuple[str, date, str]]
-    next: tuple[str, date] | None
-    tags: list[str]
-    churn_terms: list[str]
-    health: float | None
-    band: str | None
-    previous_band: str | None
-    extra: dict = field(default_factory=dict)
-    #: A renewal outcome line's outcome (``renewal renewed ...``): what it closed and planned.
-    outcome: dict | None = None
-    #: The touchpoint checklist items ticked when it was logged (core/content.py).
-    checklist: list[str] = field(default_factory=list)
-    #: `with NAME (ROLE)`: the contact's role before and after (before None: new contact).
-    role_change: tuple[str | None, str] | None = None
-    #: `with NAME (left)`: the day the contact left.
-    contact_left: date | None = None
-    #: `#first-value`: the account's first-value date after this line (and whether it set it).
-    first_value: date | None = None
-    first_value_set: bool = False
-
-    def relationship_lines(self) -> list[str]:
-        """What the line changed about its contact or the account's first value, e.g.
-        "Priya: end user -> champion" (the CLI and the app show these)."""
-        out = []
-        who = self.contact or ""
-        if self.role_change is not None:
-            before, after = (r.replace("_", " ") if r else r for r in self.role_change)
-            if before is None:
-                out.append(f"{who}: {after} (new contact)")
-            elif before == after:
-                out.append(f"{who}: {after} (unchanged)")
-            else:
-                out.append(f"{who}: {before} -> {after}")
-        if self.contact_left is not None:
-            out.append(f"{who} left on {self.contact_left}")
-        if self.first_value is not None:
-            if self.first_value_set:
-                out.append(f"first value: {self.first_value}")
-            else:
-                out.append(f"first value already recorded on {self.first_value} (kept)")
-        return out
-
-    def as_json(self) -> dict:
-        return {
-            "account": self.account,
-            "interaction_id": self.interaction_id,
-            "kind": self.kind,
-            "date": self.day.isoformat(),
-            "summary": self.summary,
-            "contact": self.contact,
-            "contact_created": self.contact_created,
-            "scores": [{"kind": k, "value": v} for k, v in self.scores],
-            "mrr": None
-            if self.mrr_after is None
-            else {"from": self.mrr_before, "to": self.mrr_after},
-            "completed": [{"kind": k, "due": d.isoformat()} for k, d in self.completed],
-            "created": [{"kind": k, "due": d.isoformat(), "origin": o} for k, d, o in self.created],
-            "next": None
-            if self.next is None
-            else {"kind": self.next[0], "due": self.next[1].isoformat()},
-            "tags": self.tags,
-            "churn_terms": self.churn_terms,
-            "health": self.health,
-            "band": self.band,
-            "checklist": self.checklist,
-            "contact_role": None
-            if self.role_change is None
-            else {"from": self.role_change[0], "to": self.role_change[1]},
-            "contact_left": self.contact_left.isoformat() if self.contact_left else None,
-            "first_value": None
-            if self.first_value is None
-            else {"date": self.first_value.isoformat(), "set": self.first_value_set},
-            **({} if self.outcome is None else {"renewal_outcome": self.outcome}),
-        }
 
 
 #: What deleting an account removes, children first; (key in the counts, table).

@@ -9,18 +9,18 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from bookkeeper_tui.core.content import clean_ticked, dump_ticked
-from bookkeeper_tui.core.loop import is_detractor_line, says_referral, score_touchpoints
+from bookkeeper_tui.core.loop import says_referral, score_touchpoints
 from bookkeeper_tui.core.playbook import PlannedTouchpoint
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, parse_quicklog
 from bookkeeper_tui.core.signals import churn_spans
-from bookkeeper_tui.core.vocab import COMPLETES, SCORE_COMPLETES
+from bookkeeper_tui.core.vocab import SCORE_COMPLETES
 from bookkeeper_tui.store.book.common import (
     COMPLETE_AHEAD_DAYS,
-    COMPLETE_SAME_KIND_AHEAD_DAYS,
     FIRST_VALUE_TAG,
     LogResult,
 )
 from bookkeeper_tui.store.errors import BookError
+from bookkeeper_tui.store.log_result import line_match
 from bookkeeper_tui.store.models import (
     Account,
     Contact,
@@ -368,27 +368,8 @@ class WriteMixin:
         return done_ids
 
     def _line_match(self, q: QuickLog, open_tps: list[Touchpoint]) -> Touchpoint | None:
-        """The open touchpoint a line of its kind completes: the same kind first (a
-        renewal call completes the renewal, not the CES check), then the most overdue."""
-        horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
-        same_horizon = q.when + timedelta(days=COMPLETE_SAME_KIND_AHEAD_DAYS)
-        kinds = COMPLETES.get(q.kind, frozenset())
-        if is_detractor_line(
-            [(sc.kind, float(sc.value)) for sc in q.scores],
-            [t for _, _, t in churn_spans(q.summary, self.config.churn_words)],
-            self.config.loop,
-        ):
-            # A detractor call is not the planned expansion conversation.
-            kinds = kinds - {"expansion"}
-        candidates = sorted(
-            (
-                t
-                for t in open_tps
-                if t.kind in kinds and t.due <= (same_horizon if t.kind == q.kind else horizon)
-            ),
-            key=lambda t: (t.kind != q.kind, t.due, t.id),
-        )
-        return candidates[0] if candidates else None
+        """The open touchpoint a line of its kind completes (store.log_result.line_match)."""
+        return line_match(q, open_tps, self.config.loop, self.config.churn_words)
 
     def _line_health(
         self, s: Session, acc: Account, as_of: date, created: list[tuple[str, date, str]]
