@@ -15,6 +15,7 @@ cuts, ``kpi_render`` the cards and trends.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 from rich.text import Text
@@ -169,6 +170,11 @@ class KpiScreen(KpiCardsMixin, DataScreen):
         #: The book's owners, as the last load found them.
         self.owners: list[str] = []
         self._spinner: Timer | None = None
+        # Up to date with the app's styles: a new screen is styled from the current
+        # stylesheet as it mounts, so Textual need not re-parse and re-apply every
+        # stylesheet of the app (twice) when it becomes the KPI mode's screen.
+        with contextlib.suppress(RuntimeError):  # built outside an app (no styles yet)
+            self._css_update_count = self.app._css_update_count
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -193,9 +199,22 @@ class KpiScreen(KpiCardsMixin, DataScreen):
 
     def on_mount(self) -> None:
         self.sub_title = f"KPIs · last {period_label(self.period)}"
-        self._load_owners()
+        self._show_remembered()
+        # The owners are for the owner key: read after the first frame, not during it.
+        self.call_after_refresh(self._load_owners)
         # DataMixin.on_mount (subscribe, first load) runs after this one: Textual calls
         # every on_mount along the MRO, so calling super() here would run it twice.
+
+    def _show_remembered(self) -> None:
+        """A panel the book remembers (the app computes the 12-month one ahead) is shown
+        as the screen mounts, in its first frame: no worker, no 'Computing…' first."""
+        try:
+            k = self.book.kpi_remembered(self.today, self.period, self.owner, self.tier)
+        except Exception:  # the first load, in its worker, reports what is wrong
+            return
+        if k is not None:
+            self._preloaded = True
+            self._show_safely(KpiData(self.period, kpi=k, owner=self.owner, tier=self.tier))
 
     def on_resize(self) -> None:
         self._fit_grid()

@@ -101,6 +101,25 @@ class KpiMixin:
             hit = self._kpi_cache.get(self._kpi_key(as_of, period, owner, tier))
         return version is not None and hit is not None and hit[0] == version
 
+    def kpi_remembered(
+        self,
+        as_of: date,
+        period: str = "12m",
+        owner: str | None = None,
+        tier: str | None = None,
+    ) -> dict | None:
+        """The panel :meth:`kpi` would answer from memory (the caller's own copy), or
+        None; never computes, so a screen can show a remembered panel at once."""
+        tier = parse_tier(tier) if tier is not None else None
+        version = self.data_version()
+        if version is None:
+            return None
+        with self._kpi_lock:
+            hit = self._kpi_cache.get(self._kpi_key(as_of, period, owner, tier))
+        if hit is None or hit[0] != version:
+            return None
+        return copy.deepcopy(hit[1])
+
     @staticmethod
     def _kpi_key(as_of: date, period: str, owner: str | None, tier: str | None) -> KpiKey:
         return (as_of, period, None if owner is None else owner_key(owner), tier)
