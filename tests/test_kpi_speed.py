@@ -94,3 +94,55 @@ def test_owners_first_spelling_by_oldest_account_and_counts(book: Book):
     owners = book.owners()
     assert owners.names == ["Luis", "maya lee", "Zoe"]
     assert (owners.unowned, owners.total) == (3, 8)
+
+
+# -- the panel's reads on two connections at once (store/book/lanes.py) -------------------
+CUTS = [(None, None), (None, "smb"), (None, "enterprise"), ("", None), ("nobody", "smb")]
+
+
+@pytest.mark.parametrize(("owner", "tier"), CUTS)
+@pytest.mark.parametrize("period", ["12m", "90d"])
+def test_reads_at_once_give_the_numbers_of_one_connection(
+    demo_book, monkeypatch, owner, tier, period
+):
+    import bookkeeper_tui.store.book.kpi as kpi_module
+
+    lanes: list[int] = []
+    real = kpi_module.run_at_once
+    monkeypatch.setattr(
+        kpi_module, "run_at_once", lambda c, e, ls: lanes.append(len(ls)) or real(c, e, ls)
+    )
+    at_once = demo_book.kpi(TODAY, period, fresh=True, owner=owner, tier=tier)
+    assert lanes == [2]
+    monkeypatch.setattr(demo_book, "_reads_at_once", lambda: False)
+    assert demo_book.kpi(TODAY, period, fresh=True, owner=owner, tier=tier) == at_once
+    assert lanes == [2]
+
+
+def test_a_commit_during_the_reads_means_reading_again_on_one_connection(demo_book, monkeypatch):
+    serial = demo_book.kpi(TODAY, "12m", fresh=True)
+    reads: list[bool] = []
+    real_reads = demo_book._kpi_reads
+    versions = iter(range(100))
+    monkeypatch.setattr(demo_book, "data_version", lambda: next(versions))  # always moves
+
+    def spy(*args, at_once):
+        reads.append(at_once)
+        return real_reads(*args, at_once=at_once)
+
+    monkeypatch.setattr(demo_book, "_kpi_reads", spy)
+    assert demo_book._compute_kpi(TODAY, "12m") == serial
+    assert reads == [True, False]
+
+
+@pytest.mark.both_backends
+def test_reads_at_once_on_either_backend(book: Book):
+    book.add_account("Acme", "enterprise", TODAY.replace(year=2025), mrr=1000, plan_on=TODAY)
+    book.add_account("Hooli", "smb", TODAY.replace(year=2025), mrr=200, plan_on=TODAY)
+    book.log("acme qbr with Ann (champion) nps 9 mrr 1200", TODAY)
+    book.log("hooli call with Bo (end user) nps 4", TODAY)
+    assert book._reads_at_once()
+    at_once = book.kpi(TODAY, "12m", fresh=True)
+    book._reads_at_once = lambda: False  # type: ignore[method-assign]
+    assert book.kpi(TODAY, "12m", fresh=True) == at_once
+    assert at_once["nps_responses"] == 2 and at_once["ending_mrr"] == 1400
