@@ -172,9 +172,12 @@ class KpiScreen(KpiCardsMixin, DataScreen):
         self._spinner: Timer | None = None
         # Up to date with the app's styles: a new screen is styled from the current
         # stylesheet as it mounts, so Textual need not re-parse and re-apply every
-        # stylesheet of the app (twice) when it becomes the KPI mode's screen.
+        # stylesheet of the app (twice) when it becomes the KPI mode's screen. (Textual
+        # 8's private counter; without it, or outside an app, nothing changes.)
         with contextlib.suppress(RuntimeError):  # built outside an app (no styles yet)
-            self._css_update_count = self.app._css_update_count
+            count = getattr(self.app, "_css_update_count", None)
+            if isinstance(count, int) and hasattr(self, "_css_update_count"):
+                self._css_update_count = count
 
     def compose(self) -> ComposeResult:
         yield Header()
