@@ -7,7 +7,8 @@ for any period (``6m``, ``30d``, ``2y``). ``o`` cuts the book by owner (whole te
 each other owner, no owner) and ``T`` by tier: the cards are then those of a book holding
 only those accounts (``Book.kpi``). The panel opens on the whole team: these are the
 company's numbers. KPIs are computed in a worker thread because a big book takes a
-moment; a loading indicator covers the cards meanwhile.
+moment; a loading indicator covers the cards meanwhile. A panel the book remembers (the
+app computes the 12-month one ahead) shows at once, in the screen's first frame.
 
 This module holds the screens, their keys and actions; ``kpi_period`` the periods and
 cuts, ``kpi_render`` the cards and trends.
