@@ -7,16 +7,18 @@ for any period (``6m``, ``30d``, ``2y``). ``o`` cuts the book by owner (whole te
 each other owner, no owner) and ``T`` by tier: the cards are then those of a book holding
 only those accounts (``Book.kpi``). The panel opens on the whole team: these are the
 company's numbers. KPIs are computed in a worker thread because a big book takes a
-moment; a loading indicator covers the cards meanwhile.
+moment; a loading indicator covers the cards meanwhile. A panel the book remembers (the
+app computes the 12-month one ahead) shows at once, in the screen's first frame.
+
+This module holds the screens, their keys and actions; ``kpi_period`` the periods and
+cuts, ``kpi_render`` the cards and trends.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import contextlib
 from datetime import date
 
-from rich.console import Console, ConsoleOptions, Group, RenderResult
-from rich.measure import Measurement
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,85 +29,50 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Sparkline, Static
 
 from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
-from bookkeeper_tui.core.benchmarks import churn_note, rate
-from bookkeeper_tui.core.kpi import period_start
-from bookkeeper_tui.core.owners import owner_cut_label, owner_key, owner_label
+from bookkeeper_tui.core.owners import owner_cut_label, owner_key
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens.base import DataScreen
+from bookkeeper_tui.screens.kpi_period import (
+    UNITS,
+    KpiData,
+    cut_label,
+    normalise_period,
+    owner_cycle,
+    period_label,
+)
+from bookkeeper_tui.screens.kpi_render import (
+    BAR_COLOURS,
+    HealthBar,
+    KpiCardsMixin,
+    fmt_nps,
+    fmt_pct,
+    health_bar,
+)
 from bookkeeper_tui.store.book import BookError
-from bookkeeper_tui.widgets.render import money, pct
 from bookkeeper_tui.widgets.safe_input import SafeInput
 
+#: The names this module held before it was split (issue 15 #2), still importable here.
+__all__ = [
+    "BAR_COLOURS",
+    "UNITS",
+    "HealthBar",
+    "KpiData",
+    "KpiScreen",
+    "PeriodScreen",
+    "cut_label",
+    "fmt_nps",
+    "fmt_pct",
+    "health_bar",
+    "normalise_period",
+    "owner_cycle",
+    "period_label",
+]
+
 DEFAULT_PERIOD = DEFAULT_KPI_PERIOD
-UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
 #: Card width the grid aims for; the number of columns follows the terminal width.
 CARD_WIDTH = 38
-BAR_COLOURS = (("green", "green"), ("yellow", "yellow"), ("red", "red"))
 #: Definitions short enough for a card's bottom border.
 SUBTITLES = {"nps": "% promoters - % detractors", "health": "accounts by health band"}
-
-
-def period_label(period: str) -> str:
-    """'12m' -> '12 months', '1w' -> '1 week'."""
-    p = period.strip().lower()
-    n, unit = int(p[:-1]), UNITS[p[-1]]
-    return f"{n} {unit}{'' if n == 1 else 's'}"
-
-
-def normalise_period(text: str, today: date) -> str:
-    """A period the user typed, checked and tidied ('6 M' -> '6m'); ValueError says why."""
-    p = "".join(text.split()).lower()
-    if not p:
-        raise ValueError("type a period: a number and a unit, e.g. 90d, 6m or 2y")
-    well_formed = p[:-1].isdigit() and p[-1:] in UNITS
-    try:
-        start = period_start(today, p)
-    except (ValueError, OverflowError):
-        if not well_formed:
-            raise ValueError(
-                f"'{text.strip()}' is not a period; type a number and a unit, e.g. 90d, 6m or 2y"
-            ) from None
-        raise ValueError(f"'{p}' reaches back too far; use a shorter period") from None
-    if start >= today:
-        raise ValueError("the period must be at least one day long, e.g. 30d")
-    return p
-
-
-def fmt_nps(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:+.0f}" if value else "0"
-
-
-def fmt_pct(value: float | None) -> str:
-    return pct(value, 1)
-
-
-@dataclass
-class KpiData:
-    period: str
-    kpi: dict | None = None
-    error: str | None = None
-    #: The cut the numbers are for: an owner ("" = no owner) or None, a tier or None.
-    owner: str | None = None
-    tier: str | None = None
-    #: The book's owners (``Book.owners``), for the owner key's cycle.
-    owners: list[str] | None = None
-
-
-def owner_cycle(me: str | None, owners: list[str]) -> list[str | None]:
-    """What the owner key steps through: the whole team, me, each other owner, no owner."""
-    cycle: list[str | None] = [None]
-    if me:
-        cycle.append(me)
-    cycle += [o for o in owners if not me or owner_key(o) != owner_key(me)]
-    cycle.append("")
-    return cycle
-
-
-def cut_label(owner: str | None, tier: str | None) -> str:
-    """' · maya · smb' for titles; empty for the whole book."""
-    parts = [] if owner is None else [owner_label(owner)]
-    parts += [] if tier is None else [tier]
-    return "".join(f" · {p}" for p in parts)
 
 
 class PeriodScreen(ModalScreen[str | None]):
@@ -157,7 +124,7 @@ class PeriodScreen(ModalScreen[str | None]):
 SPINNER_AFTER_S = 0.5
 
 
-class KpiScreen(DataScreen):
+class KpiScreen(KpiCardsMixin, DataScreen):
     """The book's KPIs for a period, each against its benchmark."""
 
     CSS_PATH = "kpi.tcss"
@@ -204,6 +171,14 @@ class KpiScreen(DataScreen):
         #: The book's owners, as the last load found them.
         self.owners: list[str] = []
         self._spinner: Timer | None = None
+        # Up to date with the app's styles: a new screen is styled from the current
+        # stylesheet as it mounts, so Textual need not re-parse and re-apply every
+        # stylesheet of the app (twice) when it becomes the KPI mode's screen. (Textual
+        # 8's private counter; without it, or outside an app, nothing changes.)
+        with contextlib.suppress(RuntimeError):  # built outside an app (no styles yet)
+            count = getattr(self.app, "_css_update_count", None)
+            if isinstance(count, int) and hasattr(self, "_css_update_count"):
+                self._css_update_count = count
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -228,9 +203,22 @@ class KpiScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.sub_title = f"KPIs · last {period_label(self.period)}"
-        self._load_owners()
+        self._show_remembered()
+        # The owners are for the owner key: read after the first frame, not during it.
+        self.call_after_refresh(self._load_owners)
         # DataMixin.on_mount (subscribe, first load) runs after this one: Textual calls
         # every on_mount along the MRO, so calling super() here would run it twice.
+
+    def _show_remembered(self) -> None:
+        """A panel the book remembers (the app computes the 12-month one ahead) is shown
+        as the screen mounts, in its first frame: no worker, no 'Computing…' first."""
+        try:
+            k = self.book.kpi_remembered(self.today, self.period, self.owner, self.tier)
+        except Exception:  # the first load, in its worker, reports what is wrong
+            return
+        if k is not None:
+            self._preloaded = True
+            self._show_safely(KpiData(self.period, kpi=k, owner=self.owner, tier=self.tier))
 
     def on_resize(self) -> None:
         self._fit_grid()
@@ -351,229 +339,3 @@ class KpiScreen(DataScreen):
             cut += [] if tier is None else [f"tier {tier}"]
             status = Text.assemble(("Cut: " + " · ".join(cut), "bold"), "  ·  ", status)
         self.query_one("#kpi-status", Static).update(status)
-
-    # -- cards: value, verdict, definition -----------------------------------------------
-    @staticmethod
-    def _card(value: str, key: str, raw: float | None, *lines: Text | str) -> Text:
-        verdict, colour = rate(key, raw)
-        out = Text(value, style=f"bold {colour}" if raw is not None else "bold dim")
-        if verdict:
-            out.append(f"  {verdict}", style=colour)
-        for line in lines:
-            out.append("\n")
-            out.append_text(line if isinstance(line, Text) else Text(line, style="dim"))
-        return out
-
-    def _card_nrr(self, k: dict) -> Text:
-        if k["nrr"] is None:
-            return self._no_data("No revenue at the start of the period: add MRR to accounts.")
-        return self._card(
-            fmt_pct(k["nrr"]),
-            "nrr",
-            k["nrr"],
-            f"starting cohort's MRR now / then ({money(k['starting_mrr'])}); B2B median ≈ 106%",
-        )
-
-    def _card_grr(self, k: dict) -> Text:
-        if k["grr"] is None:
-            return self._no_data("No revenue at the start of the period: add MRR to accounts.")
-        return self._card(
-            fmt_pct(k["grr"]),
-            "grr",
-            k["grr"],
-            "like NRR without expansion: what you keep; ≥ 90% healthy",
-        )
-
-    def _card_logo_churn(self, k: dict) -> Text:
-        if k["logo_churn"] is None:
-            return self._no_data("No paying accounts at the start of the period.")
-        # The benchmark is annual: the colour comes from the annualised value, and any
-        # period but a year says so (docs/rules.md "Benchmarks").
-        note = churn_note(k["period_days"], k["logo_churn_annualised"])
-        lines = [f"{k['churned_logos']} of {k['cohort_size']} starting accounts left"]
-        if note:
-            lines.append(note)
-        return self._card(
-            fmt_pct(k["logo_churn"]),
-            "logo_churn",
-            k["logo_churn_annualised"],
-            *lines,
-        )
-
-    def _card_movements(self, k: dict) -> Text:
-        net = (
-            k["new_mrr"]
-            + k["reactivation_mrr"]
-            + k["expansion_mrr"]
-            - k["contraction_mrr"]
-            - k["churned_mrr"]
-        )
-        back = (
-            [("  back ", "dim"), (f"+{money(k['reactivation_mrr'])}", "green")]
-            if k["reactivation_mrr"]
-            else []
-        )
-        out = Text.assemble(
-            ("new ", "dim"),
-            (f"+{money(k['new_mrr'])}", "green"),
-            *back,
-            ("  expansion ", "dim"),
-            (f"+{money(k['expansion_mrr'])}", "green"),
-            "\n",
-            ("contraction ", "dim"),
-            (f"-{money(k['contraction_mrr'])}", "red" if k["contraction_mrr"] else "dim"),
-            ("  churn ", "dim"),
-            (f"-{money(k['churned_mrr'])}", "red" if k["churned_mrr"] else "dim"),
-            "\n",
-            ("MRR ", "dim"),
-            f"{money(k['starting_mrr'])} → ",
-            (money(k["ending_mrr"]), "bold"),
-            (f"  net {'+' if net >= 0 else '-'}{money(abs(net))}", "green" if net >= 0 else "red"),
-        )
-        return out
-
-    def _card_expansion_share(self, k: dict) -> Text:
-        if k["expansion_share"] is None:
-            return self._no_data("No new or expansion MRR in this period.")
-        return self._card(
-            fmt_pct(k["expansion_share"]),
-            "expansion_share",
-            k["expansion_share"],
-            "expansion / (new + expansion): growth from customers you have",
-        )
-
-    def _card_nps(self, k: dict) -> Text:
-        if k["nps"] is None:
-            return self._no_data("No NPS answers in this period: log one with 'acme call nps 9'.")
-        account, user = k["account_nps"], k["user_nps"]
-        detail = Text.assemble(
-            ("account-level ", "dim"),
-            (fmt_nps(account), "bold"),
-            (" · user-level ", "dim"),
-            (fmt_nps(user), "bold"),
-        )
-        n = k["nps_responses"]
-        answers = Text(f"{n} answer{'' if n == 1 else 's'}", style="dim")
-        if account is not None and user is not None and abs(account - user) >= 10:
-            who = "buyers" if account > user else "end users"
-            answers.append(f" · {who} happier", style="yellow")
-        return self._card(fmt_nps(k["nps"]), "nps", k["nps"], detail, answers)
-
-    def _card_health(self, k: dict) -> Text | Group:
-        h = k["health"]
-        scored = k["accounts_scored"]
-        if not scored:
-            return self._no_data("No account has a health score yet: log usage or a call.")
-        return Group(
-            self._card(fmt_pct(h["green"]) + " green", "green", h["green"]),
-            HealthBar(h),
-            Text(f"{pct(h['yellow'])} yellow, {pct(h['red'])} red, {scored} scored", style="dim"),
-        )
-
-    def _card_qbr_completion(self, k: dict) -> Text:
-        if k["qbr_completion"] is None:
-            return self._no_data("No active enterprise accounts, so no QBRs are due.")
-        return self._card(
-            fmt_pct(k["qbr_completion"]),
-            "qbr_completion",
-            k["qbr_completion"],
-            "enterprise accounts with a QBR in the last quarter",
-        )
-
-    def _card_on_time_rate(self, k: dict) -> Text:
-        if k["on_time_rate"] is None:
-            return self._no_data("No touchpoints were due in this period.")
-        return self._card(
-            fmt_pct(k["on_time_rate"]),
-            "on_time_rate",
-            k["on_time_rate"],
-            "touchpoints due in the period done by their due date",
-        )
-
-    def _card_referral_rate(self, k: dict) -> Text:
-        if k["referral_rate"] is None:
-            return self._no_data(
-                "No new accounts with a known source in this period (import a 'source' column)."
-            )
-        return self._card(
-            fmt_pct(k["referral_rate"]),
-            "referral_rate",
-            k["referral_rate"],
-            "new accounts that came by referral (source known)",
-        )
-
-    @staticmethod
-    def _no_data(hint: str) -> Text:
-        return Text.assemble(("n/a", "bold dim"), "\n", (hint, "dim italic"))
-
-    # -- trends -------------------------------------------------------------------------
-    def _show_trends(self, k: dict) -> None:
-        green = [(p["date"], p["green"]) for p in k["green_trend"] if p["green"] is not None]
-        self.query_one("#kpi-green-spark", Sparkline).data = [g * 100 for _, g in green]
-        caption = self.query_one("#kpi-green-caption", Static)
-        if green:
-            caption.update(
-                Text(
-                    f"{pct(green[0][1])} → {pct(green[-1][1])} "
-                    f"(low {pct(min(g for _, g in green))}, high {pct(max(g for _, g in green))})"
-                    f"\n{green[0][0]} → {green[-1][0]}",
-                    style="dim",
-                )
-            )
-        else:
-            caption.update(
-                Text(
-                    "n/a: no health snapshots in this period (taken daily while the app runs).",
-                    style="dim italic",
-                )
-            )
-        months = k["mrr_by_month"]
-        self.query_one("#kpi-mrr-spark", Sparkline).data = [float(m["mrr"]) for m in months]
-        mrr_caption = self.query_one("#kpi-mrr-caption", Static)
-        if months:
-            mrr_caption.update(
-                Text(
-                    # From the starting MRR S, the same number as the cards show.
-                    f"{money(k['starting_mrr'])} → {money(months[-1]['mrr'])} "
-                    f"(low {money(min(m['mrr'] for m in months))})"
-                    f"\n{months[0]['month']} → {months[-1]['month']}, {len(months)} months",
-                    style="dim",
-                )
-            )
-        else:
-            mrr_caption.update(Text("n/a: no revenue history in this period.", style="dim italic"))
-
-
-class HealthBar:
-    """A one-line bar split green / yellow / red by share, as wide as where it is drawn.
-
-    A Rich renderable rather than a fixed string, so the bar fits its card at any width
-    (and when a scrollbar appears) without the screen measuring anything.
-    """
-
-    def __init__(self, shares: dict[str, float]) -> None:
-        self.shares = shares
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield health_bar(self.shares, options.max_width)
-
-    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
-        return Measurement(1, options.max_width)
-
-
-def health_bar(shares: dict[str, float], width: int) -> Text:
-    """The bar's text: segment widths follow the shares and add up to exactly *width*."""
-    total = sum(shares.get(band, 0.0) for band, _ in BAR_COLOURS)
-    if total <= 0 or width <= 0:
-        return Text("░" * max(width, 0), style="dim")
-    # Largest remainder: the three segments always fill the bar exactly.
-    raw = [(shares.get(band, 0.0) / total * width, colour) for band, colour in BAR_COLOURS]
-    cells = [(int(r), c) for r, c in raw]
-    used = sum(n for n, _ in cells)
-    order = sorted(range(len(raw)), key=lambda i: raw[i][0] - int(raw[i][0]), reverse=True)
-    for i in order[: width - used]:
-        cells[i] = (cells[i][0] + 1, cells[i][1])
-    out = Text()
-    for n, colour in cells:
-        out.append("█" * n, style=colour)
-    return out

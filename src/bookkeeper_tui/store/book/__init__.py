@@ -9,8 +9,9 @@ The package splits :class:`Book` by concern; each module holds one mixin:
 (contact roles, departures),
 ``sync`` (planning, renewal roll, health snapshots), ``write`` (the quick log),
 ``outcomes`` (renewal outcomes), ``kpi`` (KPI queries), ``renewals`` (the board),
-``views`` (account view and brief); ``core`` puts them together and ``common``
-holds the constants, value types and helpers they share. Every name is importable
+``views`` (account view and brief), ``history`` (an account's health over time);
+``core`` puts them together and ``common`` holds the constants, value types and
+helpers they share. Every name is importable
 from ``bookkeeper_tui.store.book`` as before.
 """
 
@@ -37,6 +38,7 @@ from bookkeeper_tui.store.book.common import (
     rows_said,
 )
 from bookkeeper_tui.store.book.core import Book
+from bookkeeper_tui.store.book.history import HealthPoint
 from bookkeeper_tui.store.book.sync import REPLAN_BATCH
 from bookkeeper_tui.store.errors import BookError, ConflictError
 from bookkeeper_tui.store.rows import TodayRow
@@ -55,6 +57,7 @@ __all__ = [
     "Book",
     "BookError",
     "ConflictError",
+    "HealthPoint",
     "KpiKey",
     "LogResult",
     "Owners",

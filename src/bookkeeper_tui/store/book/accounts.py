@@ -200,10 +200,18 @@ class AccountsMixin:
     def owners(self) -> Owners:
         """Every owner once (as spelled on the oldest account, sorted by name), and how
         many accounts have none."""
+        # Each owner as typed once (a book has a few), with its oldest account and how
+        # many accounts it has: not one row per account.
         with self.read() as s:
-            owners = list(s.execute(select(Account.owner).order_by(Account.id)).scalars())
+            spelled = s.execute(
+                select(Account.owner, func.count())
+                .group_by(Account.owner)
+                .order_by(func.min(Account.id))
+            ).all()
         return Owners(
-            distinct_owners(owners), sum(1 for o in owners if not owner_key(o)), len(owners)
+            distinct_owners(o for o, _ in spelled),
+            sum(n for o, n in spelled if not owner_key(o)),
+            sum(n for _, n in spelled),
         )
 
     @staticmethod

@@ -16,6 +16,7 @@ from bookkeeper_tui.store.book.accounts import AccountsMixin
 from bookkeeper_tui.store.book.common import KpiKey
 from bookkeeper_tui.store.book.contacts import ContactsMixin
 from bookkeeper_tui.store.book.edit import EditMixin
+from bookkeeper_tui.store.book.history import HistoryMixin
 from bookkeeper_tui.store.book.kpi import KpiMixin
 from bookkeeper_tui.store.book.outcomes import OutcomesMixin
 from bookkeeper_tui.store.book.renewals import RenewalsMixin
@@ -32,6 +33,7 @@ class Book(
     ContactsMixin,
     SyncMixin,
     ViewsMixin,
+    HistoryMixin,
     KpiMixin,
     RenewalsMixin,
     OutcomesMixin,

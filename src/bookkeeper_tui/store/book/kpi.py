@@ -9,29 +9,27 @@ from itertools import groupby
 from operator import itemgetter
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Date, case, cast, func, select, true
+from sqlalchemy import Date, case, cast, func, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from bookkeeper_tui.core import kpi as kpis
-from bookkeeper_tui.core import nps as npsm
 from bookkeeper_tui.core.owners import owner_key
 from bookkeeper_tui.core.relationships import days_to_value, median_days
 from bookkeeper_tui.store.book.common import KPI_CACHE_SIZE, KpiKey, _r, int_type, parse_tier
+from bookkeeper_tui.store.book.kpi_nps import KpiNpsMixin
+from bookkeeper_tui.store.book.lanes import Lane, run_at_once, run_here
 from bookkeeper_tui.store.errors import BookError
 from bookkeeper_tui.store.models import (
     Account,
-    Contact,
     HealthSnapshot,
     Interaction,
-    Score,
     Touchpoint,
 )
 from bookkeeper_tui.store.queries import as_date
-from bookkeeper_tui.store.state import stream
 
 
-class KpiMixin:
+class KpiMixin(KpiNpsMixin):
     """Mixed into ``Book``: see the module docstring."""
 
     def kpi(
@@ -101,6 +99,25 @@ class KpiMixin:
             hit = self._kpi_cache.get(self._kpi_key(as_of, period, owner, tier))
         return version is not None and hit is not None and hit[0] == version
 
+    def kpi_remembered(
+        self,
+        as_of: date,
+        period: str = "12m",
+        owner: str | None = None,
+        tier: str | None = None,
+    ) -> dict | None:
+        """The panel :meth:`kpi` would answer from memory (the caller's own copy), or
+        None; never computes, so a screen can show a remembered panel at once."""
+        tier = parse_tier(tier) if tier is not None else None
+        version = self.data_version()
+        if version is None:
+            return None
+        with self._kpi_lock:
+            hit = self._kpi_cache.get(self._kpi_key(as_of, period, owner, tier))
+        if hit is None or hit[0] != version:
+            return None
+        return copy.deepcopy(hit[1])
+
     @staticmethod
     def _kpi_key(as_of: date, period: str, owner: str | None, tier: str | None) -> KpiKey:
         return (as_of, period, None if owner is None else owner_key(owner), tier)
@@ -112,24 +129,21 @@ class KpiMixin:
             start = kpis.period_start(as_of, period)
         except ValueError as exc:
             raise BookError(str(exc)) from None
-        with self.read() as session:
-            # Plain column queries: run them on the connection (no ORM entities to load).
-            s = session.connection()
-            # The cut: None is the whole book; else every query below keeps these accounts.
-            ids = self._cut_ids(s, owner, tier)
-            keep = None if ids is None else set(ids)
-
-            def cut(query, column):
-                return query if ids is None else query.where(column.in_(ids))
-
-            history = self._kpi_history(s, keep)
-            nps = self._period_nps(s, start, as_of, ids)
-            enterprise, qbrs = self._kpi_qbrs(s, as_of, cut)
-            due_n, on_time_n = self._kpi_on_time(s, start, as_of, cut)
-            new_sources, to_value = self._kpi_new_accounts(s, start, as_of, cut)
-            bands = self._latest_bands(s, as_of, ids)
-            trend = self._kpi_green_trend(s, start, as_of, cut)
-        rev, mrr_by_month = kpis.revenue_and_movements(history, start, as_of)
+        # The reads on two connections at once (lanes.py), kept only if nothing was
+        # committed while they ran: then every connection saw the same book.
+        got = None
+        before = self.data_version() if self._reads_at_once() else None
+        if before is not None:
+            got = self._kpi_reads(start, as_of, owner, tier, at_once=True)
+            if self.data_version() != before:
+                got = None
+        if got is None:
+            got = self._kpi_reads(start, as_of, owner, tier, at_once=False)
+        rev, mrr_by_month = got["revenue"]
+        nps, bands, trend = got["nps"], got["bands"], got["trend"]
+        enterprise, qbrs = got["qbrs"]
+        due_n, on_time_n = got["on_time"]
+        new_sources, to_value = got["new"]
         dist = kpis.health_distribution(bands)
         return {
             "period": {"start": start.isoformat(), "end": as_of.isoformat()},
@@ -168,6 +182,46 @@ class KpiMixin:
             "median_days_to_value": median_days([d for d in to_value if d is not None]),
             "first_value_accounts": len(to_value),
         }
+
+    def _reads_at_once(self) -> bool:
+        """Can other connections read the same book? (Not an in-memory SQLite one.)"""
+        if self.engine.dialect.name == "postgresql":
+            return True
+        return self.engine.dialect.name == "sqlite" and self.location not in ("", ":memory:")
+
+    def _kpi_reads(
+        self, start: date, as_of: date, owner: str | None, tier: str | None, at_once: bool
+    ) -> dict:
+        """The panel's rows, each read by name; the MRR history already summed up."""
+        with self.read() as session:
+            # Plain column queries: run them on the connection (no ORM entities to load).
+            s = session.connection()
+            # The cut: None is the whole book; else every query below keeps these accounts.
+            ids = self._cut_ids(s, owner, tier)
+            keep = None if ids is None else set(ids)
+
+            def cut(query, column):
+                return query if ids is None else query.where(column.in_(ids))
+
+            # Two lanes taking about as long on the 10,000-account demo book.
+            lanes: list[Lane] = [
+                {
+                    "nps": lambda c: self._period_nps(c, start, as_of, ids),
+                    "trend": lambda c: self._kpi_green_trend(c, start, as_of, cut),
+                    "bands": lambda c: self._latest_bands(c, as_of, ids),
+                },
+                {
+                    "revenue": lambda c: kpis.revenue_and_movements(
+                        self._kpi_history(c, keep), start, as_of
+                    ),
+                    "qbrs": lambda c: self._kpi_qbrs(c, as_of, cut),
+                    "on_time": lambda c: self._kpi_on_time(c, start, as_of, cut),
+                    "new": lambda c: self._kpi_new_accounts(c, start, as_of, cut),
+                },
+            ]
+            if at_once:
+                return run_at_once(s, self.engine, lanes)
+            return run_here(s, lanes)
 
     @staticmethod
     def _kpi_history(s: Connection, keep: set[int] | None) -> dict:
@@ -320,108 +374,6 @@ class KpiMixin:
         if self.engine.dialect.name == "sqlite":
             return func.date(column, f"-{int(days)} days")
         return cast(column - timedelta(days=days), Date)
-
-    def _period_nps(
-        self, s: Connection, start: date, as_of: date, ids: list[int] | None = None
-    ) -> npsm.PeriodNps:
-        """Portfolio, account and user NPS of [start, as_of], as npsm.period_nps gives them.
-
-        The database counts the answers per role (every answer, and each contact's latest
-        one: latest day, then latest id, like the ordered list read one by one) unless an
-        answer is not a valid NPS value or the role weights would make the counts differ
-        in the last bit (npsm.period_nps_from_counts); then the answers are read.
-        """
-        role = case((Contact.role.is_(None) | (Contact.role == ""), "other"), else_=Contact.role)
-        rank = func.row_number().over(
-            partition_by=(Score.account_id, Score.contact_id),
-            order_by=(Score.day.desc(), Score.id.desc()),
-        )
-        answers = (
-            select(
-                Score.value.label("value"),
-                Score.contact_id.label("contact_id"),
-                role.label("role"),
-                rank.label("rank"),
-            )
-            .join(Contact, Contact.id == Score.contact_id, isouter=True)
-            .where(Score.kind == "nps")
-            .where(Score.day >= start)
-            .where(Score.day <= as_of)
-        )
-        if ids is not None:  # a KPI cut: only these accounts' answers
-            answers = answers.where(Score.account_id.in_(ids))
-        answers = answers.subquery()
-        a = answers.c
-        latest = (a.rank == 1) | a.contact_id.is_(None)
-        # The answer is int(value) (as read one by one): valid when -1 < value < 11.
-        promoter = a.value >= npsm.PROMOTER_MIN
-        detractor = a.value < npsm.DETRACTOR_MAX + 1
-        invalid = (a.value <= -1) | (a.value >= 11)
-
-        def count(condition):
-            return func.sum(case((condition, 1), else_=0))
-
-        rows = s.execute(
-            select(
-                a.role,
-                func.count(),
-                count(promoter),
-                count(detractor),
-                count(invalid),
-                count(latest),
-                count(latest & promoter),
-                count(latest & detractor),
-            ).group_by(a.role)
-        ).all()
-        if not any(bad for _, _, _, _, bad, _, _, _ in rows):
-            counted = npsm.period_nps_from_counts(
-                [
-                    npsm.RoleCounts(
-                        role=r,
-                        answers=n,
-                        promoters=p,
-                        detractors=d,
-                        latest=k,
-                        latest_promoters=kp,
-                        latest_detractors=kd,
-                    )
-                    for r, n, p, d, _, k, kp, kd in rows
-                ],
-                self.config.nps.role_weights,
-            )
-            if counted is not None:
-                return counted
-        return self._nps_one_by_one(s, start, as_of, ids)
-
-    def _nps_one_by_one(
-        self, s: Connection, start: date, as_of: date, ids: list[int] | None
-    ) -> npsm.PeriodNps:
-        """The period's NPS from the answers read one by one (npsm.period_nps)."""
-        return npsm.period_nps(
-            (
-                (aid, cid, role or "other", day, int(value))
-                for aid, cid, role, day, value in stream(
-                    s.execute(
-                        select(
-                            Score.account_id,
-                            Score.contact_id,
-                            Contact.role,
-                            Score.day,
-                            Score.value,
-                        )
-                        .join(Contact, Contact.id == Score.contact_id, isouter=True)
-                        .where(Score.kind == "nps")
-                        .where(Score.day >= start)
-                        .where(Score.day <= as_of)
-                        .where(Score.account_id.in_(ids) if ids is not None else true())
-                        .order_by(Score.day, Score.id)
-                    )
-                )
-            ),
-            start,
-            as_of,
-            self.config.nps.role_weights,
-        )
 
     @staticmethod
     def _latest_bands(s: Connection, as_of: date, ids: list[int] | None = None) -> list[str]:
