@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
-import threading
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -36,7 +34,7 @@ __all__ = [
     "SIGNAL_LOOKBACK_DAYS",
     "AccountState",
     "OpenTouchpoint",
-    "collector_paused",
+    "Settled",
     "effective_due",
     "load_states",
     "stream",
@@ -77,38 +75,40 @@ class AccountState:
 
 
 #: From this many accounts on, states are read for the whole book at once (no id list)
-#: and built with the garbage collector paused.
+#: and what is built is kept out of the garbage collector's way (:class:`Settled`).
 BULK_ACCOUNTS = 500
-
-_collector_lock = threading.Lock()
-_collector_pauses = 0
-_collector_was_enabled = False
+#: ... frozen every this many accounts' states.
+FREEZE_EVERY = 1_000
 
 
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while a book's worth of states is built.
+class Settled:
+    """Keeps a book's worth of new, long-lived objects out of the collector's way.
 
     The states of 10,000 accounts are a couple of hundred thousand small objects that all
     stay alive: while they pile up, the collector walks the whole heap again every time
-    it grows by a quarter (CPython 3.11), which cost as much as computing the states. The
-    states hold no reference cycles, so there is nothing for it to find meanwhile. Nested
-    and concurrent pauses (worker threads) are counted; the collector resumes, if it was
-    running, when the last one ends.
+    it grows by a quarter (CPython 3.11), which costs a third of computing the states.
+    Instead of pausing the collector, what exists when the work starts and what it has
+    built so far are frozen (``gc.freeze``: moved where collections do not look) each
+    time :meth:`settle` is called, and thawed at the end, so collections meanwhile walk
+    only the newest objects. It does nothing while the collector is off (the app runs
+    its own collections when the user pauses) and leaves a freeze made before it alone.
     """
-    global _collector_pauses, _collector_was_enabled
-    with _collector_lock:
-        if _collector_pauses == 0:
-            _collector_was_enabled = gc.isenabled()
-            gc.disable()
-        _collector_pauses += 1
-    try:
-        yield
-    finally:
-        with _collector_lock:
-            _collector_pauses -= 1
-            if _collector_pauses == 0 and _collector_was_enabled:
-                gc.enable()
+
+    def __init__(self, active: bool = True) -> None:
+        self.active = active and gc.isenabled()
+        self.thaw = gc.get_freeze_count() == 0
+
+    def settle(self) -> None:
+        if self.active:
+            gc.freeze()
+
+    def __enter__(self) -> Settled:
+        self.settle()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.active and self.thaw:
+            gc.unfreeze()
 
 
 def load_states(
@@ -120,9 +120,7 @@ def load_states(
 ) -> dict[int, AccountState]:
     """Health, flags and summary facts for the given accounts (all when None)."""
     ids = list(account_ids) if account_ids is not None else None
-    bulk = ids is None or len(ids) >= BULK_ACCOUNTS
-    with collector_paused() if bulk else nullcontext():
-        return _load_states(session, as_of, config, ids, include_churned)
+    return _load_states(session, as_of, config, ids, include_churned)
 
 
 def _load_states(
@@ -157,8 +155,15 @@ def _load_states(
     def run_one(stmt: Select) -> Row:
         return conn.execute(stmt, params).one()
 
-    facts = read_facts(run, run_scalars, run_one, statements(ids is not None), as_of, config)
-    return {aid: _state(acc, facts, as_of, config) for aid, acc in accounts.items()}
+    with Settled(len(accounts) >= BULK_ACCOUNTS) as settled:
+        facts = read_facts(run, run_scalars, run_one, statements(ids is not None), as_of, config)
+        settled.settle()
+        states: dict[int, AccountState] = {}
+        for i, (aid, acc) in enumerate(accounts.items()):
+            if i and i % FREEZE_EVERY == 0:
+                settled.settle()
+            states[aid] = _state(acc, facts, as_of, config)
+    return states
 
 
 def _params(as_of: date, config: Config) -> dict[str, object]:
