@@ -193,6 +193,46 @@ def test_states_equal_the_previous_queries(demo_book, as_of):
                 assert canon(got) == canon(want)
 
 
+def test_touchpoints_due_the_same_day_pick_the_same_next_either_way(demo_book, monkeypatch):
+    """A screenful's states read the open touchpoints through the account index, the whole
+    book's through the status index: equal due dates still give the same next touchpoint
+    (and the previous code's)."""
+    from bookkeeper_tui.store import state
+
+    day = TODAY - timedelta(days=90)
+    with demo_book.write() as s:
+        aids = list(s.execute(select(Account.id).where(Account.status == "active")).scalars())
+        rows = []
+        for aid in aids[:4]:
+            for kind, due, status, until in (
+                ("email", day, "snoozed", day),  # the lowest id, but snoozed
+                ("call", day, "open", None),
+                ("meeting", day, "open", None),
+            ):
+                rows.append(
+                    {
+                        "account_id": aid,
+                        "kind": kind,
+                        "due": due,
+                        "status": status,
+                        "snoozed_until": until,
+                        "origin": "manual",
+                        "note": kind,
+                    }
+                )
+        s.execute(insert(Touchpoint), rows)
+    monkeypatch.setattr(state, "BULK_ACCOUNTS", 1)
+    with demo_book.read() as s:
+        whole = load_states(s, TODAY, DEFAULT)
+        want = old.old_load_states(s, TODAY, DEFAULT, aids[:4])
+        for aid in aids[:4]:
+            one = load_states(s, TODAY, DEFAULT, [aid])[aid]
+            assert one.next_touchpoint == whole[aid].next_touchpoint
+            assert canon(one.next_touchpoint) == canon(want[aid].next_touchpoint)
+            assert one.next_touchpoint.kind == "call"  # open before snoozed, then by id
+            assert one.overdue == whole[aid].overdue
+
+
 def test_whole_book_states_equal_one_by_one(demo_book, monkeypatch):
     """The bulk statements (no id list) and the filtered ones agree account by account."""
     from bookkeeper_tui.store import state

@@ -200,6 +200,11 @@ def _touchpoints(filtered: bool) -> dict[str, Select]:
         Touchpoint.due <= bindparam("referral_until", type_=Date)
     )
     expansion = (Touchpoint.kind == "expansion") & (Touchpoint.status == "done")
+    # For some accounts, the status is compared as ``status || ''``: SQLite then reads the
+    # accounts' own rows (ix_touchpoint_account_rule) instead of walking every open
+    # touchpoint of the book through the status index (a screenful: 22 ms -> 0.3 ms).
+    # Equal due dates come in status and id order, as that index gave them before.
+    status = Touchpoint.status + "" if filtered else Touchpoint.status
     return {
         "open_touchpoints": _where_ids(
             select(
@@ -214,8 +219,8 @@ def _touchpoints(filtered: bool) -> dict[str, Select]:
             Touchpoint.account_id,
             filtered,
         )
-        .where(Touchpoint.status.in_(("open", "snoozed")))
-        .order_by(Touchpoint.due),
+        .where(status.in_(("open", "snoozed")))
+        .order_by(Touchpoint.due, Touchpoint.status, Touchpoint.id),
         # Latest referral ask (due up to a month ahead) and latest expansion talk done.
         # "done" is tested inside the aggregate, not in WHERE: an equality on status
         # would make SQLite walk the status index over every done touchpoint in the book
