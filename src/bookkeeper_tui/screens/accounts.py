@@ -1,9 +1,12 @@
 """The Book: every account grouped by tier, filtered and sorted in memory.
 
 The book is loaded once per change (a thread worker: account states plus the health
-trend, computed with one grouped query over the snapshots). Typing in the filter, the
-band and tier keys and sorting only re-render the loaded list, so they never touch the
-database. They stay instant on a book of 10,000: each account's search key is prepared
+trend, computed with one grouped query over the snapshots). A new screen on a book of
+``FIRST_SCREEN_FROM`` accounts or more first shows its first screenful: every account
+listed (``Book.book_entries``), the states of those on screen; the rows below say they
+are loading until the whole book's states replace them, in the same worker. Typing in the
+filter, the band and tier keys and sorting only re-render the loaded list, so they never
+touch the database. They stay instant on a book of 10,000: each account's search key is prepared
 once per load, each sort order once per load, and the table (:class:`VTable`) renders only
 the rows on screen.
 
