@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import event
 from textual.widgets import Input, Select, Static
 
-from bookkeeper_tui.screens.accounts import BookScreen, fuzzy_match, trend_baseline
+from bookkeeper_tui.screens.accounts import BookScreen, fuzzy_match
 from bookkeeper_tui.screens.add_account import AddAccountScreen
 from bookkeeper_tui.widgets.vtable import VTable
 from tests.conftest import TODAY, settle
@@ -169,7 +169,7 @@ async def test_cursor_steps_over_group_headers_and_enter_opens(demo_book, make_a
 
 async def test_health_shows_trend_arrows_from_one_grouped_query(demo_book, make_app):
     with Queries(demo_book) as q:
-        baseline = trend_baseline(demo_book, TODAY)
+        baseline = demo_book.health_trend(TODAY)
     assert len(q.statements) == 1
     assert "health_snapshot" in q.statements[0]
     states = {st.account.id: st for st in demo_book.accounts(TODAY)}

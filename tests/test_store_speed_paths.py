@@ -14,7 +14,6 @@ import re
 import sqlite3
 import subprocess
 import sys
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -31,7 +30,7 @@ from bookkeeper_tui.store import rows as rows_module
 from bookkeeper_tui.store.book import Book
 from bookkeeper_tui.store.models import Account, Contact, Score, Touchpoint
 from bookkeeper_tui.store.queries import as_date, fetch_today
-from bookkeeper_tui.store.state import collector_paused, load_states
+from bookkeeper_tui.store.state import load_states
 from tests import speed_reference as old
 from tests.conftest import TODAY
 
@@ -194,6 +193,46 @@ def test_states_equal_the_previous_queries(demo_book, as_of):
                 assert canon(got) == canon(want)
 
 
+def test_touchpoints_due_the_same_day_pick_the_same_next_either_way(demo_book, monkeypatch):
+    """A screenful's states read the open touchpoints through the account index, the whole
+    book's through the status index: equal due dates still give the same next touchpoint
+    (and the previous code's)."""
+    from bookkeeper_tui.store import state
+
+    day = TODAY - timedelta(days=90)
+    with demo_book.write() as s:
+        aids = list(s.execute(select(Account.id).where(Account.status == "active")).scalars())
+        rows = []
+        for aid in aids[:4]:
+            for kind, due, status, until in (
+                ("email", day, "snoozed", day),  # the lowest id, but snoozed
+                ("call", day, "open", None),
+                ("meeting", day, "open", None),
+            ):
+                rows.append(
+                    {
+                        "account_id": aid,
+                        "kind": kind,
+                        "due": due,
+                        "status": status,
+                        "snoozed_until": until,
+                        "origin": "manual",
+                        "note": kind,
+                    }
+                )
+        s.execute(insert(Touchpoint), rows)
+    monkeypatch.setattr(state, "BULK_ACCOUNTS", 1)
+    with demo_book.read() as s:
+        whole = load_states(s, TODAY, DEFAULT)
+        want = old.old_load_states(s, TODAY, DEFAULT, aids[:4])
+        for aid in aids[:4]:
+            one = load_states(s, TODAY, DEFAULT, [aid])[aid]
+            assert one.next_touchpoint == whole[aid].next_touchpoint
+            assert canon(one.next_touchpoint) == canon(want[aid].next_touchpoint)
+            assert one.next_touchpoint.kind == "call"  # open before snoozed, then by id
+            assert one.overdue == whole[aid].overdue
+
+
 def test_whole_book_states_equal_one_by_one(demo_book, monkeypatch):
     """The bulk statements (no id list) and the filtered ones agree account by account."""
     from bookkeeper_tui.store import state
@@ -217,41 +256,70 @@ def test_show_keeps_its_answer(demo_book, name):
     assert [f["code"] for f in shown["flags"]] == [f.code for f in want.flags]
 
 
-def test_collector_pause_is_counted_and_restores_the_collector():
-    assert gc.isenabled()
-    with collector_paused():
-        assert not gc.isenabled()
-        with collector_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
+def _watch_the_collector(monkeypatch) -> list[tuple[bool, int]]:
+    """(collector enabled, objects frozen) as each account's state is built."""
+    from bookkeeper_tui.store import state
+
+    seen: list[tuple[bool, int]] = []
+    build = state._state
+
+    def watched(*args, **kwargs):
+        seen.append((gc.isenabled(), gc.get_freeze_count()))
+        return build(*args, **kwargs)
+
+    monkeypatch.setattr(state, "_state", watched)
+    monkeypatch.setattr(state, "BULK_ACCOUNTS", 1)  # the demo book takes the bulk path
+    monkeypatch.setattr(state, "FREEZE_EVERY", 7)
+    return seen
+
+
+def test_a_bulk_load_keeps_the_collector_running_and_thaws_what_it_froze(demo_book, monkeypatch):
+    """Issue 15: no process-wide gc.disable(): the whole book's states are built with the
+    collector on, what is built so far frozen out of its way, and thawed at the end."""
+    seen = _watch_the_collector(monkeypatch)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    with demo_book.read() as s:
+        states = load_states(s, TODAY, DEFAULT)
+    assert len(seen) == len(states) > 7
+    assert all(enabled for enabled, _ in seen)
+    assert seen[0][1] > 0  # the heap as it was and the facts read: out of the way
+    assert seen[7][1] > seen[6][1]  # and the states built, every FREEZE_EVERY
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+
+
+def test_a_bulk_load_leaves_a_freeze_it_did_not_make_and_a_stopped_collector(
+    demo_book, monkeypatch
+):
+    seen = _watch_the_collector(monkeypatch)
+    gc.freeze()
     try:
-        with collector_paused():
-            pass
-        assert not gc.isenabled()  # it was off before: it stays off
+        frozen = gc.get_freeze_count()
+        with demo_book.read() as s:
+            load_states(s, TODAY, DEFAULT)
+        assert gc.get_freeze_count() >= frozen  # someone else's freeze stays
+    finally:
+        gc.unfreeze()
+    seen.clear()
+    gc.disable()  # as the app runs it: collections when the user pauses
+    try:
+        with demo_book.read() as s:
+            load_states(s, TODAY, DEFAULT)
+        assert seen and all(not enabled and frozen == 0 for enabled, frozen in seen)
+        assert not gc.isenabled()
     finally:
         gc.enable()
 
 
-def test_collector_pause_across_threads():
-    inside = threading.Barrier(3)
-    leave = threading.Event()
+def test_a_few_accounts_freeze_nothing(demo_book, monkeypatch):
+    seen = _watch_the_collector(monkeypatch)
+    from bookkeeper_tui.store import state
 
-    def work():
-        with collector_paused():
-            inside.wait()
-            leave.wait()
-
-    threads = [threading.Thread(target=work) for _ in range(2)]
-    for t in threads:
-        t.start()
-    inside.wait()
-    assert not gc.isenabled()
-    leave.set()
-    for t in threads:
-        t.join()
-    assert gc.isenabled()
+    monkeypatch.setattr(state, "BULK_ACCOUNTS", 500)
+    with demo_book.read() as s:
+        ids = list(load_states(s, TODAY, DEFAULT))[:3]
+        seen.clear()
+        load_states(s, TODAY, DEFAULT, ids)
+    assert seen == [(True, 0)] * 3
 
 
 def test_churn_spans_are_fresh_lists():

@@ -1,9 +1,12 @@
 """The Book: every account grouped by tier, filtered and sorted in memory.
 
 The book is loaded once per change (a thread worker: account states plus the health
-trend, computed with one grouped query over the snapshots). Typing in the filter, the
-band and tier keys and sorting only re-render the loaded list, so they never touch the
-database. They stay instant on a book of 10,000: each account's search key is prepared
+trend, computed with one grouped query over the snapshots). A new screen on a book of
+``FIRST_SCREEN_FROM`` accounts or more first shows its first screenful: every account
+listed (``Book.book_entries``), the states of those on screen; the rows below say they
+are loading until the whole book's states replace them, in the same worker. Typing in the
+filter, the band and tier keys and sorting only re-render the loaded list, so they never
+touch the database. They stay instant on a book of 10,000: each account's search key is prepared
 once per load, each sort order once per load, and the table (:class:`VTable`) renders only
 the rows on screen.
 
@@ -15,6 +18,10 @@ team (in memory, like the filters); counts and groups are then those of my accou
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
 
 from rich.text import Text
 from textual import events
@@ -41,6 +48,8 @@ from bookkeeper_tui.screens import team
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.screens.book_table import (  # noqa: F401  (re-exported)
     BAND_STYLE,
+    FIRST_SCREEN_FROM,
+    FIRST_SCREEN_ROWS,
     FLAG_SHORT,
     NARROW,
     NARROW_BELOW,
@@ -49,14 +58,19 @@ from bookkeeper_tui.screens.book_table import (  # noqa: F401  (re-exported)
     WIDE,
     BookCells,
     BookData,
+    BookEntry,
     Group,
+    Row,
     _item_key,
     _line_key,
-    trend_baseline,
+    first_screenful,
 )
 from bookkeeper_tui.store.state import AccountState, effective_due
 from bookkeeper_tui.widgets.safe_input import SafeInput
 from bookkeeper_tui.widgets.vtable import VTable
+
+#: How long the worker waits for the first screenful's frame before it computes the rest.
+FIRST_PAINT_WAIT_S = 0.5
 
 
 class FilterInput(SafeInput):
@@ -154,8 +168,32 @@ class BookScreen(BookCells, DataScreen):
     # -- data ---------------------------------------------------------------------------
     def load(self) -> BookData:
         as_of = self.today
+        if self.data is None:  # a new screen on a big book: a screenful first
+            first = self._first_screenful(as_of)
+            if first is not None:
+                painted = threading.Event()
+                self.app.call_from_thread(self._show_first, first, painted)
+                # The whole book's states hold the interpreter for a second or more:
+                # start them once the screenful is on screen, not while it is drawn.
+                painted.wait(FIRST_PAINT_WAIT_S)
         states = self.book.accounts(as_of)
-        return BookData(states, trend_baseline(self.book, as_of), as_of)
+        return BookData(states, self.book.health_trend(as_of), as_of)
+
+    def _show_first(self, data: BookData, painted: threading.Event) -> None:
+        self._show_safely(data)
+        self.call_after_refresh(painted.set)
+
+    def _first_screenful(self, as_of: date) -> BookData | None:
+        """Every account listed, with the states of the accounts on screen (the others
+        are computed with the whole book's next); None on a book too small to need it."""
+        entries = self.book.book_entries(as_of)
+        if len(entries) < FIRST_SCREEN_FROM:
+            return None
+        rows = max(self.app.size.height, FIRST_SCREEN_ROWS)
+        ids = first_screenful(entries, self.bk.owner_cut, rows)
+        states = self.book.states(as_of, ids)
+        rows_of: list[Row] = [states.get(e.account.id, e) for e in entries]
+        return BookData(rows_of, self.book.health_trend(as_of, ids), as_of, partial=True)
 
     def show(self, data: BookData) -> None:
         self.data = data
@@ -183,6 +221,9 @@ class BookScreen(BookCells, DataScreen):
         """Sorted by the chosen column; unknown values and churned accounts go last."""
         assert self.data is not None
         value = sort_value(self.filters.sort, self.data.as_of, effective_due)
+        if self.data.partial and self.filters.sort not in ("name", "mrr", "renewal"):
+            # The rows still loading have no state to sort by: last, until it comes.
+            return sort_accounts(states, _known_only(value), self.filters.descending)
         return sort_accounts(states, value, self.filters.descending)
 
     def render_table(self) -> None:
@@ -197,7 +238,7 @@ class BookScreen(BookCells, DataScreen):
             current = table.current
             keep = None if current is None or isinstance(current, Group) else current
         f = self.filters
-        hits = data.index.matches(f.text)
+        hits = data.matches(f.text)
         band = f.band
         mine = data.of(self.bk.owner_cut)
         ordered = self._ordered()
@@ -439,3 +480,8 @@ class BookScreen(BookCells, DataScreen):
             box = self.query_one("#book-filter", Input)
             box.value = ""
             box.display = False
+
+
+def _known_only(value: Callable[[Row], object]) -> Callable[[Row], object]:
+    """*value* for rows with a state; None (unknown, sorted last) for those still loading."""
+    return lambda st: None if isinstance(st, BookEntry) else value(st)

@@ -8,18 +8,29 @@ the filters, the cursor and the keys.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from datetime import date
 
 from rich.text import Text
-from sqlalchemy import and_, func, select
 from textual.binding import Binding
 from textual.widgets import Input, Static
 
 from bookkeeper_tui.core.owners import distinct_owners, owner_key
-from bookkeeper_tui.core.search import SORT_BY_KEY, Filters, SearchIndex, SearchKey
+from bookkeeper_tui.core.search import (
+    SORT_BY_KEY,
+    Filters,
+    Matcher,
+    SearchIndex,
+    SearchKey,
+    sort_accounts,
+    sort_value,
+)
+from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens import team
-from bookkeeper_tui.store.models import HealthSnapshot
+from bookkeeper_tui.store.book.table import (  # noqa: F401  (the trend's window, re-exported)
+    TREND_DAYS,
+    TREND_MAX_AGE_DAYS,
+    BookEntry,
+)
 from bookkeeper_tui.store.state import AccountState, effective_due
 from bookkeeper_tui.widgets.render import (
     days_ago,
@@ -30,15 +41,6 @@ from bookkeeper_tui.widgets.render import (
     safe,
 )
 from bookkeeper_tui.widgets.vtable import Column, VTable
-
-if TYPE_CHECKING:
-    from bookkeeper_tui.store.book import Book
-
-#: The trend arrow compares today's score with the score as it stood this many days ago
-#: (the last snapshot on or before that day) ...
-TREND_DAYS = 30
-#: ... unless that snapshot is older than this: a score from last year is no trend.
-TREND_MAX_AGE_DAYS = 60
 
 BAND_STYLE = {"green": "bold green", "yellow": "bold yellow", "red": "bold red"}
 
@@ -78,33 +80,82 @@ NARROW: dict[str, tuple[str, int | None]] = {
 NARROW_BELOW = 100
 
 
+#: A row of the Book: an account's state or, while the first screenful is on screen and
+#: the rest is computed, the plain entry of an account whose state is still to come.
+Row = AccountState | BookEntry
+
+#: From this many accounts on, the Book shows its first screenful (every account listed,
+#: the states of those on screen) before the whole book's states are computed.
+FIRST_SCREEN_FROM = 1_000
+#: At least this many accounts get their state in the first screenful (the terminal's
+#: height when it is taller).
+FIRST_SCREEN_ROWS = 24
+
+
 @dataclass
 class BookData:
-    states: list[AccountState]
+    states: list[Row]
     #: account id -> health score about TREND_DAYS ago
     baseline: dict[int, float]
     as_of: date
-    #: The filter's index over ``states`` (built in the worker, not on keystrokes).
-    index: SearchIndex = field(init=False)
+    #: True while only the first screenful has states (the other rows are BookEntry).
+    partial: bool = False
+    #: The filter's index over ``states``: built in the worker, not on keystrokes (for
+    #: a first screenful, when the filter is first used: the whole book's comes soon).
+    _index: SearchIndex | None = field(init=False, default=None, repr=False)
     #: (position in ``states``, state, band, tier) as plain values: the filter reads
     #: these 10,000 times a keystroke, and ORM attributes are slow to read.
-    plain: list[tuple[int, AccountState, str | None, str]] = field(init=False)
+    plain: list[tuple[int, Row, str | None, str]] = field(init=False)
     #: owner cut (``core.owners.owner_key``) -> positions in ``states`` of its accounts.
     owned: dict[str, frozenset[int]] = field(init=False)
 
     def __post_init__(self) -> None:
-        self.index = SearchIndex(
-            [SearchKey.of(st.account.name, st.account.tags) for st in self.states]
-        )
-        self.plain = [(i, st, st.health.band, st.account.tier) for i, st in enumerate(self.states)]
+        if not self.partial:
+            self._index = self._search_index()
+        self.plain = [
+            (i, st, None if isinstance(st, BookEntry) else st.health.band, st.account.tier)
+            for i, st in enumerate(self.states)
+        ]
         owned: dict[str, set[int]] = {}
         for i, st in enumerate(self.states):
             owned.setdefault(owner_key(st.account.owner), set()).add(i)
         self.owned = {k: frozenset(v) for k, v in owned.items()}
 
+    @property
+    def index(self) -> SearchIndex:
+        if self._index is None:
+            self._index = self._search_index()
+        return self._index
+
+    def matches(self, text: str) -> frozenset[int] | None:
+        """Positions in ``states`` the filter *text* finds; None for every account (an
+        empty filter does not build the index)."""
+        return self.index.matches(text) if Matcher(text).q else None
+
+    def _search_index(self) -> SearchIndex:
+        return SearchIndex([SearchKey.of(st.account.name, st.account.tags) for st in self.states])
+
     def of(self, owner: str | None) -> frozenset[int] | None:
         """Positions of *owner*'s accounts; None for everyone."""
         return None if owner is None else self.owned.get(owner_key(owner), frozenset())
+
+
+def first_screenful(entries: list[BookEntry], owner: str | None, rows: int) -> list[int]:
+    """The ids of the first *rows* accounts the Book lists with its filters as a new
+    screen has them: tier by tier, each by name with churned accounts last (``_ordered``),
+    only *owner*'s accounts in team mode (``BookData.of``)."""
+    by_name = sort_value("name", date.min, effective_due)
+    key = None if owner is None else owner_key(owner)
+    by_tier: dict[str, list[BookEntry]] = {}
+    for e in entries:
+        if key is None or owner_key(e.account.owner) == key:
+            by_tier.setdefault(e.account.tier, []).append(e)
+    ids: list[int] = []
+    for tier in [*TIERS, *sorted(set(by_tier) - set(TIERS))]:
+        ids += [e.account.id for e in sort_accounts(by_tier.get(tier, []), by_name, False)]
+        if len(ids) >= rows:
+            break
+    return ids[:rows]
 
 
 @dataclass(frozen=True)
@@ -116,36 +167,13 @@ class Group:
     mrr: float
 
 
-def trend_baseline(book: Book, as_of: date) -> dict[int, float]:
-    """Each account's health score ~TREND_DAYS ago, in one grouped query for the book."""
-    upto = as_of - timedelta(days=TREND_DAYS)
-    since = as_of - timedelta(days=TREND_MAX_AGE_DAYS)
-    latest = (
-        select(HealthSnapshot.account_id, func.max(HealthSnapshot.day).label("day"))
-        .where(HealthSnapshot.day <= upto)
-        .where(HealthSnapshot.day >= since)
-        .where(HealthSnapshot.score.is_not(None))
-        .group_by(HealthSnapshot.account_id)
-        .subquery()
-    )
-    query = select(HealthSnapshot.account_id, HealthSnapshot.score).join(
-        latest,
-        and_(
-            HealthSnapshot.account_id == latest.c.account_id,
-            HealthSnapshot.day == latest.c.day,
-        ),
-    )
-    with book.read() as s:
-        return {aid: score for aid, score in s.execute(query) if score is not None}
-
-
 class BookCells:
     """How the Book's rows look (mixed into BookScreen, whose state it reads)."""
 
     narrow: bool
     data: BookData | None
     filters: Filters
-    shown: list[AccountState]
+    shown: list[Row]
     _cell_cache: dict[int, list[Text | str]]
 
     def _columns(self) -> list[Column]:
@@ -163,7 +191,7 @@ class BookCells:
     def _width(self, column: str) -> int:
         return (NARROW if self.narrow else WIDE)[column][1] or 8
 
-    def _render_item(self, item: Group | AccountState) -> list[Text | str]:
+    def _render_item(self, item: Group | Row) -> list[Text | str]:
         if isinstance(item, Group):
             accent = self.app.theme_variables.get("accent", "cyan")
             return [
@@ -175,8 +203,20 @@ class BookCells:
         aid = item.account.id or 0
         cells = self._cell_cache.get(aid)
         if cells is None:
-            cells = self._cell_cache[aid] = self._cells(item, self.data)
+            if isinstance(item, BookEntry):
+                cells = self._cell_cache[aid] = self._pending_cells(item)
+            else:
+                cells = self._cell_cache[aid] = self._cells(item, self.data)
         return cells
+
+    def _pending_cells(self, entry: BookEntry) -> list[Text | str]:
+        """A row whose state is still being computed: its name and MRR, then dots."""
+        dim = "dim" if entry.account.status == "churned" else ""
+        return [
+            Text(safe(entry.account.name), style=dim),
+            Text(money(entry.mrr), style=dim, justify="right"),
+            *(Text("…", style="dim") for _ in range(5)),
+        ]
 
     def _group_title(self, tier: str, shown: int, total: int) -> str:
         """'ENTERPRISE · 9 accounts', or shorter forms when the column is too narrow."""
@@ -296,6 +336,8 @@ class BookCells:
             parts.append(
                 Text(f"{shown} of {total} {noun}" if shown != total else f"{total} {noun}")
             )
+        if data.partial:
+            parts.append(Text("health and flags loading…", style="dim"))
         status = Text(" · ", style="dim").join(parts)
         if me is not None:  # team mode: which view, first; the count is the view's
             key = team.key_display(self, "mine", "m")
@@ -357,9 +399,9 @@ class BookCells:
         return self.app.get_key_display(Binding(key, ""))
 
 
-def _item_key(item: Group | AccountState) -> str:
+def _item_key(item: Group | Row) -> str:
     return f"t:{item.tier}" if isinstance(item, Group) else f"a:{item.account.id}"
 
 
-def _line_key(item: Group | AccountState) -> object:
+def _line_key(item: Group | Row) -> object:
     return item if isinstance(item, Group) else item.account.id  # a Group: its counts too

@@ -9,10 +9,10 @@ The package splits :class:`Book` by concern; each module holds one mixin:
 (contact roles, departures),
 ``sync`` (planning, renewal roll, health snapshots), ``write`` (the quick log),
 ``outcomes`` (renewal outcomes), ``kpi`` (KPI queries), ``renewals`` (the board),
-``views`` (account view and brief), ``history`` (an account's health over time);
-``core`` puts them together and ``common`` holds the constants, value types and
-helpers they share. Every name is importable
-from ``bookkeeper_tui.store.book`` as before.
+``views`` (account view and brief), ``history`` (an account's health over time),
+``table`` (the Book screen's list); ``core`` puts them together and ``common`` holds the
+constants, value types and helpers they share. Every name is importable from
+``bookkeeper_tui.store.book`` as before.
 """
 
 from bookkeeper_tui.store.book.common import (

@@ -21,6 +21,7 @@ from bookkeeper_tui.store.book.kpi import KpiMixin
 from bookkeeper_tui.store.book.outcomes import OutcomesMixin
 from bookkeeper_tui.store.book.renewals import RenewalsMixin
 from bookkeeper_tui.store.book.sync import SyncMixin
+from bookkeeper_tui.store.book.table import TableMixin
 from bookkeeper_tui.store.book.views import ViewsMixin
 from bookkeeper_tui.store.book.write import WriteMixin
 from bookkeeper_tui.store.engine import StoreError, make_engine
@@ -38,6 +39,7 @@ class Book(
     RenewalsMixin,
     OutcomesMixin,
     WriteMixin,
+    TableMixin,
 ):
     """One customer book, on SQLite or any SQLAlchemy backend."""
 

@@ -22,7 +22,7 @@ from bookkeeper_tui.store.models import (
     Touchpoint,
 )
 from bookkeeper_tui.store.queries import as_date
-from bookkeeper_tui.store.state import collector_paused, stream
+from bookkeeper_tui.store.state import stream
 
 
 class RenewalsMixin:
@@ -55,7 +55,7 @@ class RenewalsMixin:
         likelihood = dict(self.config.renewals.likelihood)
         since = since if since is not None else as_of - relativedelta(months=12)
         horizon = as_of + timedelta(days=within)
-        with self.read() as s, collector_paused():
+        with self.read() as s:
             cut = self._cut_ids(s, owner, None)
             keep = None if cut is None else set(cut)
             conn = s.connection()  # plain rows: no ORM result processing
