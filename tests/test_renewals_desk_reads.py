@@ -12,12 +12,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
 from sqlalchemy.engine import cursor as sa_cursor
 
 from bookkeeper_tui.store.book import Book
 from bookkeeper_tui.store.book import renewals as desk_module
-from bookkeeper_tui.store.models import Contact, Interaction, MrrLevel
+from bookkeeper_tui.store.models import Contact, Interaction
 
 TODAY = date(2026, 11, 24)
 NOTES = 300
@@ -93,42 +92,3 @@ def test_the_packed_desk_is_the_desk_read_row_by_row(busy, monkeypatch):
 
     monkeypatch.setattr(desk_module, "packed_rows", row_by_row)
     assert busy.renewals(TODAY, 120) == packed
-
-
-EXACT = [1000 / 3, 0.1 + 0.2, 72.35, -12.5, 0.0, 2.0**52 + 0.5, 1234567.891, 1 / 1024 + 2**-60]
-#: Too large or too fine for the packed form: the rows are read one by one.
-FALLBACK = [2.0**60 + 2048, 1e-7 / 3]
-
-
-def mrr_rows(book: Book, values: list[float], monkeypatch) -> tuple[list, list, list[int]]:
-    """The MRR levels holding *values*, packed and row by row, and the rows fetched packed."""
-    with book.write() as s:
-        aid = book.find_account(s, "Busy Co").id
-        for i, mrr in enumerate(values):
-            s.add(MrrLevel(account_id=aid, effective=date(2020, 1, 1) + timedelta(i), mrr=mrr))
-    q = (
-        select(MrrLevel.id, MrrLevel.mrr)
-        .where(MrrLevel.effective < date(2021, 1, 1))
-        .order_by(MrrLevel.effective)
-    )
-    with book.read() as s:
-        counts = fetched_rows(monkeypatch)
-        packed = desk_module.packed_rows(s.connection(), q)
-        fetched = list(counts)
-        plain = [tuple(r) for r in s.connection().execute(q)]
-    return packed, plain, fetched
-
-
-def test_floats_travel_packed_exactly(busy, monkeypatch):
-    packed, plain, fetched = mrr_rows(busy, EXACT, monkeypatch)
-    assert [v for _, v in plain] == EXACT
-    assert packed == plain
-    assert [type(v) for _, v in packed] == [float] * len(EXACT)
-    assert sum(fetched) == 1
-
-
-@pytest.mark.parametrize("odd", FALLBACK)
-def test_floats_that_cannot_be_packed_are_read_row_by_row(busy, monkeypatch, odd):
-    packed, plain, _ = mrr_rows(busy, [*EXACT, odd], monkeypatch)
-    assert plain[-1][1] == odd
-    assert packed == plain

@@ -6,7 +6,7 @@ import json
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
-from sqlalchemy import Float, Integer, and_, case, cast, func, literal, null, select, true
+from sqlalchemy import func, null, select, true
 from sqlalchemy.engine import Connection
 
 from bookkeeper_tui.core.playbook import next_renewal
@@ -131,7 +131,7 @@ class RenewalsMixin:
             touch,
         ).where(*window)
         rows = {}
-        for r in packed_rows(conn, q):
+        for r in stream(conn.execute(q)):
             aid, start, renewal, term = r[0], as_date(r[4]), as_date(r[5]), r[6]
             if keep is not None and aid not in keep:
                 continue
@@ -169,8 +169,7 @@ class RenewalsMixin:
             for term in churn_terms(f"{summary}\n{notes}", self.config.churn_words):
                 if term not in terms.setdefault(aid, []):
                     terms[aid].append(term)
-        for aid, day, kind, value, cid in packed_rows(
-            conn,
+        for aid, day, kind, value, cid in conn.execute(
             select(Score.account_id, Score.day, Score.kind, Score.value, Score.contact_id)
             .where(
                 Score.account_id.in_(candidates),
@@ -178,7 +177,7 @@ class RenewalsMixin:
                 Score.day > as_of - timedelta(days=rn.FORECAST_LEAD_DAYS),
                 Score.day <= as_of,
             )
-            .order_by(Score.day, Score.id),
+            .order_by(Score.day, Score.id)
         ):
             answers.setdefault(aid, []).append((as_date(day), kind, value, cid))
         champion_gone = {
@@ -327,53 +326,17 @@ def _window(horizon: date) -> tuple:
     return (acc.status == "active", acc.renewal.is_not(None), acc.renewal <= horizon)
 
 
-#: A REAL column travels as two exact integers: its integral part and its fraction scaled
-#: by this power of two (exact for every float of magnitude 2**-10 and up below 2**53).
-_SCALE = 2**62
+def packed_rows(conn: Connection, q) -> list:
+    """The rows of *q* (integer and text columns only), on SQLite read as one value.
 
-
-def packed_rows(conn: Connection, q) -> list[tuple]:
-    """The rows of *q* as tuples, on SQLite packed by the database into one JSON value.
-
-    The sqlite3 module lets go of the GIL for every row it steps and takes it back after
+    The sqlite3 module lets go of the GIL for every row it steps, and takes it back after
     the UI thread's switch interval when that thread is busy: a worker reading thousands
-    of rows while the screen is being built waits far longer than the query runs. Packed,
-    the rows cost one step. SQLite's JSON writes floats with 15 digits, which does not
-    round-trip every one, so a REAL column is sent as ``[integral part, fraction * 2**62]``
-    (both exact) and rebuilt; when a value cannot be sent so (not a float, too large, too
-    small a fraction), the rows are read one by one instead, as on other backends.
-    Dates come as SQLite keeps them, ISO text (``as_date`` reads both).
+    of rows while the screen is being built waits far longer than the query runs. Packed
+    by the database into one JSON array, the rows cost one step. (Not for REAL columns:
+    SQLite writes JSON numbers with 15 digits, which does not round-trip every float.)
     """
     if conn.dialect.name != "sqlite":
-        return _plain_rows(conn, q)
-    sub = q.limit(-1).subquery()  # with a LIMIT it is not flattened: each column read once
-    reals = [i for i, c in enumerate(sub.c) if isinstance(c.type, Float)]
-    columns = [_exact_real(c) if i in reals else c for i, c in enumerate(sub.c)]
-    packed = conn.execute(select(func.json_group_array(func.json_array(*columns)))).scalar_one()
-    rows = json.loads(packed)
-    for row in rows if reals else ():
-        for i in reals:
-            value = row[i]
-            if isinstance(value, list):
-                row[i] = value[0] + value[1] / _SCALE  # both exact: so is the sum
-            elif value is not None:
-                return _plain_rows(conn, q)
-    return [tuple(r) for r in rows]
-
-
-def _plain_rows(conn: Connection, q) -> list[tuple]:
-    return [tuple(r) for r in stream(conn.execute(q))]
-
-
-def _exact_real(column):
-    """A REAL column as ``[CAST(v AS INTEGER), (v - that) * 2**62]`` when both are exact
-    integers, NULL as NULL, else the text "inexact"."""
-    whole = cast(column, Integer)
-    scaled = (column - whole) * float(_SCALE)
-    part = cast(scaled, Integer)
-    exact = and_(func.typeof(column) == "real", func.abs(column) < float(2**53), scaled == part)
-    return case(
-        (column.is_(None), null()),
-        (exact, func.json_array(whole, part)),
-        else_=literal("inexact"),
-    )
+        return [tuple(r) for r in conn.execute(q)]
+    sub = q.subquery()
+    packed = conn.execute(select(func.json_group_array(func.json_array(*sub.c)))).scalar_one()
+    return [tuple(r) for r in json.loads(packed)]
