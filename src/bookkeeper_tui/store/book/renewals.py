@@ -273,7 +273,7 @@ class RenewalsMixin:
     def _desk_facts(self, rows: dict, signals: tuple | None, as_of: date) -> list:
         """Each desk account's renewal facts, its risks from the flags that can fire."""
         from bookkeeper_tui.core import renewals as rn
-        from bookkeeper_tui.core.signals import FlagFacts, account_flags
+        from bookkeeper_tui.core.signals import FlagFacts, risk_flags
 
         if signals is None:
             return []
@@ -298,7 +298,7 @@ class RenewalsMixin:
                     champion_left=gone,
                     overdue_touchpoints=n_overdue,
                 )
-                flags = account_flags(flag_facts, as_of, sc)
+                flags = risk_flags(flag_facts, as_of, sc)
             det = None
             if aid in answers:
                 det = rn.detractor_flag(
