@@ -183,7 +183,10 @@ def bucket_of(days_left: int) -> int | None:
     """The first bucket (30/60/90/120) holding a renewal *days_left* days ahead."""
     if days_left < 0:
         return None
-    return next((b for b in BUCKETS if days_left <= b), None)
+    for b in BUCKETS:  # a loop, not next(genexpr): called for every row of the desk
+        if days_left <= b:
+            return b
+    return None
 
 
 def likelihood_of(band: str | None, likelihood: Mapping[str, float]) -> float:

@@ -413,4 +413,9 @@ def _opportunities(facts: FlagFacts, as_of: date, cfg: SignalConfig) -> list[Fla
 def account_flags(facts: FlagFacts, as_of: date, cfg: SignalConfig) -> list[Flag]:
     """Every flag for one account on *as_of*: risks first (most urgent kinds first), then
     opportunities. Each code appears at most once."""
-    return _risks(facts, as_of, cfg) + _opportunities(facts, as_of, cfg)
+    return risk_flags(facts, as_of, cfg) + _opportunities(facts, as_of, cfg)
+
+
+def risk_flags(facts: FlagFacts, as_of: date, cfg: SignalConfig) -> list[Flag]:
+    """The risks of :func:`account_flags` alone (the renewal desk shows no opportunities)."""
+    return _risks(facts, as_of, cfg)

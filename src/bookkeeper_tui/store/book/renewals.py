@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -157,10 +158,11 @@ class RenewalsMixin:
         terms: dict[int, list[str]] = {}
         answers: dict[int, list] = {}
         overdue: dict[int, int] = {}
-        for aid, summary, notes in conn.execute(
-            select(it.account_id, it.summary, it.notes).where(
-                it.account_id.in_(candidates), it.day > recent, it.day <= as_of
-            )
+        for aid, summary, notes in packed_rows(
+            conn,
+            select(it.account_id, it.summary, it.notes)
+            .where(it.account_id.in_(candidates), it.day > recent, it.day <= as_of)
+            .order_by(it.account_id, it.day, it.id),  # the index's order: no sort
         ):
             if aid not in rows:
                 continue
@@ -178,23 +180,26 @@ class RenewalsMixin:
             .order_by(Score.day, Score.id)
         ):
             answers.setdefault(aid, []).append((as_date(day), kind, value, cid))
-        champion_gone = set(
-            conn.execute(
+        champion_gone = {
+            aid
+            for (aid,) in packed_rows(
+                conn,
                 select(Contact.account_id).where(
                     Contact.account_id.in_(candidates),
                     Contact.role == "champion",
                     Contact.left_on.is_not(None),
                     Contact.left_on <= as_of,
-                )
-            ).scalars()
-        )
+                ),
+            )
+        }
         # Overdue: open past due, snoozed past the snooze (two range reads of the
         # status-and-due index, not a scan of every open touchpoint).
         for status, due_on in (
             ("open", Touchpoint.due),
             ("snoozed", func.coalesce(Touchpoint.snoozed_until, Touchpoint.due)),
         ):
-            for aid, n in conn.execute(
+            for aid, n in packed_rows(
+                conn,
                 select(Touchpoint.account_id, func.count(Touchpoint.id))
                 .where(
                     Touchpoint.status == status,
@@ -202,7 +207,7 @@ class RenewalsMixin:
                     due_on < as_of,
                     Touchpoint.account_id.in_(candidates),
                 )
-                .group_by(Touchpoint.account_id)
+                .group_by(Touchpoint.account_id),
             ):
                 overdue[aid] = overdue.get(aid, 0) + n
         return terms, answers, champion_gone, overdue
@@ -268,7 +273,7 @@ class RenewalsMixin:
     def _desk_facts(self, rows: dict, signals: tuple | None, as_of: date) -> list:
         """Each desk account's renewal facts, its risks from the flags that can fire."""
         from bookkeeper_tui.core import renewals as rn
-        from bookkeeper_tui.core.signals import FlagFacts, account_flags
+        from bookkeeper_tui.core.signals import FlagFacts, risk_flags
 
         if signals is None:
             return []
@@ -293,7 +298,7 @@ class RenewalsMixin:
                     champion_left=gone,
                     overdue_touchpoints=n_overdue,
                 )
-                flags = account_flags(flag_facts, as_of, sc)
+                flags = risk_flags(flag_facts, as_of, sc)
             det = None
             if aid in answers:
                 det = rn.detractor_flag(
@@ -319,3 +324,19 @@ def _window(horizon: date) -> tuple:
     """The desk's accounts: active, with a renewal date up to *horizon*."""
     acc = Account.__table__.c
     return (acc.status == "active", acc.renewal.is_not(None), acc.renewal <= horizon)
+
+
+def packed_rows(conn: Connection, q) -> list:
+    """The rows of *q* (integer and text columns only), on SQLite read as one value.
+
+    The sqlite3 module lets go of the GIL for every row it steps, and takes it back after
+    the UI thread's switch interval when that thread is busy: a worker reading thousands
+    of rows while the screen is being built waits far longer than the query runs. Packed
+    by the database into one JSON array, the rows cost one step. (Not for REAL columns:
+    SQLite writes JSON numbers with 15 digits, which does not round-trip every float.)
+    """
+    if conn.dialect.name != "sqlite":
+        return [tuple(r) for r in conn.execute(q)]
+    sub = q.subquery()
+    packed = conn.execute(select(func.json_group_array(func.json_array(*sub.c)))).scalar_one()
+    return [tuple(r) for r in json.loads(packed)]
