@@ -19,12 +19,12 @@ from datetime import date
 from rich.text import Text
 from sqlalchemy import select
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Sparkline, Static
 
 from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, band_of, stale_words, weight_words
 from bookkeeper_tui.core.signals import churn_spans
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.book import Book, BookError
 from bookkeeper_tui.store.models import Account, HealthSnapshot
@@ -250,35 +250,7 @@ class AccountScreen(DataScreen):
     """Everything about one account on one screen."""
 
     CSS_PATH = "account.tcss"
-    BINDINGS = [
-        Binding(
-            "enter", "log", "Log a call", id="account.log", tooltip="Quick log for this account"
-        ),
-        Binding(
-            "e",
-            "edit",
-            "Edit",
-            id="account.edit",
-            show=False,
-            tooltip="Edit tier, renewal, owner, tags",
-        ),
-        Binding(
-            "c",
-            "contacts",
-            "Contacts",
-            id="account.contacts",
-            show=False,
-            tooltip="Edit a contact's role, or mark them as left",
-        ),
-        Binding(
-            "D",
-            "delete",
-            "Delete",
-            id="account.delete",
-            show=False,
-            tooltip="Delete this account and everything recorded for it (asks first)",
-        ),
-    ]
+    BINDINGS = commands.bindings(commands.ACCOUNT)
 
     def __init__(self, name: str, book: Book | None = None, as_of: date | None = None) -> None:
         """With *book* and *as_of*, the account starts loading at once, in a thread,

@@ -1,0 +1,118 @@
+"""What the app owns for its start-up and its pauses: the background open of the book,
+and the garbage collector's timing.
+
+:class:`BookOpener` is the one thread the app starts itself. It cannot be a Textual
+worker: thread workers share one small executor, and the screens' loads in it wait for
+the book, so an open queued behind them would never run. It starts once, and the app
+joins it when it closes the book.
+
+:class:`IdleCollector` keeps Python's cyclic garbage collector on (it is never switched
+off for the whole process) and keeps its work out of a keystroke: what lives long (the imported
+modules, the composed screens, the book's state) is frozen out of its reach
+(``gc.freeze``), so an automatic collection walks only what is new; a full collection
+runs while the user pauses.
+"""
+
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bookkeeper_tui.store.book import Book
+
+#: Seconds without a key or click before the young objects are collected (and the
+#: survivors frozen): a few milliseconds even beside a 10,000-account book.
+GC_IDLE_S = 1.0
+#: ... once at least this many new objects are tracked.
+GC_MIN_PENDING = 500
+#: A full collection (unfreeze, collect, freeze: 60-120 ms beside a 10k book, a key
+#: pressed meanwhile would wait) needs a longer pause ...
+GC_FULL_IDLE_S = 10.0
+#: ... or runs at the next short one once this many objects were frozen since the last
+#: (closed screens' cycles are found by it: memory stays bounded in long bursts of work).
+GC_MAX_FROZEN = 1_000_000
+
+
+class BookOpener:
+    """Opens the book in a thread of its own, once; the app owns it and joins it."""
+
+    def __init__(self, open_book: Callable[[], Book], failed: Callable[[BaseException], None]):
+        """*open_book* runs in the thread; *failed* is called there with its error."""
+        self._open_book = open_book
+        self._failed = failed
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        #: Set when the open has finished, well or not.
+        self.done = threading.Event()
+        self.book: Book | None = None
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        """Start opening, unless it started already."""
+        with self._lock:
+            if self._thread is not None:
+                return
+            self._thread = threading.Thread(target=self._run, name="open-book", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self.book = self._open_book()
+        except BaseException as exc:  # StoreError and the like: shown, then quit
+            self.error = exc
+            self.done.set()
+            self._failed(exc)
+            return
+        self.done.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the thread, if it was started (the app is closing)."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+
+class IdleCollector:
+    """Runs the cyclic garbage collector's costly work while the user pauses."""
+
+    def __init__(self) -> None:
+        #: Collections run in pauses (tests read it).
+        self.collections = 0
+        self._full_this_pause = False
+        self._frozen_at_full = 0
+        self._started = False
+
+    def start(self) -> None:
+        """Freeze what start-up built (the imported modules, the app)."""
+        self._started = True
+        gc.freeze()
+
+    def stop(self) -> None:
+        """Give everything back to the collector (the app has ended)."""
+        if self._started:
+            self._started = False
+            gc.unfreeze()
+
+    def tick(self, quiet_s: float) -> bool:
+        """After *quiet_s* seconds without input: collect if it is worth it. True if it did."""
+        if quiet_s < GC_FULL_IDLE_S:
+            self._full_this_pause = False
+        if not self._started or quiet_s < GC_IDLE_S:
+            return False
+        away = quiet_s >= GC_FULL_IDLE_S and not self._full_this_pause
+        if away or gc.get_freeze_count() - self._frozen_at_full >= GC_MAX_FROZEN:
+            gc.unfreeze()
+            gc.collect()  # everything: only when the user is away (or memory says so)
+            gc.freeze()
+            self._frozen_at_full = gc.get_freeze_count()
+            self._full_this_pause = True
+        elif gc.get_count()[0] >= GC_MIN_PENDING:
+            gc.collect(1)  # the young generations: a few ms even beside a 10k book
+            gc.freeze()  # their survivors live long: out of the automatic collections
+        else:
+            return False
+        self.collections += 1
+        return True
