@@ -184,3 +184,54 @@ def test_the_app_modules_are_at_most_500_lines_with_functions_of_at_most_80(path
         and node.end_lineno - node.lineno + 1 > 80
     ]
     assert long == []
+
+
+# -- the one owned start-up thread ---------------------------------------------------------
+class _FakeBook:
+    closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_book_opener_starts_once_and_closes_what_it_opened():
+    import threading
+    import time
+
+    from bookkeeper_tui.app.startup import BookOpener
+
+    release, calls = threading.Event(), []
+
+    def slow_open():
+        calls.append(1)
+        release.wait(5)
+        return _FakeBook()
+
+    opener = BookOpener(slow_open, failed=lambda exc: None)
+    opener.start()
+    opener.start()  # once
+    t0 = time.monotonic()
+    opener.close(wait_s=0.05)  # the app quits while a slow server is still answering
+    assert time.monotonic() - t0 < 1  # quitting does not wait for it
+    release.set()
+    assert opener.done.wait(5)
+    for _ in range(500):  # the thread closes the book it opened, just after `done`
+        if opener.book is not None and opener.book.closed:
+            break
+        time.sleep(0.01)
+    assert calls == [1] and opener.book is not None and opener.book.closed
+
+
+def test_the_book_opener_reports_a_failed_open():
+    from bookkeeper_tui.app.startup import BookOpener
+
+    failed: list[BaseException] = []
+
+    def broken():
+        raise OSError("cannot reach the server")
+
+    opener = BookOpener(broken, failed=failed.append)
+    opener.start()
+    assert opener.done.wait(5)
+    assert opener.book is None and isinstance(opener.error, OSError) and failed == [opener.error]
+    opener.close()

@@ -163,9 +163,7 @@ class BookkeeperApp(App[None]):
             self.ensure_book()
 
     def close_book(self) -> None:
-        self._opener.join(timeout=30)
-        if self._opener.book is not None:
-            self._opener.book.close()
+        self._opener.close()
 
     # -- team mode: my accounts or the whole team -----------------------------------------
     @property

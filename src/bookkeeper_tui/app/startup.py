@@ -37,7 +37,8 @@ GC_MAX_FROZEN = 1_000_000
 
 
 class BookOpener:
-    """Opens the book in a thread of its own, once; the app owns it and joins it."""
+    """Opens the book in a thread of its own, once; the app owns it and closes it (a book
+    that arrives after :meth:`close`, on a slow server, is closed by the thread itself)."""
 
     def __init__(self, open_book: Callable[[], Book], failed: Callable[[BaseException], None]):
         """*open_book* runs in the thread; *failed* is called there with its error."""
@@ -45,6 +46,7 @@ class BookOpener:
         self._failed = failed
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._closed = False
         #: Set when the open has finished, well or not.
         self.done = threading.Event()
         self.book: Book | None = None
@@ -60,19 +62,29 @@ class BookOpener:
 
     def _run(self) -> None:
         try:
-            self.book = self._open_book()
+            book = self._open_book()
         except BaseException as exc:  # StoreError and the like: shown, then quit
             self.error = exc
             self.done.set()
             self._failed(exc)
             return
+        with self._lock:
+            self.book, closed = book, self._closed
         self.done.set()
+        if closed:  # the app ended while the book was opening
+            book.close()
 
-    def join(self, timeout: float | None = None) -> None:
-        """Wait for the thread, if it was started (the app is closing)."""
+    def close(self, wait_s: float = 1.0) -> None:
+        """Close the book (the app has ended), waiting up to *wait_s* for an open under way;
+        one that takes longer closes its book when it arrives."""
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+            thread.join(wait_s)
+        with self._lock:
+            self._closed = True
+            book = self.book
+        if book is not None:
+            book.close()
 
 
 class IdleCollector:
