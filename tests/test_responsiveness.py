@@ -130,7 +130,7 @@ async def test_garbage_is_collected_when_the_user_pauses(demo_book, make_app, mo
 def test_a_full_collection_waits_for_a_long_pause_and_runs_once_in_it(monkeypatch):
     import bookkeeper_tui.app.startup as startup
 
-    monkeypatch.setattr(startup, "GC_MIN_PENDING", 10**9)  # no young collections here
+    monkeypatch.setattr(startup.gc, "get_count", lambda: (0, 0, 0))  # no young collections
     collector = startup.IdleCollector()
     assert not collector.tick(startup.GC_FULL_IDLE_S)  # not started: nothing
     collector.start()

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 #: Seconds without a key or click before the young objects are collected (and the
 #: survivors frozen): a few milliseconds even beside a 10,000-account book.
 GC_IDLE_S = 1.0
-#: ... once at least this many new objects are tracked.
+#: ... once at least this many new objects are tracked, or some survived a collection.
 GC_MIN_PENDING = 500
 #: A full collection (unfreeze, collect, freeze: 60-120 ms beside a 10k book, a key
 #: pressed meanwhile would wait) needs a longer pause ...
@@ -121,9 +121,11 @@ class IdleCollector:
             gc.freeze()
             self._frozen_at_full = gc.get_freeze_count()
             self._full_this_pause = True
-        elif gc.get_count()[0] >= GC_MIN_PENDING:
-            gc.collect(1)  # the young generations: a few ms even beside a 10k book
-            gc.freeze()  # their survivors live long: out of the automatic collections
+        elif gc.get_count()[0] >= GC_MIN_PENDING or gc.get_count()[1]:
+            # New objects, or some survived a collection since the last pause (a screen's
+            # data): collect the young generations, a few ms even beside a 10k book ...
+            gc.collect(1)
+            gc.freeze()  # ... and freeze the survivors: out of the automatic collections
         else:
             return False
         self.collections += 1
