@@ -104,7 +104,7 @@ async def test_garbage_is_collected_when_the_user_pauses(demo_book, make_app, mo
 
     monkeypatch.setattr(startup, "GC_IDLE_S", 0.2)
     monkeypatch.setattr(startup, "GC_MIN_PENDING", 1)
-    was_enabled = gc.isenabled()
+    was_enabled, thresholds = gc.isenabled(), gc.get_threshold()
     app = make_app(demo_book, poll_seconds=0, daily_backup=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
@@ -112,6 +112,7 @@ async def test_garbage_is_collected_when_the_user_pauses(demo_book, make_app, mo
         # what lives long is frozen out of its automatic collections.
         assert gc.isenabled() == was_enabled
         assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= startup.GC_YOUNG_THRESHOLD
         before = app.collector.collections
         for _ in range(40):
             await pilot.pause(0.05)
@@ -125,6 +126,7 @@ async def test_garbage_is_collected_when_the_user_pauses(demo_book, make_app, mo
         assert app.collector.collections == count
     assert gc.isenabled() == was_enabled
     assert gc.get_freeze_count() == 0  # everything given back when the app ends
+    assert gc.get_threshold() == thresholds
 
 
 def test_a_full_collection_waits_for_a_long_pause_and_runs_once_in_it(monkeypatch):
