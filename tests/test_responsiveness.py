@@ -100,27 +100,53 @@ async def test_the_account_screen_is_reused_and_never_shows_the_previous_account
 
 
 async def test_garbage_is_collected_when_the_user_pauses(demo_book, make_app, monkeypatch):
-    import bookkeeper_tui.app as app_module
+    import bookkeeper_tui.app.startup as startup
 
-    monkeypatch.setattr(app_module, "GC_IDLE_S", 0.2)
-    monkeypatch.setattr(app_module, "GC_MIN_PENDING", 1)
-    was_enabled = gc.isenabled()
+    monkeypatch.setattr(startup, "GC_IDLE_S", 0.2)
+    monkeypatch.setattr(startup, "GC_MIN_PENDING", 1)
+    was_enabled, thresholds = gc.isenabled(), gc.get_threshold()
     app = make_app(demo_book, poll_seconds=0, daily_backup=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        assert not gc.isenabled()  # no collection in the middle of a keystroke
-        before = app.idle_collections
+        # The collector stays on (issue 15 #4: never switched off for the whole process);
+        # what lives long is frozen out of its automatic collections.
+        assert gc.isenabled() == was_enabled
+        assert gc.get_freeze_count() > 0
+        assert gc.get_threshold()[0] >= startup.GC_YOUNG_THRESHOLD
+        before = app.collector.collections
         for _ in range(40):
             await pilot.pause(0.05)
-            if app.idle_collections > before:
+            if app.collector.collections > before:
                 break
-        assert app.idle_collections > before
+        assert app.collector.collections > before
         # A key resets the clock: no collection right after it.
         await pilot.press("down")
-        count = app.idle_collections
+        count = app.collector.collections
         app._on_idle_tick()
-        assert app.idle_collections == count
+        assert app.collector.collections == count
     assert gc.isenabled() == was_enabled
+    assert gc.get_freeze_count() == 0  # everything given back when the app ends
+    assert gc.get_threshold() == thresholds
+
+
+def test_a_full_collection_waits_for_a_long_pause_and_runs_once_in_it(monkeypatch):
+    import bookkeeper_tui.app.startup as startup
+
+    monkeypatch.setattr(startup.gc, "get_count", lambda: (0, 0, 0))  # no young collections
+    collector = startup.IdleCollector()
+    assert not collector.tick(startup.GC_FULL_IDLE_S)  # not started: nothing
+    collector.start()
+    try:
+        assert not collector.tick(startup.GC_IDLE_S / 2)  # typing: never
+        assert collector.tick(startup.GC_FULL_IDLE_S)  # away: everything
+        assert gc.get_freeze_count() > 0  # and what survived is frozen again
+        assert not collector.tick(startup.GC_FULL_IDLE_S + 5)  # once per pause
+        assert not collector.tick(0.0)  # the user is back ...
+        assert collector.tick(startup.GC_FULL_IDLE_S)  # ... and away again
+        assert collector.collections == 2
+    finally:
+        collector.stop()
+    assert gc.get_freeze_count() == 0
 
 
 async def test_the_kpi_panel_is_computed_ahead_while_the_user_pauses(

@@ -20,10 +20,10 @@ from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Sparkline, Static
 
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.account_data import AccountData, load_account, start_loading
 from bookkeeper_tui.screens.account_panels import (
     COMPONENT_LABEL,
@@ -69,35 +69,7 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
     """Everything about one account on one screen."""
 
     CSS_PATH = "account.tcss"
-    BINDINGS = [
-        Binding(
-            "enter", "log", "Log a call", id="account.log", tooltip="Quick log for this account"
-        ),
-        Binding(
-            "e",
-            "edit",
-            "Edit",
-            id="account.edit",
-            show=False,
-            tooltip="Edit tier, renewal, owner, tags",
-        ),
-        Binding(
-            "c",
-            "contacts",
-            "Contacts",
-            id="account.contacts",
-            show=False,
-            tooltip="Edit a contact's role, or mark them as left",
-        ),
-        Binding(
-            "D",
-            "delete",
-            "Delete",
-            id="account.delete",
-            show=False,
-            tooltip="Delete this account and everything recorded for it (asks first)",
-        ),
-    ]
+    BINDINGS = commands.bindings(commands.ACCOUNT)
 
     def __init__(self, name: str, book: Book | None = None, as_of: date | None = None) -> None:
         """With *book* and *as_of*, the account starts loading at once, in a thread,

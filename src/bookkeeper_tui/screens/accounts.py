@@ -44,7 +44,7 @@ from bookkeeper_tui.core.search import (  # noqa: F401  (re-exported: tests impo
     sort_value,
 )
 from bookkeeper_tui.core.vocab import TIERS
-from bookkeeper_tui.screens import team
+from bookkeeper_tui.screens import commands, team
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.screens.book_table import (  # noqa: F401  (re-exported)
     BAND_STYLE,
@@ -82,35 +82,13 @@ class FilterInput(SafeInput):
     ]
 
 
-class BookScreen(BookCells, DataScreen):
+class BookScreen(team.TeamKeys, BookCells, DataScreen):
     """All accounts by tier, with health, touches, renewal and flags."""
 
     CSS_PATH = "accounts.tcss"
     AUTO_FOCUS = "#book-table"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
-    BINDINGS = [
-        Binding("enter", "open", "Open", id="book.open", tooltip="Open the account"),
-        Binding("slash", "filter", "Filter", id="book.filter", tooltip="Filter by name or tag"),
-        Binding("G", "band('green')", "Green", id="book.green", tooltip="Only green accounts"),
-        Binding("Y", "band('yellow')", "Yellow", id="book.yellow", tooltip="Only yellow"),
-        Binding("R", "band('red')", "Red", id="book.red", tooltip="Only red accounts"),
-        Binding("T", "tier", "Tier", id="book.tier", tooltip="Cycle through the tiers"),
-        Binding("s", "sort", "Sort", id="book.sort", tooltip="Sort by the next column"),
-        Binding(
-            "S", "reverse", "Reverse", id="book.reverse", tooltip="Reverse the order", show=False
-        ),
-        Binding("n", "add", "Add", id="book.add", tooltip="Add an account"),
-        Binding(
-            "D",
-            "delete",
-            "Delete",
-            id="book.delete",
-            show=False,
-            tooltip="Delete the selected account (asks first)",
-        ),
-        team.mine_binding(),
-        Binding("escape", "escape", "Clear filter", show=False),
-    ]
+    BINDINGS = commands.bindings(commands.BOOK)
 
     def __init__(self) -> None:
         super().__init__()
@@ -145,16 +123,12 @@ class BookScreen(BookCells, DataScreen):
         # handler of every class in the MRO.
         self.sub_title = "Book"
         self.bk.owner_view.subscribe(self, self._owner_view_changed)
-        team.show_team_keys(self)
 
     def on_unmount(self) -> None:
         self.bk.owner_view.unsubscribe(self)
 
     def _owner_view_changed(self, _mine: bool) -> None:
         self.render_table()
-
-    def action_toggle_mine(self) -> None:
-        self.bk.toggle_mine()
 
     def on_resize(self, event: events.Resize) -> None:
         """Below NARROW_BELOW columns the table packs tighter so renewal and flags still fit."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -12,16 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from bookkeeper_tui.screens.team import TEAM_KEYS
-
-#: (title, module, class) of each screen whose keys are listed.
-SECTIONS = (
-    ("Today", "today", "TodayScreen"),
-    ("Book", "accounts", "BookScreen"),
-    ("Account", "account", "AccountScreen"),
-    ("KPIs", "kpi", "KpiScreen"),
-    ("Renewals", "renewals", "RenewalsScreen"),
-)
+from bookkeeper_tui.screens.commands import HELP_SECTIONS, Command, key_now
 
 
 class HelpScreen(ModalScreen[None]):
@@ -42,26 +31,8 @@ class HelpScreen(ModalScreen[None]):
                 "[b]Keys[/b]  [dim]escape closes · remap any key in config.toml \\[keys][/]",
                 classes="dialog-title",
             )
-            yield Static(self._table("Everywhere", self.app.BINDINGS))
-            for title, module, cls in SECTIONS:
-                try:
-                    screen = getattr(
-                        importlib.import_module(f"bookkeeper_tui.screens.{module}"), cls
-                    )
-                except (ImportError, AttributeError):
-                    continue
-                yield Static(self._table(title, screen.BINDINGS))
-            yield Static(
-                self._table(
-                    "Quick log",
-                    [
-                        Binding("enter", "", "save the line"),
-                        Binding("escape", "", "cancel"),
-                        Binding("right", "", "accept the suggested account name"),
-                        Binding("tab", "", "from a touchpoint: its checklist (space ticks)"),
-                    ],
-                )
-            )
+            for title, section in HELP_SECTIONS:
+                yield Static(self._table(title, section))
             yield Static(
                 Text.assemble(
                     ("Quick-log line: ", "bold"),
@@ -81,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
                 "[dim]ctrl+p opens the command palette: every action, and any account by name.[/]"
             )
 
-    def _table(self, title: str, bindings) -> Table:
+    def _table(self, title: str, section: tuple[Command, ...]) -> Table:
         keys = self.app.config.keys  # type: ignore[attr-defined]
         table = Table(
             title=title,
@@ -93,20 +64,12 @@ class HelpScreen(ModalScreen[None]):
         )
         table.add_column(style="bold cyan", width=12)
         table.add_column()
-        seen = set()
-        for b in bindings:
-            if isinstance(b, tuple):
-                b = Binding(*b)
-            key = keys.get(b.id, b.key) if b.id else b.key
-            if b.id in TEAM_KEYS and self.app.me is None:  # type: ignore[attr-defined]
+        for command in section:
+            if command.team and self.app.me is None:  # type: ignore[attr-defined]
                 continue  # team mode's keys: listed when it is on (config `me`)
-            if not b.description or (key, b.description) in seen:
-                continue
-            seen.add((key, b.description))
-            shown = Binding(key.split(",")[0], b.action, b.description)
-            display = self.app.get_key_display(shown)
-            table.add_row(display, b.description)
-            self.entries.append((title, display, b.description))
+            display = self.app.get_key_display(Binding(key_now(command, keys), ""))
+            table.add_row(display, command.label)
+            self.entries.append((title, display, command.label))
         return table
 
     async def action_dismiss(self, result: None = None) -> None:

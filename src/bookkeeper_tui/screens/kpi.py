@@ -31,6 +31,7 @@ from textual.widgets import Header, Input, Sparkline, Static
 from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
 from bookkeeper_tui.core.owners import owner_cut_label, owner_key
 from bookkeeper_tui.core.vocab import TIERS
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.screens.kpi_period import (
     UNITS,
@@ -128,21 +129,7 @@ class KpiScreen(KpiCardsMixin, DataScreen):
     """The book's KPIs for a period, each against its benchmark."""
 
     CSS_PATH = "kpi.tcss"
-    BINDINGS = [
-        Binding("9", "period('90d')", "90 days", id="kpi.90d", tooltip="KPIs of the last 90 days"),
-        Binding(
-            "y", "period('12m')", "12 months", id="kpi.12m", tooltip="KPIs of the last 12 months"
-        ),
-        Binding("c", "custom", "Custom period", id="kpi.custom", tooltip="Any period: 6m, 30d"),
-        Binding(
-            "o",
-            "cycle_owner",
-            "Owner",
-            id="kpi.owner",
-            tooltip="Whole team, me, each owner, no owner",
-        ),
-        Binding("T", "cycle_tier", "Tier", id="kpi.tier", tooltip="All tiers or one"),
-    ]
+    BINDINGS = commands.bindings(commands.KPI)
 
     CARDS = (
         ("nrr", "Net revenue retention"),

@@ -14,10 +14,10 @@ from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Header, Static
 
 from bookkeeper_tui.core.renewals import RenewalDesk, RenewalRow
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.widgets.render import days_ago, health_text, money, money_short, safe
 from bookkeeper_tui.widgets.vtable import Column, VTable
@@ -75,10 +75,7 @@ class RenewalsScreen(DataScreen):
     """The renewal desk."""
 
     CSS_PATH = "renewals.tcss"
-    BINDINGS = [
-        Binding("enter", "open", "Open account", id="renewals.open", priority=True),
-        Binding("l", "log_renewal", "Log outcome", id="renewals.log"),
-    ]
+    BINDINGS = commands.bindings(commands.RENEWALS)
 
     def __init__(self) -> None:
         super().__init__()

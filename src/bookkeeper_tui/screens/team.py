@@ -9,47 +9,40 @@ how to turn team mode on.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rich.markup import escape
 from rich.text import Text
 from textual.binding import Binding
 
+from bookkeeper_tui.screens.commands import MINE, TEAM_OFF_ACTION
 from bookkeeper_tui.widgets.render import safe
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-#: Keys shown (footer, help) only in team mode; they work either way. (The KPI panel's
-#: owner and tier cuts are shown to everyone: a solo book has tiers, and owners too.)
-TEAM_KEYS = frozenset({"mine"})
 
+class TeamKeys:
+    """For a screen that binds the team keys (:data:`commands.MINE`): in team mode the
+    shown binding runs; without it the hidden one does, and says how to turn it on.
 
-def mine_binding() -> Binding:
-    """The one binding Today and the Book share (id ``mine``, remappable in ``[keys]``)."""
-    return Binding(
-        "m",
-        "toggle_mine",
-        "Mine/Team",
-        id="mine",
-        tooltip="Only my accounts, or the whole team",
-        show=False,
-    )
-
-
-def show_team_keys(screen: Screen) -> None:
-    """In team mode, put this screen's team keys in its footer.
-
-    They are declared hidden so a solo user's footer is unchanged; each screen keeps its
-    own copy of its bindings, so showing them here touches no other screen.
+    Both bindings are declared (``commands.bindings``); ``check_action`` enables one, so
+    a solo user's footer is unchanged and no screen's bindings are edited in place.
     """
-    if screen.app.me is None:  # type: ignore[attr-defined]
-        return
-    bindings = screen._bindings.key_to_bindings
-    for key, items in bindings.items():
-        bindings[key] = [replace(b, show=True) if b.id in TEAM_KEYS else b for b in items]
-    screen.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        team_mode = self.app.me is not None  # type: ignore[attr-defined]
+        if action == MINE.action:
+            return team_mode
+        if action == TEAM_OFF_ACTION:
+            return not team_mode
+        return True
+
+    def action_toggle_mine(self) -> None:
+        self.app.toggle_mine()  # type: ignore[attr-defined]
+
+    def action_team_mode_off(self) -> None:
+        self.app.toggle_mine()  # type: ignore[attr-defined]  (it says how to set `me`)
 
 
 def key_display(screen: Screen, binding_id: str, default: str) -> str:

@@ -17,11 +17,10 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Header, Static
 
 from bookkeeper_tui.core.owners import owned_by, owner_matches
-from bookkeeper_tui.screens import team
+from bookkeeper_tui.screens import commands, team
 from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.store.fast import TODAY_AHEAD_DAYS
 from bookkeeper_tui.widgets.render import due_text, health_text, label, safe
@@ -89,17 +88,11 @@ class TodayData:
     as_of: date
 
 
-class TodayScreen(DataScreen):
+class TodayScreen(team.TeamKeys, DataScreen):
     """The opening screen: what to do now."""
 
     CSS_PATH = "today.tcss"
-    BINDINGS = [
-        Binding("enter", "log_row", "Log it", id="today.log", priority=True),
-        Binding("s", "snooze", "Snooze", id="today.snooze"),
-        Binding("x", "skip", "Skip", id="today.skip"),
-        Binding("o", "open", "Open account", id="today.open"),
-        team.mine_binding(),
-    ]
+    BINDINGS = commands.bindings(commands.TODAY)
 
     def __init__(self) -> None:
         super().__init__()
@@ -125,7 +118,6 @@ class TodayScreen(DataScreen):
         self.bk.touchpoints_closed.subscribe(self, self.forget)
         self.bk.owner_view.subscribe(self, self._owner_view_changed)
         self.query_one("#today-view", Static).display = self.bk.me is not None
-        team.show_team_keys(self)
         rows = self.bk.take_first_today()  # read at launch, before the book was open
         if rows is not None:
             self._preloaded = True  # no worker round trip for the first screen
@@ -159,9 +151,6 @@ class TodayScreen(DataScreen):
     def _owner_view_changed(self, _mine: bool) -> None:
         if self.as_of is not None:
             self._show_rows(self._mine(self.all_rows))
-
-    def action_toggle_mine(self) -> None:
-        self.bk.toggle_mine()
 
     def _show_view(self) -> None:
         me = self.bk.me

@@ -9,23 +9,22 @@ on the UI thread: they load in thread workers and render the result. After any w
 from __future__ import annotations
 
 import contextlib
-import gc
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import date
-from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import App, SystemCommand
-from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.signal import Signal
 
+from bookkeeper_tui.app.palette import AccountsProvider, app_commands
+from bookkeeper_tui.app.startup import BookOpener, IdleCollector
 from bookkeeper_tui.config import DEFAULT, DEFAULT_KPI_PERIOD, Config
+from bookkeeper_tui.screens.commands import APP_BOUND, bindings
 
 if TYPE_CHECKING:
     from bookkeeper_tui.store.book import Book
@@ -34,55 +33,13 @@ if TYPE_CHECKING:
 
 #: Seconds between the first screen showing its data and the start of background work.
 BACKGROUND_DELAY_S = 0.3
-
 #: Longest wait for an account's data before its screen shows anyway (with "Loading…").
 OPEN_WAIT_S = 0.15
 #: The same for the KPI panel's first computation.
 KPI_WAIT_S = 0.25
 
-#: Python's cyclic garbage collector runs when the user pauses, not in a keystroke: with
-#: a 10,000-account book in memory one full collection takes 60-120 ms, which is what
-#: made every few quick logs or keystrokes stall. Reference counting still frees almost
-#: everything at once; the collector only finds cycles (closed screens), so it waits for
-#: this many seconds without a key or click ...
-GC_IDLE_S = 1.0
-#: ... and for at least this much new tracked garbage, or runs anyway past the ceiling
-#: (memory stays bounded during long bursts of work).
-GC_MIN_PENDING = 5_000
-GC_MAX_PENDING = 1_000_000
-#: A short pause collects the young generations only (milliseconds); a full collection
-#: (60-120 ms beside a 10k book, a key pressed meanwhile would wait) needs a longer one.
-GC_FULL_IDLE_S = 10.0
 #: The KPI panel is computed ahead after this many seconds without a key or click.
 WARM_IDLE_S = 2.0
-
-
-class AccountsProvider(Provider):
-    """Command palette: jump to any account by name."""
-
-    async def startup(self) -> None:
-        app = self.app
-        assert isinstance(app, BookkeeperApp)
-        worker = app.run_worker(lambda: app.book.account_names(), thread=True)
-        self._names: list[str] = await worker.wait()
-
-    async def discover(self) -> Hits:
-        for name in self._names[:20]:
-            yield DiscoveryHit(f"Open {name}", partial(self._open, name), help="account")
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for name in self._names:
-            score = matcher.match(name)
-            if score > 0:
-                yield Hit(
-                    score, matcher.highlight(name), partial(self._open, name), help="open account"
-                )
-
-    def _open(self, name: str) -> None:
-        app = self.app
-        assert isinstance(app, BookkeeperApp)
-        app.open_account(name)
 
 
 class BookkeeperApp(App[None]):
@@ -93,39 +50,9 @@ class BookkeeperApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {AccountsProvider}
 
-    # The keys that open another screen are priority bindings: the app handles them as
-    # they arrive, before it forwards the next key. A non-priority binding runs only after
-    # its key has travelled to the focused widget and bubbled back, and by then the keys
-    # typed right after it (`l`, a line, enter) are already queued for the old screen
-    # (issue 13 #1). While text is being typed they step aside (see _typing).
-    BINDINGS = [
-        Binding(
-            "t",
-            "goto('today')",
-            "Today",
-            id="today",
-            tooltip="Due and overdue touchpoints",
-            priority=True,
-        ),
-        Binding(
-            "b", "goto('book')", "Book", id="book", tooltip="All accounts by tier", priority=True
-        ),
-        Binding(
-            "k", "goto('kpi')", "KPIs", id="kpi", tooltip="NRR, GRR, churn, NPS", priority=True
-        ),
-        Binding(
-            "r",
-            "goto('renewals')",
-            "Renewals",
-            id="renewals",
-            tooltip="Renewals coming up",
-            priority=True,
-        ),
-        Binding("l", "quick_log", "Log", id="log", tooltip="Log a call in one line", priority=True),
-        Binding("question_mark", "help", "Keys", id="help", tooltip="Every key", priority=True),
-        Binding("escape", "back", "Back", id="back", show=False),
-        Binding("q", "quit", "Quit", id="quit", priority=True),
-    ]
+    # The commands' keys (screens/commands.py; the keys that open another screen are
+    # priority bindings, issue 13 #1; while text is being typed they step aside: _typing).
+    BINDINGS = bindings(APP_BOUND)
 
     def __init__(
         self,
@@ -144,22 +71,18 @@ class BookkeeperApp(App[None]):
         super().__init__()
         if book is None and location is None:
             raise ValueError("BookkeeperApp needs a book or its location")
-        self._book: Book | None = book
         self._location = location if book is None else book.location
-        self._book_ready = threading.Event()
-        self._book_error: BaseException | None = None
-        self._book_lock = threading.Lock()
-        self._opening = False
+        #: Opens the book in the background (started by ensure_book; a given book is open).
+        self._opener = BookOpener(self._open_book, self._open_failed_in_thread)
         if book is not None:
-            self._book_ready.set()
+            self.book = book
         #: Set when the first screen has shown its data; background start-up work
         #: (opening the full book, sync, backup) waits for it so it never delays that.
         self.first_paint = threading.Event()
         self._background_started = False
         self._last_input = time.monotonic()
-        self._gc_was_enabled: bool | None = None
-        self.idle_collections = 0
-        self._young_since_full = 0
+        #: The garbage collector's full work waits for a pause (app/startup.py).
+        self.collector = IdleCollector()
         self._warming = False
         #: The account screen, kept composed between visits (opening one is then cheap).
         self._account_screen: Screen | None = None
@@ -188,42 +111,36 @@ class BookkeeperApp(App[None]):
     def book(self) -> Book:
         """The open book. Blocks (in a worker; on the UI thread only in the first moments
         after launch) until the background open has finished."""
-        if self._book is None:
+        if self._opener.book is None:
             self.ensure_book()
-            self._book_ready.wait()
-            if self._book is None:
-                raise self._book_error or RuntimeError("the book could not be opened")
-        return self._book
+            self._opener.done.wait()
+            if self._opener.book is None:
+                raise self._opener.error or RuntimeError("the book could not be opened")
+        return self._opener.book
 
     @book.setter
     def book(self, book: Book) -> None:
-        self._book = book
-        self._book_ready.set()
+        self._opener.book = book
+        self._opener.done.set()
 
     @property
     def book_open(self) -> bool:
-        return self._book is not None
+        return self._opener.book is not None
 
     def ensure_book(self) -> None:
-        """Start opening the book in a thread, once."""
-        with self._book_lock:
-            if self._opening or self._book is not None:
-                return
-            self._opening = True
-        threading.Thread(target=self._open_book, name="open-book", daemon=True).start()
+        """Start opening the book in the background, once."""
+        if self._opener.book is None:
+            self._opener.start()
 
-    def _open_book(self) -> None:
-        try:
-            from bookkeeper_tui.store.book import Book
+    def _open_book(self) -> Book:  # in the opener's thread
+        from bookkeeper_tui.store.book import Book
 
-            self._book = Book.open(self._location, self.config)
-        except BaseException as exc:  # StoreError and the like: shown, then quit
-            self._book_error = exc
-            self._book_ready.set()
-            with contextlib.suppress(RuntimeError):  # the app may be gone already
-                self.call_from_thread(self._open_failed, exc)
-            return
-        self._book_ready.set()
+        assert self._location is not None
+        return Book.open(self._location, self.config)
+
+    def _open_failed_in_thread(self, exc: BaseException) -> None:
+        with contextlib.suppress(RuntimeError):  # the app may be gone already
+            self.call_from_thread(self._open_failed, exc)
 
     def _open_failed(self, exc: BaseException) -> None:
         self.exit(return_code=1, message=f"bookkeeper: {exc}")
@@ -242,12 +159,11 @@ class BookkeeperApp(App[None]):
 
     def _start_background(self) -> None:
         self.first_paint.set()
-        if self._book is None:
+        if not self.book_open:
             self.ensure_book()
 
     def close_book(self) -> None:
-        if self._book is not None:
-            self._book.close()
+        self._opener.close()
 
     # -- team mode: my accounts or the whole team -----------------------------------------
     @property
@@ -286,9 +202,8 @@ class BookkeeperApp(App[None]):
     DEFAULT_MODE = "today"
 
     def on_mount(self) -> None:
-        self._gc_was_enabled = gc.isenabled()
-        gc.disable()
-        self.set_interval(GC_IDLE_S / 2, self._on_idle_tick)
+        self.collector.start()
+        self.set_interval(0.5, self._on_idle_tick)
         if self.config.theme:
             if self.config.theme in self.available_themes:
                 self.theme = self.config.theme
@@ -298,7 +213,7 @@ class BookkeeperApp(App[None]):
                     f"choose one of: {', '.join(sorted(self.available_themes))}",
                     severity="warning",
                 )
-        if self._book is None:
+        if not self.book_open:
             # Whatever screen comes first, open the book at the latest a moment from now.
             self.set_timer(1.0, self._start_background)
         self.run_worker(self._first_run_check, thread=True, group="startup")
@@ -308,8 +223,7 @@ class BookkeeperApp(App[None]):
             self.set_interval(self._poll_seconds, self._poll_changes)
 
     def on_unmount(self) -> None:
-        if self._gc_was_enabled:
-            gc.enable()
+        self.collector.stop()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(
@@ -321,17 +235,7 @@ class BookkeeperApp(App[None]):
     def _on_idle_tick(self) -> None:
         """While the user pauses: collect garbage, and compute the KPI panel ahead (it
         is remembered until the book changes, so `k` then opens it at once)."""
-        pending = gc.get_count()[0]
-        quiet = time.monotonic() - self._last_input
-        idle = quiet >= GC_IDLE_S
-        if pending >= GC_MAX_PENDING or (quiet >= GC_FULL_IDLE_S and self._young_since_full):
-            gc.collect()  # everything: only when the user is away (or memory says so)
-            self._young_since_full = 0
-            self.idle_collections += 1
-        elif idle and pending >= GC_MIN_PENDING:
-            gc.collect(1)  # the young generations: a few ms even beside a 10k book
-            self._young_since_full += 1
-            self.idle_collections += 1
+        self.collector.tick(time.monotonic() - self._last_input)
         warm = time.monotonic() - self._last_input >= WARM_IDLE_S
         if warm and not self._warming and self.first_paint.is_set() and self.book_open:
             try:
@@ -359,12 +263,11 @@ class BookkeeperApp(App[None]):
         from bookkeeper_tui.store.location import is_url
 
         self.first_paint.wait(5.0)
-        if self._book is None:
-            self._book_ready.wait()
-        if self._book is None:  # the open failed: the app is ending with its message
+        self._opener.done.wait()
+        if not self.book_open:  # the open failed: the app is ending with its message
             return
-        if not is_url(self._book.location):
-            daily_backup(Path(self._book.location), self.today)
+        if not is_url(self.book.location):
+            daily_backup(Path(self.book.location), self.today)
 
     def _poll_changes(self) -> None:
         if not self.book_open:
@@ -381,12 +284,12 @@ class BookkeeperApp(App[None]):
         self._data_version = version
 
     def _first_run_check(self) -> None:
-        if self._book is None:
+        if not self.book_open:
             self.first_paint.wait(5.0)
         try:
             book = self.book
         except BaseException:
-            if self._book_error is not None:
+            if self._opener.error is not None:
                 return  # the app is ending with the open error's message
             raise
         changed = book.sync(self.today)
@@ -431,14 +334,17 @@ class BookkeeperApp(App[None]):
     def _step_aside_for_typing(self) -> None:
         """A priority key's action yields the key to the text field being typed in; once
         the app is quitting, the key does nothing (it would build a screen mid-exit)."""
-        if self.exiting:
+        if self.exiting or self._typing():
             from textual.actions import SkipAction
 
             raise SkipAction()
-        if self._typing():
-            from textual.actions import SkipAction
 
-            raise SkipAction()
+    def _shown(self, mode: str) -> list[Screen]:
+        """The screen stack of *mode*; empty if it has not been shown yet."""
+        try:
+            return self.get_screen_stack(mode)
+        except KeyError:
+            return []
 
     def action_goto(self, where: str) -> None:
         """Show Today, the Book, KPIs or Renewals."""
@@ -449,7 +355,7 @@ class BookkeeperApp(App[None]):
         if (
             where == "kpi"
             and self.book_open
-            and "kpi" not in self._screen_stacks
+            and not self._shown("kpi")
             and not self.book.kpi_is_fresh(self.today, DEFAULT_KPI_PERIOD)
         ):
             # First visit with the panel not remembered: compute it, then build the
@@ -465,7 +371,7 @@ class BookkeeperApp(App[None]):
                 self._warm_kpi_quietly()
                 ahead.set_result(None)
 
-            threading.Thread(target=compute, name="kpi-ahead", daemon=True).start()
+            self.run_worker(compute, thread=True, group="kpi-ahead", exit_on_error=False)
             self._show_when_ready(ahead, switch, KPI_WAIT_S)
             return
         self.switch_mode(where)
@@ -514,9 +420,7 @@ class BookkeeperApp(App[None]):
         # while the data loads only slows the load down. A slow load shows the screen
         # (with "Loading…") after OPEN_WAIT_S.
         screen = self._account_screen
-        if screen is not None and not any(
-            screen in stack for stack in self._screen_stacks.values()
-        ):
+        if screen is not None and not any(screen in self._shown(m) for m in self.MODES):
             screen.prepare(name, self.book, self.today)  # composed already: reuse it
         else:
             screen = AccountScreen(name, self.book, self.today)
@@ -532,6 +436,7 @@ class BookkeeperApp(App[None]):
         """Call *show* once, on the UI thread: when *ready* is done, or after *wait_s*
         (a slow load then shows its screen with "Loading…")."""
         shown = False
+        ui_thread = threading.get_ident()
 
         def once() -> None:
             nonlocal shown
@@ -540,11 +445,11 @@ class BookkeeperApp(App[None]):
                 show()
 
         def done(_future: object) -> None:
-            try:
+            if threading.get_ident() == ui_thread:  # it was done already: instant
+                once()
+                return
+            with contextlib.suppress(RuntimeError):  # the app is gone
                 self.call_from_thread(once)
-            except RuntimeError:  # on the UI thread already (it was instant), or app gone
-                if threading.get_ident() == self._thread_id:
-                    once()
 
         self.set_timer(wait_s, once)
         ready.add_done_callback(done)
@@ -555,33 +460,11 @@ class BookkeeperApp(App[None]):
 
     # -- command palette ----------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield SystemCommand(
-            "Today", "Due and overdue touchpoints (t)", lambda: self.action_goto("today")
-        )
-        yield SystemCommand("Book", "All accounts by tier (b)", lambda: self.action_goto("book"))
-        yield SystemCommand(
-            "KPIs", "NRR, GRR, churn, NPS, health (k)", lambda: self.action_goto("kpi")
-        )
-        yield SystemCommand(
-            "Renewals",
-            "Renewals in the next 120 days, ARR at stake, the forecast (r)",
-            lambda: self.action_goto("renewals"),
-        )
-        yield SystemCommand("Quick log", "Log a call in one line (l)", self.action_quick_log)
-        if self.me is not None:
-            yield SystemCommand(
-                "My accounts / whole team",
-                "Today and the Book: only your accounts, or the whole team (m)",
-                self.toggle_mine,
-            )
-        yield SystemCommand("Add account", "Create an account with a form", self.action_add_account)
-        yield SystemCommand(
-            "Import CSV",
-            "Bring in accounts, subscriptions, tickets, ... from a CSV file",
-            self.action_import,
-        )
-        yield SystemCommand("Help: all keys", "Every key of every screen (?)", self.action_help)
+        yield from app_commands(self)
         yield from super().get_system_commands(screen)
+
+    def action_toggle_mine(self) -> None:
+        self.toggle_mine()
 
     def action_import(self) -> None:
         from bookkeeper_tui.screens.import_screen import ImportScreen

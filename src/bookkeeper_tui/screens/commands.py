@@ -1,0 +1,287 @@
+"""Every command of the app, once: its id, key, label, tooltip and action (issue 15 #4).
+
+One :class:`Command` per action feeds the key bindings (and so the footer), the help
+screen and the command palette. The key is the default; config ``[keys]`` remaps it by
+the command's id (``App.set_keymap``), and :func:`key_now` says which key it is on now,
+so the help and the palette show the key the user actually presses.
+
+The data needs no Textual; :func:`bindings` turns commands into Textual ``Binding``\\ s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class Command:
+    """One action the user can take."""
+
+    #: The binding id, the name used in config ``[keys]`` to remap it.
+    id: str
+    #: The default key(s), Textual key names, comma-separated; "" = palette only.
+    key: str
+    #: What the footer and the help call it.
+    label: str
+    #: The Textual action the key runs (the palette runs it too).
+    action: str
+    tooltip: str = ""
+    #: In the footer (the help lists every command either way).
+    show: bool = True
+    #: Handled as the key arrives, before the focused widget sees it.
+    priority: bool = False
+    #: Team mode's keys (config ``me``): in the footer and the help only then. Without
+    #: team mode the key still works, and says how to turn team mode on.
+    team: bool = False
+    #: The command palette's title for it; "" = not in the palette.
+    title: str = ""
+    #: The palette's line under the title (the key it is on now is added).
+    summary: str = ""
+
+
+#: The action the team keys run outside team mode: they explain how to turn it on.
+TEAM_OFF_ACTION = "team_mode_off"
+
+
+def bindings(commands: Iterable[Command]) -> list[Binding]:
+    """The Textual bindings of *commands* (those with a key).
+
+    A team key is two bindings on the same key and id: the one shown runs the command
+    in team mode, the hidden one explains team mode without it; the screen's
+    ``check_action`` (:class:`bookkeeper_tui.screens.team.TeamKeys`) enables one of them.
+    """
+    out: list[Binding] = []
+    for c in commands:
+        if not c.key:
+            continue
+        out.append(
+            Binding(
+                c.key,
+                c.action,
+                c.label,
+                show=c.show,
+                priority=c.priority,
+                tooltip=c.tooltip,
+                id=c.id,
+            )
+        )
+        if c.team:
+            out.append(
+                Binding(
+                    c.key,
+                    TEAM_OFF_ACTION,
+                    c.label,
+                    show=False,
+                    priority=c.priority,
+                    tooltip=c.tooltip,
+                    id=c.id,
+                )
+            )
+    return out
+
+
+def key_now(command: Command, keymap: Mapping[str, str]) -> str:
+    """The (first) key *command* is on now: config ``[keys]`` applied."""
+    return keymap.get(command.id, command.key).split(",")[0]
+
+
+def by_id(command_id: str) -> Command:
+    """The command with this id."""
+    for _title, commands in HELP_SECTIONS:
+        for c in commands:
+            if c.id == command_id:
+                return c
+    for c in APP:
+        if c.id == command_id:
+            return c
+    raise KeyError(command_id)
+
+
+# -- everywhere -------------------------------------------------------------------------
+# The keys that open another screen are priority bindings: the app handles them as they
+# arrive, before it forwards the next key (issue 13 #1). While text is being typed they
+# step aside (BookkeeperApp._typing).
+APP = (
+    Command(
+        "today",
+        "t",
+        "Today",
+        "goto('today')",
+        "Due and overdue touchpoints",
+        priority=True,
+        title="Today",
+        summary="Due and overdue touchpoints",
+    ),
+    Command(
+        "book",
+        "b",
+        "Book",
+        "goto('book')",
+        "All accounts by tier",
+        priority=True,
+        title="Book",
+        summary="All accounts by tier",
+    ),
+    Command(
+        "kpi",
+        "k",
+        "KPIs",
+        "goto('kpi')",
+        "NRR, GRR, churn, NPS",
+        priority=True,
+        title="KPIs",
+        summary="NRR, GRR, churn, NPS, health",
+    ),
+    Command(
+        "renewals",
+        "r",
+        "Renewals",
+        "goto('renewals')",
+        "Renewals coming up",
+        priority=True,
+        title="Renewals",
+        summary="Renewals in the next 120 days, ARR at stake, the forecast",
+    ),
+    Command(
+        "log",
+        "l",
+        "Log",
+        "quick_log",
+        "Log a call in one line",
+        priority=True,
+        title="Quick log",
+        summary="Log a call in one line",
+    ),
+    Command(
+        "mine",
+        "m",
+        "Mine/Team",
+        "toggle_mine",
+        "Only my accounts, or the whole team",
+        team=True,
+        title="My accounts / whole team",
+        summary="Today and the Book: only your accounts, or the whole team",
+    ),
+    Command(
+        "add",
+        "",
+        "Add account",
+        "add_account",
+        title="Add account",
+        summary="Create an account with a form",
+    ),
+    Command(
+        "import",
+        "",
+        "Import CSV",
+        "import",
+        title="Import CSV",
+        summary="Bring in accounts, subscriptions, tickets, ... from a CSV file",
+    ),
+    Command(
+        "help",
+        "question_mark",
+        "Keys",
+        "help",
+        "Every key",
+        priority=True,
+        title="Help: all keys",
+        summary="Every key of every screen",
+    ),
+    Command("back", "escape", "Back", "back", show=False),
+    Command("quit", "q", "Quit", "quit", priority=True),
+)
+
+#: The app's own bindings (the team key is the screens': Today and the Book bind it;
+#: the commands without a key are in the palette only).
+APP_BOUND = tuple(c for c in APP if c.key and not c.team)
+
+#: The team key as Today and the Book bind it (``toggle_mine`` on the screen).
+MINE = next(c for c in APP if c.id == "mine")
+
+# -- one screen each --------------------------------------------------------------------
+TODAY = (
+    Command("today.log", "enter", "Log it", "log_row", priority=True),
+    Command("today.snooze", "s", "Snooze", "snooze"),
+    Command("today.skip", "x", "Skip", "skip"),
+    Command("today.open", "o", "Open account", "open"),
+    MINE,
+)
+
+BOOK = (
+    Command("book.open", "enter", "Open", "open", "Open the account"),
+    Command("book.filter", "slash", "Filter", "filter", "Filter by name or tag"),
+    Command("book.green", "G", "Green", "band('green')", "Only green accounts"),
+    Command("book.yellow", "Y", "Yellow", "band('yellow')", "Only yellow"),
+    Command("book.red", "R", "Red", "band('red')", "Only red accounts"),
+    Command("book.tier", "T", "Tier", "tier", "Cycle through the tiers"),
+    Command("book.sort", "s", "Sort", "sort", "Sort by the next column"),
+    Command("book.reverse", "S", "Reverse", "reverse", "Reverse the order", show=False),
+    Command("book.add", "n", "Add", "add", "Add an account"),
+    Command(
+        "book.delete",
+        "D",
+        "Delete",
+        "delete",
+        "Delete the selected account (asks first)",
+        show=False,
+    ),
+    MINE,
+    Command("book.clear_filter", "escape", "Clear filter", "escape", show=False),
+)
+
+ACCOUNT = (
+    Command("account.log", "enter", "Log a call", "log", "Quick log for this account"),
+    Command("account.edit", "e", "Edit", "edit", "Edit tier, renewal, owner, tags", show=False),
+    Command(
+        "account.contacts",
+        "c",
+        "Contacts",
+        "contacts",
+        "Edit a contact's role, or mark them as left",
+        show=False,
+    ),
+    Command(
+        "account.delete",
+        "D",
+        "Delete",
+        "delete",
+        "Delete this account and everything recorded for it (asks first)",
+        show=False,
+    ),
+)
+
+KPI = (
+    Command("kpi.90d", "9", "90 days", "period('90d')", "KPIs of the last 90 days"),
+    Command("kpi.12m", "y", "12 months", "period('12m')", "KPIs of the last 12 months"),
+    Command("kpi.custom", "c", "Custom period", "custom", "Any period: 6m, 30d"),
+    Command("kpi.owner", "o", "Owner", "cycle_owner", "Whole team, me, each owner, no owner"),
+    Command("kpi.tier", "T", "Tier", "cycle_tier", "All tiers or one"),
+)
+
+RENEWALS = (
+    Command("renewals.open", "enter", "Open account", "open", priority=True),
+    Command("renewals.log", "l", "Log outcome", "log_renewal"),
+)
+
+#: The quick log's keys, for the help (the dialog's own widgets handle them).
+QUICK_LOG = (
+    Command("quicklog.save", "enter", "save the line", "save"),
+    Command("quicklog.cancel", "escape", "cancel", "cancel"),
+    Command("quicklog.accept", "right", "accept the suggested account name", "accept"),
+    Command("quicklog.checklist", "tab", "from a touchpoint: its checklist (space ticks)", "next"),
+)
+
+#: What the help screen lists, in order: (title, commands).
+HELP_SECTIONS: tuple[tuple[str, tuple[Command, ...]], ...] = (
+    ("Everywhere", APP_BOUND),
+    ("Today", TODAY),
+    ("Book", BOOK),
+    ("Account", ACCOUNT),
+    ("KPIs", KPI),
+    ("Renewals", RENEWALS),
+    ("Quick log", QUICK_LOG),
+)
