@@ -13,6 +13,8 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from bookkeeper_tui.cli import main
 from tests.conftest import settle
 
@@ -128,9 +130,14 @@ print(",".join(n for n in {NETWORK_MODULES!r} if n in sys.modules))
 
 
 # -- logs without notes -----------------------------------------------------------------
-def test_a_failed_cli_save_never_echoes_the_note(tmp_path, capsys, caplog, monkeypatch):
+@pytest.mark.parametrize("path", ["full", "fast"])
+def test_a_failed_cli_save_never_echoes_the_note(tmp_path, capsys, caplog, monkeypatch, path):
     """A write that fails in the driver: stderr and the log say what failed, not what was
-    being written (a SQLAlchemy error's text carries the statement's parameters)."""
+    being written (a SQLAlchemy error's text carries the statement's parameters), on the
+    full path and on the fast path of store/fast_log.py."""
+    import sqlite3
+
+    from bookkeeper_tui.store import fast_log
     from bookkeeper_tui.store.book import Book
 
     book = str(tmp_path / "book.db")
@@ -139,15 +146,21 @@ def test_a_failed_cli_save_never_echoes_the_note(tmp_path, capsys, caplog, monke
     caplog.set_level(logging.DEBUG)
 
     def fail(self, *args, **kwargs):
-        import sqlite3
-
         from sqlalchemy.exc import OperationalError
 
         raise OperationalError(
             "INSERT INTO interaction (notes) VALUES (?)", (NOTE,), sqlite3.OperationalError("boom")
         )
 
+    def fail_fast(*args, **kwargs):
+        # sqlite3 binds parameters: its own errors never carry the values written.
+        raise sqlite3.OperationalError("database or disk is full")
+
     monkeypatch.setattr(Book, "record", fail)
+    if path == "fast":
+        monkeypatch.setattr(fast_log, "log_fast", fail_fast)
+    else:
+        monkeypatch.setattr(fast_log, "log_fast", lambda *a, **k: None)  # steps aside
     code, out, err = _run(capsys, "log", f"{name} call {NOTE}", "--db", book)
     assert code == 1
     assert "CFO Dana" not in err + out + caplog.text
