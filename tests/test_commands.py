@@ -138,6 +138,7 @@ FORBIDDEN = {
     r"\._bindings\b": {},
     r"\._thread_id\b": {},
     r"\._screen_stacks\b": {},
+    r"_css_update_count\b": {},
     r"threading\.Thread\(": {
         "app/startup.py": "the one owned start-up object: the background open of the book",
         "store/fast.py": "TodayPrefetch, owned and joined by the command line",

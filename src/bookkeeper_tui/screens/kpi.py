@@ -16,7 +16,6 @@ cuts, ``kpi_render`` the cards and trends.
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 
 from rich.text import Text
@@ -158,14 +157,6 @@ class KpiScreen(KpiCardsMixin, DataScreen):
         #: The book's owners, as the last load found them.
         self.owners: list[str] = []
         self._spinner: Timer | None = None
-        # Up to date with the app's styles: a new screen is styled from the current
-        # stylesheet as it mounts, so Textual need not re-parse and re-apply every
-        # stylesheet of the app (twice) when it becomes the KPI mode's screen. (Textual
-        # 8's private counter; without it, or outside an app, nothing changes.)
-        with contextlib.suppress(RuntimeError):  # built outside an app (no styles yet)
-            count = getattr(self.app, "_css_update_count", None)
-            if isinstance(count, int) and hasattr(self, "_css_update_count"):
-                self._css_update_count = count
 
     def compose(self) -> ComposeResult:
         yield Header()
