@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_sizes_io import _long_functions
+from tests.test_sizes_all import long_functions as _long_functions
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 sys.path.insert(0, str(BENCH))

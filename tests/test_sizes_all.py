@@ -19,15 +19,20 @@ def test_the_tree_is_found():
     assert len(MODULES) > 100
 
 
-@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
-def test_module_and_function_sizes(path):
-    text = path.read_text(encoding="utf-8")
-    assert len(text.splitlines()) <= 500, f"{path.name} has {len(text.splitlines())} lines"
-    long = []
-    for node in ast.walk(ast.parse(text)):
+def long_functions(path: Path) -> list[str]:
+    """The functions of *path* over 80 lines (decorators and docstring included)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            first = node.decorator_list[0].lineno if node.decorator_list else node.lineno
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
             length = node.end_lineno - first + 1
             if length > 80:
-                long.append(f"{node.name} ({length} lines)")
-    assert not long, f"{path.name}: {', '.join(long)}"
+                out.append(f"{node.name} ({length} lines)")
+    return out
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_module_and_function_sizes(path):
+    lines = len(path.read_text(encoding="utf-8").splitlines())
+    assert lines <= 500, f"{path.name} has {lines} lines"
+    assert long_functions(path) == [], path.name

@@ -1,13 +1,14 @@
 """Issue 15 #2 for the monthly review rules, the playbook, the review's store reads, the
 restore and the copy to another database: no module over 500 lines, no function over 80
-(decorators and docstring included, as tests/test_sizes_io.py counts them)."""
+(decorators and docstring included, as tests/test_sizes_all.py counts them)."""
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.test_sizes_all import long_functions as _long_functions
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "bookkeeper_tui"
 CORE = SRC / "core"
@@ -21,18 +22,6 @@ MODULES = sorted(
         SRC / "io" / "migrate.py",
     ]
 )
-
-
-def _long_functions(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            length = node.end_lineno - first + 1
-            if length > 80:
-                out.append(f"{node.name} ({length} lines)")
-    return out
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))

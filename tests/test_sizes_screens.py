@@ -4,27 +4,16 @@
 
 from __future__ import annotations
 
-import ast
 from pathlib import Path
 
 import pytest
+
+from tests.test_sizes_all import long_functions as _long_functions
 
 SCREENS = Path(__file__).resolve().parent.parent / "src" / "bookkeeper_tui" / "screens"
 MODULES = sorted(
     [*SCREENS.glob("account.py"), *SCREENS.glob("account_*.py"), *SCREENS.glob("kpi*.py")]
 )
-
-
-def _long_functions(path: Path) -> list[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    out = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            length = node.end_lineno - first + 1
-            if length > 80:
-                out.append(f"{node.name} ({length} lines)")
-    return out
 
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: p.name)
