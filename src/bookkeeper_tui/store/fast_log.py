@@ -21,22 +21,21 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import quote
 
-from bookkeeper_tui.core.loop import says_referral
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, parse_quicklog
 from bookkeeper_tui.core.settings import Config
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.store.fast_health import _health, _insert_touchpoint, _stamp
 from bookkeeper_tui.store.location import is_url
 from bookkeeper_tui.store.log_result import (
-    COMPLETE_AHEAD_DAYS,
     FIRST_VALUE_TAG,
     LogResult,
     line_match,
+    referral_match,
 )
 from bookkeeper_tui.store.version import SCHEMA_VERSION
 
@@ -251,16 +250,7 @@ def _completions(
     match = line_match(q, open_tps, config.loop, config.churn_words)
     if match is not None:
         done(match)
-    if says_referral(q.summary, q.tags):
-        horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
-        ref = next(
-            (
-                t
-                for t in open_tps
-                if t.kind == "referral_ask" and t.due <= horizon and t.id not in done_ids
-            ),
-            None,
-        )
-        if ref is not None:
-            done(ref)
+    ref = referral_match(q, open_tps, done_ids)
+    if ref is not None:
+        done(ref)
     return completed, done_ids

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Protocol, TypeVar
 
-from bookkeeper_tui.core.loop import is_detractor_line
+from bookkeeper_tui.core.loop import is_detractor_line, says_referral
 from bookkeeper_tui.core.quicklog import QuickLog
 from bookkeeper_tui.core.settings import LoopConfig
 from bookkeeper_tui.core.signals import churn_spans
@@ -56,6 +56,22 @@ def line_match(
         key=lambda t: (t.kind != q.kind, t.due, t.id),
     )
     return candidates[0] if candidates else None
+
+
+def referral_match(q: QuickLog, open_tps: Sequence[T], done_ids: set[int]) -> T | None:
+    """The referral ask a line completes: whatever its kind, a line that says it asked for
+    a referral does so (the first open one within the completion horizon)."""
+    if not says_referral(q.summary, q.tags):
+        return None
+    horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
+    return next(
+        (
+            t
+            for t in open_tps
+            if t.kind == "referral_ask" and t.due <= horizon and t.id not in done_ids
+        ),
+        None,
+    )
 
 
 @dataclass

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from bookkeeper_tui.core.content import clean_ticked, dump_ticked
-from bookkeeper_tui.core.loop import says_referral, score_touchpoints
+from bookkeeper_tui.core.loop import score_touchpoints
 from bookkeeper_tui.core.playbook import PlannedTouchpoint
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, parse_quicklog
 from bookkeeper_tui.core.signals import churn_spans
@@ -20,7 +20,7 @@ from bookkeeper_tui.store.book.common import (
     LogResult,
 )
 from bookkeeper_tui.store.errors import BookError
-from bookkeeper_tui.store.log_result import line_match
+from bookkeeper_tui.store.log_result import line_match, referral_match
 from bookkeeper_tui.store.models import (
     Account,
     Contact,
@@ -339,19 +339,9 @@ class WriteMixin:
             match = self._line_match(q, open_tps)
             if match is not None:
                 done(match)
-            # Whatever its kind, a line that says it asked for a referral does so.
-            if says_referral(q.summary, q.tags):
-                horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
-                ref = next(
-                    (
-                        t
-                        for t in open_tps
-                        if t.kind == "referral_ask" and t.due <= horizon and t.id not in done_ids
-                    ),
-                    None,
-                )
-                if ref is not None:
-                    done(ref)
+            ref = referral_match(q, open_tps, done_ids)
+            if ref is not None:
+                done(ref)
         for sc in q.scores:
             kinds = SCORE_COMPLETES.get(sc.kind, frozenset())
             horizon = q.when + timedelta(days=COMPLETE_AHEAD_DAYS)
