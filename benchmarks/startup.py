@@ -11,7 +11,11 @@ polled every 5 ms) to time, in the same run and alternating which goes first:
   of the same book, until the first account's row is on screen.
 
 One warm-up launch of each comes first (page cache, ``.pyc``, and the app's once-a-day sync
-and backup of the book when it was built on another day). The book is a temporary copy of
+and backup of the book when it was built on another day). Both programs run without
+``PYTHONDONTWRITEBYTECODE`` (:func:`launch_env`): with it set, as on some CI machines, the
+warm-up writes no ``.pyc`` and every timed launch of an editable install recompiles its own
+modules from source, while VisiData, installed by pip, came with its ``.pyc``; a user's
+second launch never pays that. The book is a temporary copy of
 ``--db`` (built with ``benchmarks/benchkit/book.py``'s ``ensure_book`` when missing), so the runs
 never write to it; the app reads no user config (``BOOKKEEPER_CONFIG`` points at nothing).
 
@@ -234,6 +238,12 @@ def find_bookkeeper() -> Path:
     return Path(found)
 
 
+def launch_env(tmp: Path) -> list[str]:
+    """The ``env`` prefix of every launch: no user config, and ``.pyc`` written and read as on
+    a user's machine (see the module docstring)."""
+    return ["env", "-u", "PYTHONDONTWRITEBYTECODE", f"BOOKKEEPER_CONFIG={tmp / 'no-config.toml'}"]
+
+
 def export_accounts(env: list[str], bookkeeper: Path, book: Path, csv_file: Path) -> tuple:
     """The book's accounts as CSV for VisiData: (rows, the first account's name)."""
     subprocess.run(
@@ -328,13 +338,13 @@ def main(argv: list[str] | None = None) -> int:
         out["app_today"] = date.today().isoformat()
         book = tmp / "book.db"
         copy_book(db, book)
-        env = ["env", f"BOOKKEEPER_CONFIG={tmp / 'no-config.toml'}"]
+        env = launch_env(tmp)
         csv_file = tmp / "accounts.csv"
         out["csv_rows"], first_name = export_accounts(env, bookkeeper, book, csv_file)
         vd_pattern = re.escape(first_name[:20])
         jobs = {
             "bookkeeper": (BOOKKEEPER_READY, [*env, str(bookkeeper), "--db", str(book)]),
-            "visidata": (vd_pattern, [str(vd), "-N", str(csv_file)]),
+            "visidata": (vd_pattern, [*env, str(vd), "-N", str(csv_file)]),
         }
         out["patterns"] = {"bookkeeper": BOOKKEEPER_READY, "visidata": vd_pattern}
         ratio(out, time_launches(tui_ready, jobs, args, errors))

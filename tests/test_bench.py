@@ -133,3 +133,25 @@ def test_benchmark_modules_are_short_and_so_are_their_functions(path):
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= 500, f"{path.name} has {lines} lines"
     assert _long_functions(path) == []
+
+
+def test_startup_launches_write_bytecode_as_a_users_machine_does(tmp_path, monkeypatch):
+    """With PYTHONDONTWRITEBYTECODE set (as here), every timed launch of the editable app
+    recompiled its own modules while pip-installed VisiData read its .pyc: the launch
+    environment drops it, for both programs."""
+    import startup
+
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = startup.launch_env(tmp_path)
+    out = subprocess.run(
+        [
+            *env,
+            sys.executable,
+            "-c",
+            "import os, sys; print(sys.dont_write_bytecode, os.environ['BOOKKEEPER_CONFIG'])",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert out == ["False", str(tmp_path / "no-config.toml")]
