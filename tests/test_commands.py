@@ -24,10 +24,19 @@ MAYA = replace(DEFAULT, me="maya")
 def _screen_classes():
     from bookkeeper_tui.app import BookkeeperApp
     from bookkeeper_tui.screens.account import AccountScreen
-    from bookkeeper_tui.screens.accounts import BookScreen
-    from bookkeeper_tui.screens.kpi import KpiScreen
+    from bookkeeper_tui.screens.accounts import BookScreen, FilterInput
+    from bookkeeper_tui.screens.add_account import AddAccountScreen
+    from bookkeeper_tui.screens.contact_edit import ContactScreen
+    from bookkeeper_tui.screens.delete_account import DeleteAccountScreen
+    from bookkeeper_tui.screens.edit_account import EditAccountScreen
+    from bookkeeper_tui.screens.help import HelpScreen
+    from bookkeeper_tui.screens.import_screen import ImportScreen
+    from bookkeeper_tui.screens.kpi import KpiScreen, PeriodScreen
+    from bookkeeper_tui.screens.quick_log import Checklist, QuickLogScreen
     from bookkeeper_tui.screens.renewals import RenewalsScreen
     from bookkeeper_tui.screens.today import TodayScreen
+    from bookkeeper_tui.screens.touchpoint_actions import SkipScreen, SnoozeScreen
+    from bookkeeper_tui.screens.welcome import WelcomeScreen
 
     return [
         (BookkeeperApp, commands.APP_BOUND),
@@ -36,26 +45,83 @@ def _screen_classes():
         (AccountScreen, commands.ACCOUNT),
         (KpiScreen, commands.KPI),
         (RenewalsScreen, commands.RENEWALS),
+        # The forms and dialogs (and the two widgets of a screen that bind keys).
+        (FilterInput, commands.FILTER),
+        (AddAccountScreen, commands.FORM),
+        (EditAccountScreen, commands.FORM),
+        (ContactScreen, commands.FORM),
+        (DeleteAccountScreen, commands.DELETE),
+        (SnoozeScreen, commands.SNOOZE),
+        (SkipScreen, commands.SKIP),
+        (PeriodScreen, commands.PERIOD),
+        (QuickLogScreen, commands.QUICK_LOG),
+        (Checklist, commands.CHECKLIST),
+        (ImportScreen, commands.IMPORT),
+        (WelcomeScreen, commands.WELCOME),
+        (HelpScreen, commands.HELP),
     ]
 
 
 def test_every_binding_of_the_app_and_its_screens_is_a_command():
     for cls, registry in _screen_classes():
-        declared = [(b.id, b.key, b.action, b.description) for b in cls.BINDINGS]
-        expected = [(c.id, c.key, c.action, c.label) for c in registry]
+        declared = [
+            (b.id, b.key, b.action, b.description, b.show, b.priority) for b in cls.BINDINGS
+        ]
+        expected = [
+            (c.id, c.key, c.action, c.label, c.show, c.priority) for c in registry if c.bound
+        ]
         # A team key is bound twice (the hidden twin explains team mode without `me`).
         assert [d for d in declared if d[2] != commands.TEAM_OFF_ACTION] == expected, cls
 
 
+def test_the_forms_keep_their_keys_and_footer_texts():
+    """The move into the registry changed no key, label, footer entry or priority."""
+    shown = {
+        cls.__name__: [(b.key, b.description) for b in cls.BINDINGS if b.show]
+        for cls, _registry in _screen_classes()
+    }
+    assert shown["AddAccountScreen"] == [("escape", "Cancel"), ("ctrl+s", "Save")]
+    assert shown["EditAccountScreen"] == shown["ContactScreen"] == shown["AddAccountScreen"]
+    assert shown["DeleteAccountScreen"] == [("escape", "Cancel"), ("n", "No"), ("y", "Yes, delete")]
+    assert shown["SnoozeScreen"] == [("escape", "Cancel"), ("d", "A day"), ("w", "A week")]
+    assert shown["SkipScreen"] == shown["PeriodScreen"] == [("escape", "Cancel")]
+    assert shown["QuickLogScreen"] == [("escape", "Cancel"), ("tab", "Line ↔ checklist")]
+    assert shown["Checklist"] == [("space", "Tick / untick"), ("enter", "Save")]
+    assert shown["ImportScreen"] == [
+        ("escape", "Back"),
+        ("ctrl+r", "Import"),
+        ("ctrl+d", "Dry run"),
+    ]
+    assert shown["WelcomeScreen"] == [
+        ("d", "Load demo book"),
+        ("n", "Add an account"),
+        ("i", "Import a CSV"),
+    ]
+    assert shown["HelpScreen"] == [("escape,question_mark,q", "Close")]
+    assert shown["FilterInput"] == [("escape", "Clear filter")]
+
+
 def test_command_ids_are_unique_and_every_command_is_complete():
-    seen = set()
-    for _title, section in commands.HELP_SECTIONS:
+    seen: dict[str, commands.Command] = {}
+    for _title, section in commands.HELP_SECTIONS + commands.DIALOG_SECTIONS:
         for c in section:
             assert c.id and c.label and c.action
-            assert c.id not in seen or c is commands.MINE
-            seen.add(c.id)
+            # One id, one command: a command shared by several screens (the team key,
+            # the dialogs' cancel, the forms' save) is the same object in each.
+            assert seen.setdefault(c.id, c) is c, c.id
+    for cls, registry in _screen_classes():
+        for c in registry:
+            assert seen.get(c.id) is c, (cls, c.id)  # every bound command is in the help
     for c in commands.APP:
         assert c.title or c.key  # in the palette, or bound to a key
+        assert seen.setdefault(c.id, c) is c, c.id
+
+
+def test_every_remappable_id_of_the_config_is_a_command_with_that_default():
+    from bookkeeper_tui.core.settings import DEFAULT_KEYS
+
+    for command_id, key in DEFAULT_KEYS.items():
+        assert commands.by_id(command_id).key == key, command_id
 
 
 async def test_the_palette_shows_each_command_with_its_key_as_remapped(demo_book, make_app):
@@ -89,7 +155,7 @@ async def test_a_palette_entry_runs_its_command(demo_book, make_app):
 async def test_the_help_lists_exactly_the_registry_with_the_keys_as_remapped(
     demo_book, make_app, config
 ):
-    keys = {**config.keys, "book.filter": "f", "log": "ctrl+l"}
+    keys = {**config.keys, "book.filter": "f", "log": "ctrl+l", "form.save": "ctrl+w"}
     app = make_app(demo_book, config=replace(config, keys=keys))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot)
@@ -97,12 +163,104 @@ async def test_the_help_lists_exactly_the_registry_with_the_keys_as_remapped(
         await settle(pilot)
         expected = [
             (title, app.get_key_display(_binding(commands.key_now(c, keys))), c.label)
-            for title, section in commands.HELP_SECTIONS
+            for title, section in commands.HELP_SECTIONS + commands.DIALOG_SECTIONS
             for c in section
             if not (c.team and config.me is None)
         ]
         assert app.screen.entries == expected
         assert ("Book", "f", "Filter") in expected and ("Everywhere", "^l", "Log") in expected
+        # The forms' and dialogs' keys too, as remapped.
+        assert ("Add account", "^w", "Save") in expected
+        assert ("Delete account", "y", "Yes, delete") in expected
+        assert ("Snooze", "d", "A day") in expected
+        assert ("Import CSV", "^r", "Import") in expected
+
+
+async def test_a_remapped_form_key_saves_the_form(demo_book, make_app):
+    from textual.widgets import Input
+
+    from bookkeeper_tui.screens.add_account import AddAccountScreen
+
+    keys = {**DEFAULT.keys, "form.save": "ctrl+w"}
+    app = make_app(demo_book, config=replace(DEFAULT, keys=keys))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, AddAccountScreen)
+        footer = {b.binding.key for b in form.active_bindings.values() if b.binding.show}
+        assert "ctrl+w" in footer and "ctrl+s" not in footer
+        await pilot.press(*"Omega")
+        form.query_one("#mrr", Input).value = "5000"
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # the default key no longer saves
+        await settle(pilot)
+        assert app.screen is form and "Omega" not in demo_book.account_names()
+        await pilot.press("ctrl+w")
+        await settle(pilot)
+        assert app.screen is not form and "Omega" in demo_book.account_names()
+
+
+async def test_a_remapped_dialog_key_answers_the_dialog(demo_book, make_app):
+    from bookkeeper_tui.screens.delete_account import DeleteAccountScreen
+
+    keys = {**DEFAULT.keys, "delete.yes": "j"}
+    app = make_app(demo_book, config=replace(DEFAULT, keys=keys))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("D")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, DeleteAccountScreen)
+        await pilot.press("y")  # the default key no longer deletes
+        await settle(pilot)
+        assert app.screen is dialog and len(demo_book.account_names()) == 40
+        await pilot.press("j")
+        await settle(pilot)
+        assert app.screen is not dialog and len(demo_book.account_names()) == 39
+
+
+#: The modules that bind keys themselves, outside the registry, and why (the registry
+#: module's docstring says the same).
+OWN_BINDINGS = {
+    "widgets/vtable.py": "the table widget's navigation keys, as Textual's own DataTable "
+    "binds them; widgets sit below screens and cannot import the registry",
+}
+
+
+def _called(node: ast.expr) -> str:
+    return node.attr if isinstance(node, ast.Attribute) else getattr(node, "id", "")
+
+
+def _binds_keys(tree: ast.AST) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _called(node.func) == "Binding":
+            action = node.args[1] if len(node.args) > 1 else None
+            action = next((k.value for k in node.keywords if k.arg == "action"), action)
+            if not (isinstance(action, ast.Constant) and action.value == ""):
+                return True  # Binding(key, "") only asks how a key is displayed
+        if isinstance(node, ast.Assign | ast.AnnAssign):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(getattr(t, "id", "") == "BINDINGS" for t in targets):
+                value = node.value
+                if not (isinstance(value, ast.Call) and _called(value.func) == "bindings"):
+                    return True
+    return False
+
+
+def test_no_module_binds_a_key_outside_the_registry():
+    found = {
+        str(path.relative_to(SRC))
+        for path in SRC.rglob("*.py")
+        if path.name != "commands.py" and _binds_keys(ast.parse(path.read_text()))
+    }
+    assert found == set(OWN_BINDINGS)
+    assert "widgets/vtable.py" in (commands.__doc__ or "")
 
 
 def _binding(key: str):

@@ -26,7 +26,6 @@ from datetime import date
 from rich.text import Text
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Header, Input, Static
 
 from bookkeeper_tui.core.search import (  # noqa: F401  (re-exported: tests import them here)
@@ -76,10 +75,7 @@ FIRST_PAINT_WAIT_S = 0.5
 class FilterInput(SafeInput):
     """The `/` filter: escape clears and hides it, down/enter go back to the table."""
 
-    BINDINGS = [
-        Binding("escape", "screen.close_filter", "Clear filter", show=True),
-        Binding("down", "screen.focus_table", "To the table", show=False),
-    ]
+    BINDINGS = commands.bindings(commands.FILTER)
 
 
 class BookScreen(team.TeamKeys, BookCells, DataScreen):

@@ -15,13 +15,13 @@ from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
 from bookkeeper_tui.core.bounds import mrr_problem
 from bookkeeper_tui.core.names import name_key
 from bookkeeper_tui.core.tiers import suggest_tier
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.base import DataModal
 from bookkeeper_tui.screens.form import (
     FROM_MRR,
@@ -81,10 +81,7 @@ class AddAccountScreen(FormNotes, DataModal):
 
     CSS_PATH = "add_account.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", show=True),
-        Binding("ctrl+s", "save", "Save", show=True, priority=True),
-    ]
+    BINDINGS = commands.bindings(commands.FORM)
 
     def __init__(self) -> None:
         super().__init__()

@@ -6,6 +6,15 @@ the command's id (``App.set_keymap``), and :func:`key_now` says which key it is 
 so the help and the palette show the key the user actually presses.
 
 The data needs no Textual; :func:`bindings` turns commands into Textual ``Binding``\\ s.
+Every screen's, form's and dialog's ``BINDINGS`` come from here (the help lists them all,
+the forms and dialogs in :data:`DIALOG_SECTIONS`). One module binds keys itself:
+``widgets/vtable.py``, the table widget's navigation keys (up, down, page up/down,
+home, end, enter), as Textual's own ``DataTable`` binds them; widgets sit below screens
+and cannot import this module, and those keys are the widget's, not the app's actions.
+
+Ids are unique: a command several screens share (the team key, the dialogs' cancel, the
+forms' save) is one object, so remapping its id remaps it everywhere. Which ids config
+``[keys]`` accepts is ``core.settings.DEFAULT_KEYS``.
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ class Command:
     title: str = ""
     #: The palette's line under the title (the key it is on now is added).
     summary: str = ""
+    #: False: a key a Textual widget handles itself (the quick-log line's ``enter`` and
+    #: ``right``), listed in the help but no binding of ours.
+    bound: bool = True
 
 
 #: The action the team keys run outside team mode: they explain how to turn it on.
@@ -55,7 +67,7 @@ def bindings(commands: Iterable[Command]) -> list[Binding]:
     """
     out: list[Binding] = []
     for c in commands:
-        if not c.key:
+        if not c.key or not c.bound:
             continue
         out.append(
             Binding(
@@ -90,7 +102,7 @@ def key_now(command: Command, keymap: Mapping[str, str]) -> str:
 
 def by_id(command_id: str) -> Command:
     """The command with this id."""
-    for _title, commands in HELP_SECTIONS:
+    for _title, commands in HELP_SECTIONS + DIALOG_SECTIONS:
         for c in commands:
             if c.id == command_id:
                 return c
@@ -267,12 +279,105 @@ RENEWALS = (
     Command("renewals.log", "l", "Log outcome", "log_renewal"),
 )
 
-#: The quick log's keys, for the help (the dialog's own widgets handle them).
+# -- the forms and dialogs ----------------------------------------------------------------
+#: Every dialog's escape (the forms, delete, snooze, skip, the KPI period, the quick log).
+CANCEL = Command("dialog.cancel", "escape", "Cancel", "cancel", "Close, changing nothing")
+
+#: The add-account, edit-account and contact forms.
+FORM = (
+    CANCEL,
+    Command("form.save", "ctrl+s", "Save", "save", "Save the form", priority=True),
+)
+
+DELETE = (
+    CANCEL,
+    Command("delete.no", "n", "No", "cancel", "Keep the account"),
+    Command("delete.yes", "y", "Yes, delete", "delete", "Delete it and everything recorded"),
+)
+
+SNOOZE = (
+    CANCEL,
+    Command("snooze.day", "d", "A day", "snooze_days(1)", "Snooze until tomorrow"),
+    Command("snooze.week", "w", "A week", "snooze_days(7)", "Snooze for a week"),
+)
+
+SKIP = (CANCEL,)
+
+#: The KPI screen's custom period dialog.
+PERIOD = (CANCEL,)
+
+#: The Book's filter box.
+FILTER = (
+    Command("filter.clear", "escape", "Clear filter", "screen.close_filter"),
+    Command("filter.to_table", "down", "To the table", "screen.focus_table", show=False),
+)
+
+IMPORT = (
+    Command("import.back", "escape", "Back", "app.back"),
+    Command(
+        "import.run",
+        "ctrl+r",
+        "Import",
+        "run_import(False)",
+        "Import the valid rows",
+        priority=True,
+    ),
+    Command(
+        "import.dry_run",
+        "ctrl+d",
+        "Dry run",
+        "run_import(True)",
+        "Check every row, write nothing",
+        priority=True,
+    ),
+)
+
+#: The first screen of an empty book.
+WELCOME = (
+    Command("welcome.demo", "d", "Load demo book", "demo"),
+    Command("welcome.add", "n", "Add an account", "add"),
+    Command("welcome.import", "i", "Import a CSV", "import_csv"),
+    # Leaving the welcome screen would only show an empty Today: escape stays here.
+    Command("welcome.stay", "escape", "Stay here", "stay", show=False),
+)
+
+#: The help screen itself.
+HELP = (Command("help.close", "escape,question_mark,q", "Close", "dismiss"),)
+
+#: The quick log's bindings (the footer shows only in its checklist version).
 QUICK_LOG = (
-    Command("quicklog.save", "enter", "save the line", "save"),
-    Command("quicklog.cancel", "escape", "cancel", "cancel"),
-    Command("quicklog.accept", "right", "accept the suggested account name", "accept"),
-    Command("quicklog.checklist", "tab", "from a touchpoint: its checklist (space ticks)", "next"),
+    CANCEL,
+    Command(
+        "quicklog.confirm",
+        "ctrl+y",
+        "Log to the suggested account",
+        "confirm_account",
+        show=False,
+    ),
+    Command("quicklog.checklist", "tab", "Line ↔ checklist", "app.focus_next"),
+)
+
+#: A touchpoint's checklist in the quick log.
+CHECKLIST = (
+    Command("checklist.tick", "space", "Tick / untick", "select"),
+    Command("checklist.save", "enter", "Save", "save"),
+)
+
+#: The quick log's keys, for the help: the line's own (its Input handles them) and the
+#: dialog's and checklist's bindings.
+QUICK_LOG_HELP = (
+    Command("quicklog.save", "enter", "Save the line", "save", bound=False),
+    Command(
+        "quicklog.accept",
+        "right",
+        "Accept the suggested account name",
+        "cursor_right",
+        bound=False,
+    ),
+    QUICK_LOG[1],
+    QUICK_LOG[2],
+    *CHECKLIST,
+    CANCEL,
 )
 
 #: What the help screen lists, in order: (title, commands).
@@ -283,5 +388,20 @@ HELP_SECTIONS: tuple[tuple[str, tuple[Command, ...]], ...] = (
     ("Account", ACCOUNT),
     ("KPIs", KPI),
     ("Renewals", RENEWALS),
-    ("Quick log", QUICK_LOG),
+    ("Quick log", QUICK_LOG_HELP),
+)
+
+#: The forms' and dialogs' keys, for the help (one line each there): (title, commands).
+DIALOG_SECTIONS: tuple[tuple[str, tuple[Command, ...]], ...] = (
+    ("Book filter", FILTER),
+    ("Add account", FORM),
+    ("Edit account", FORM),
+    ("Contact", FORM),
+    ("Delete account", DELETE),
+    ("Snooze", SNOOZE),
+    ("Skip", SKIP),
+    ("KPI period", PERIOD),
+    ("Import CSV", IMPORT),
+    ("Welcome", WELCOME),
+    ("Keys", HELP),
 )

@@ -11,13 +11,13 @@ from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
 from bookkeeper_tui.core.quicklog import parse_when
 from bookkeeper_tui.core.vocab import ROLES
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.form import FormNotes, form_input, form_row
 from bookkeeper_tui.store.book import BookError
 from bookkeeper_tui.widgets.render import label, safe
@@ -30,10 +30,7 @@ class ContactScreen(FormNotes, ModalScreen[bool]):
     """Dismisses True when a contact was saved."""
 
     CSS_PATH = "contact_edit.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", show=True),
-        Binding("ctrl+s", "save", "Save", show=True, priority=True),
-    ]
+    BINDINGS = commands.bindings(commands.FORM)
 
     def __init__(self, account: str, contacts: list[dict], today: date) -> None:
         super().__init__()

@@ -4,11 +4,11 @@ with it (interactions, touchpoints, ...), then one transaction (``Book.delete_ac
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.store.book import BookError, rows_said
 from bookkeeper_tui.widgets.render import safe
 
@@ -16,11 +16,7 @@ from bookkeeper_tui.widgets.render import safe
 class DeleteAccountScreen(ModalScreen[bool]):
     """Asks before deleting; dismisses True when the account was deleted."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("n", "cancel", "No"),
-        Binding("y", "delete", "Yes, delete"),
-    ]
+    BINDINGS = commands.bindings(commands.DELETE)
 
     def __init__(self, counts: dict) -> None:
         super().__init__()

@@ -15,10 +15,10 @@ from datetime import date
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Select, Static
 
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.base import DataModal
 from bookkeeper_tui.screens.form import (
     FROM_MRR,
@@ -60,10 +60,7 @@ class EditAccountScreen(FormNotes, DataModal):
 
     CSS_PATH = "edit_account.tcss"
     VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", show=True),
-        Binding("ctrl+s", "save", "Save", show=True, priority=True),
-    ]
+    BINDINGS = commands.bindings(commands.FORM)
 
     def __init__(self, name: str) -> None:
         super().__init__()

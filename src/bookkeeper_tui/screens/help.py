@@ -10,15 +10,20 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from bookkeeper_tui.screens.commands import HELP_SECTIONS, Command, key_now
+from bookkeeper_tui.screens.commands import (
+    DIALOG_SECTIONS,
+    HELP,
+    HELP_SECTIONS,
+    Command,
+    bindings,
+    key_now,
+)
 
 
 class HelpScreen(ModalScreen[None]):
     """A scrollable list of keys; any of escape, ? or q closes it."""
 
-    BINDINGS = [
-        Binding("escape,question_mark,q", "dismiss", "Close"),
-    ]
+    BINDINGS = bindings(HELP)
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,6 +38,7 @@ class HelpScreen(ModalScreen[None]):
             )
             for title, section in HELP_SECTIONS:
                 yield Static(self._table(title, section))
+            yield Static(self._dialogs())
             yield Static(
                 Text.assemble(
                     ("Quick-log line: ", "bold"),
@@ -53,7 +59,6 @@ class HelpScreen(ModalScreen[None]):
             )
 
     def _table(self, title: str, section: tuple[Command, ...]) -> Table:
-        keys = self.app.config.keys  # type: ignore[attr-defined]
         table = Table(
             title=title,
             title_justify="left",
@@ -67,10 +72,39 @@ class HelpScreen(ModalScreen[None]):
         for command in section:
             if command.team and self.app.me is None:  # type: ignore[attr-defined]
                 continue  # team mode's keys: listed when it is on (config `me`)
-            display = self.app.get_key_display(Binding(key_now(command, keys), ""))
+            display = self._key(command)
             table.add_row(display, command.label)
             self.entries.append((title, display, command.label))
         return table
+
+    def _dialogs(self) -> Table:
+        """The forms' and dialogs' keys: one line each, ``^s Save · esc Cancel``."""
+        table = Table(
+            title="Forms and dialogs",
+            title_justify="left",
+            show_header=False,
+            box=None,
+            padding=(0, 2),
+            title_style="bold",
+        )
+        table.add_column(width=14, no_wrap=True)
+        table.add_column()
+        for title, section in DIALOG_SECTIONS:
+            line = Text()
+            for command in section:
+                display = self._key(command)
+                if line:
+                    line.append(" · ", style="dim")
+                line.append(display, style="bold cyan")
+                line.append(f" {command.label}")
+                self.entries.append((title, display, command.label))
+            table.add_row(title, line)
+        return table
+
+    def _key(self, command: Command) -> str:
+        """The key *command* is on now, as the footer shows it."""
+        keys = self.app.config.keys  # type: ignore[attr-defined]
+        return self.app.get_key_display(Binding(key_now(command, keys), ""))
 
     async def action_dismiss(self, result: None = None) -> None:
         self.dismiss(result)

@@ -12,7 +12,6 @@ from pathlib import Path
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import (
@@ -30,6 +29,7 @@ from textual.widgets import (
 )
 
 from bookkeeper_tui.io.fields import KINDS
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.store.book import BookError
 from bookkeeper_tui.widgets.render import safe
 from bookkeeper_tui.widgets.safe_input import SafeInput
@@ -53,11 +53,7 @@ class ImportScreen(Screen[None]):
     """Pick a file and a kind, review the mapping, import with progress."""
 
     CSS_PATH = "import_screen.tcss"
-    BINDINGS = [
-        Binding("escape", "app.back", "Back"),
-        Binding("ctrl+r", "run_import(False)", "Import", priority=True),
-        Binding("ctrl+d", "run_import(True)", "Dry run", priority=True),
-    ]
+    BINDINGS = commands.bindings(commands.IMPORT)
 
     def __init__(self, start: Path | None = None) -> None:
         super().__init__()

@@ -21,7 +21,6 @@ from datetime import date
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -78,7 +77,7 @@ SUBTITLES = {"nps": "% promoters - % detractors", "health": "accounts by health 
 class PeriodScreen(ModalScreen[str | None]):
     """Ask for a custom period; escape changes nothing."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = commands.bindings(commands.PERIOD)
 
     def __init__(self, today: date, current: str) -> None:
         super().__init__()

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.suggester import Suggester
 from textual.widgets import Footer, Input, SelectionList, Static
@@ -36,6 +35,7 @@ from bookkeeper_tui.core.quicklog import (
     parse_quicklog,
 )
 from bookkeeper_tui.core.vocab import BANDS
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.base import DataModal
 from bookkeeper_tui.screens.quick_log_preview import preview_text
 from bookkeeper_tui.store.book import BookError, LogResult
@@ -67,10 +67,7 @@ def _colour(band: str) -> str:
 class Checklist(SelectionList[str]):
     """The touchpoint's checklist: ``space`` ticks the highlighted item, ``enter`` saves."""
 
-    BINDINGS = [
-        Binding("space", "select", "Tick / untick", show=True),
-        Binding("enter", "save", "Save", show=True),
-    ]
+    BINDINGS = commands.bindings(commands.CHECKLIST)
 
     def action_save(self) -> None:
         screen = self.screen
@@ -91,12 +88,7 @@ class QuickLogScreen(DataModal):
     TYPING = True
 
     CSS_PATH = "quick_log.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel", show=True),
-        Binding("ctrl+y", "confirm_account", "Log to the suggested account", show=False),
-        # Shown in the footer, which only the checklist version of the dialog has.
-        Binding("tab", "app.focus_next", "Line ↔ checklist", show=True),
-    ]
+    BINDINGS = commands.bindings(commands.QUICK_LOG)
 
     def __init__(
         self,

@@ -6,19 +6,19 @@ from datetime import date, timedelta
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from bookkeeper_tui.core.quicklog import parse_due
+from bookkeeper_tui.screens import commands
 from bookkeeper_tui.store.book import BookError, TodayRow
 from bookkeeper_tui.widgets.render import label, safe
 from bookkeeper_tui.widgets.safe_input import SafeInput
 
 
 class _TouchpointDialog(ModalScreen[bool]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = commands.bindings(commands.SKIP)
 
     def __init__(self, row: TodayRow, today: date) -> None:
         super().__init__()
@@ -40,11 +40,7 @@ class _TouchpointDialog(ModalScreen[bool]):
 class SnoozeScreen(_TouchpointDialog):
     """Snooze for a day, a week, or until a date the user types."""
 
-    BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("d", "snooze_days(1)", "A day"),
-        Binding("w", "snooze_days(7)", "A week"),
-    ]
+    BINDINGS = commands.bindings(commands.SNOOZE)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

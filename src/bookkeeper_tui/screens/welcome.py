@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
+
+from bookkeeper_tui.screens import commands
 
 
 class WelcomeScreen(Screen[None]):
     """Offer the demo book or a first account."""
 
     CSS_PATH = "welcome.tcss"
-    BINDINGS = [
-        Binding("d", "demo", "Load demo book"),
-        Binding("n", "add", "Add an account"),
-        Binding("i", "import_csv", "Import a CSV"),
-        # Leaving the welcome screen would only show an empty Today: escape stays here.
-        Binding("escape", "stay", show=False),
-    ]
+    BINDINGS = commands.bindings(commands.WELCOME)
 
     def compose(self) -> ComposeResult:
         yield Header()
