@@ -117,6 +117,23 @@ def test_command_ids_are_unique_and_every_command_is_complete():
         assert seen.setdefault(c.id, c) is c, c.id
 
 
+def test_every_key_bound_command_can_be_remapped_in_the_config():
+    """A command the registry binds to a key is settable in config ``[keys]`` (the config
+    accepts exactly the ids of ``DEFAULT_KEYS``); only keys the line's input box handles
+    itself (``bound=False``) are not."""
+    from bookkeeper_tui.config import parse_config
+    from bookkeeper_tui.core.settings import DEFAULT_KEYS
+
+    bound = {
+        c.id
+        for _title, registry in commands.HELP_SECTIONS + commands.DIALOG_SECTIONS
+        for c in registry
+        if c.key and c.bound
+    } | {c.id for c in commands.APP if c.key}
+    assert sorted(bound - set(DEFAULT_KEYS)) == []
+    assert parse_config('[keys]\n"form.save" = "ctrl+w"\n').keys["form.save"] == "ctrl+w"
+
+
 def test_every_remappable_id_of_the_config_is_a_command_with_that_default():
     from bookkeeper_tui.core.settings import DEFAULT_KEYS
 
@@ -177,7 +194,7 @@ async def test_the_help_lists_exactly_the_registry_with_the_keys_as_remapped(
 
 
 async def test_a_remapped_form_key_saves_the_form(demo_book, make_app):
-    from textual.widgets import Input
+    from textual.widgets import Input, Static
 
     from bookkeeper_tui.screens.add_account import AddAccountScreen
 
@@ -193,6 +210,8 @@ async def test_a_remapped_form_key_saves_the_form(demo_book, make_app):
         assert isinstance(form, AddAccountScreen)
         footer = {b.binding.key for b in form.active_bindings.values() if b.binding.show}
         assert "ctrl+w" in footer and "ctrl+s" not in footer
+        hint = str(form.query_one(".dialog-title", Static).render())
+        assert "ctrl+w saves" in hint and "ctrl+s" not in hint  # the form's own hint too
         await pilot.press(*"Omega")
         form.query_one("#mrr", Input).value = "5000"
         await pilot.pause()
@@ -205,6 +224,8 @@ async def test_a_remapped_form_key_saves_the_form(demo_book, make_app):
 
 
 async def test_a_remapped_dialog_key_answers_the_dialog(demo_book, make_app):
+    from textual.widgets import Button
+
     from bookkeeper_tui.screens.delete_account import DeleteAccountScreen
 
     keys = {**DEFAULT.keys, "delete.yes": "j"}
@@ -217,6 +238,8 @@ async def test_a_remapped_dialog_key_answers_the_dialog(demo_book, make_app):
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, DeleteAccountScreen)
+        labels = [str(b.label) for b in dialog.query(Button)]
+        assert labels == ["Delete (j)", "Cancel (n)"]  # the buttons say the key as remapped
         await pilot.press("y")  # the default key no longer deletes
         await settle(pilot)
         assert app.screen is dialog and len(demo_book.account_names()) == 40
@@ -394,3 +417,12 @@ def test_the_book_opener_reports_a_failed_open():
     assert opener.done.wait(5)
     assert opener.book is None and isinstance(opener.error, OSError) and failed == [opener.error]
     opener.close()
+
+
+def test_the_config_docs_list_every_remappable_key_with_its_default():
+    from bookkeeper_tui.core.settings import DEFAULT_KEYS
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "config.md").read_text()
+    table = doc[doc.index("### `[keys]`") :]
+    for command_id, key in DEFAULT_KEYS.items():
+        assert f"`{command_id}`: `{key}`" in table, command_id

@@ -93,7 +93,9 @@ class AddAccountScreen(FormNotes, DataModal):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="add-account"):
             yield Static(
-                "[b]Add an account[/b]  [dim]ctrl+s saves · escape cancels[/]",
+                "[b]Add an account[/b]  "
+                f"[dim]{commands.key_name(self.app, 'form.save')} saves · "
+                f"{commands.key_name(self.app, 'dialog.cancel')} cancels[/]",
                 classes="dialog-title",
             )
             yield from self._row("name", "Name", form_input(placeholder="Acme Corp", id="name"))

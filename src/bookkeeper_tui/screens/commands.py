@@ -100,6 +100,14 @@ def key_now(command: Command, keymap: Mapping[str, str]) -> str:
     return keymap.get(command.id, command.key).split(",")[0]
 
 
+def key_name(app: object, command_id: str) -> str:
+    """The key of the command *command_id* as it is on now in *app* (its config ``[keys]``
+    applied), by its Textual name (``ctrl+s``, ``escape``, ``y``): what a form's own hint
+    or button says, so a remapped key is never advertised by its old name."""
+    config = getattr(app, "config", None)
+    return key_now(by_id(command_id), getattr(config, "keys", None) or {})
+
+
 def by_id(command_id: str) -> Command:
     """The command with this id."""
     for _title, commands in HELP_SECTIONS + DIALOG_SECTIONS:

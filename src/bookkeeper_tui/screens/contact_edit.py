@@ -46,7 +46,11 @@ class ContactScreen(FormNotes, ModalScreen[bool]):
                 Text.assemble(
                     ("Contacts at ", "bold"),
                     (safe(self.account), "bold"),
-                    ("  ctrl+s saves · escape cancels", "dim"),
+                    (
+                        f"  {commands.key_name(self.app, 'form.save')} saves · "
+                        f"{commands.key_name(self.app, 'dialog.cancel')} cancels",
+                        "dim",
+                    ),
                 ),
                 classes="dialog-title",
             )

@@ -31,8 +31,16 @@ class DeleteAccountScreen(ModalScreen[bool]):
             )
             yield Static("This cannot be undone (a daily backup is kept).", classes="muted")
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Delete (y)", id="delete-yes", variant="error")
-                yield Button("Cancel (n)", id="delete-no", variant="primary")
+                yield Button(
+                    f"Delete ({commands.key_name(self.app, 'delete.yes')})",
+                    id="delete-yes",
+                    variant="error",
+                )
+                yield Button(
+                    f"Cancel ({commands.key_name(self.app, 'delete.no')})",
+                    id="delete-no",
+                    variant="primary",
+                )
             yield Static("", classes="error")
 
     def on_mount(self) -> None:

@@ -80,7 +80,11 @@ class EditAccountScreen(FormNotes, DataModal):
                 Text.assemble(
                     ("Edit ", "bold"),
                     (safe(self.account_name), "bold"),
-                    ("  ctrl+s saves · escape cancels", "dim"),
+                    (
+                        f"  {commands.key_name(self.app, 'form.save')} saves · "
+                        f"{commands.key_name(self.app, 'dialog.cancel')} cancels",
+                        "dim",
+                    ),
                 ),
                 classes="dialog-title",
                 id="edit-title",

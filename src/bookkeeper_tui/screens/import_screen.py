@@ -83,8 +83,15 @@ class ImportScreen(Screen[None]):
                     "Import the valid rows, write the bad ones to a .rejects.csv", id="import-skip"
                 )
                 with Horizontal(classes="dialog-buttons"):
-                    yield Button("Dry run (ctrl+d)", id="import-dry")
-                    yield Button("Import (ctrl+r)", id="import-go", variant="primary")
+                    yield Button(
+                        f"Dry run ({commands.key_name(self.app, 'import.dry_run')})",
+                        id="import-dry",
+                    )
+                    yield Button(
+                        f"Import ({commands.key_name(self.app, 'import.run')})",
+                        id="import-go",
+                        variant="primary",
+                    )
                 yield ProgressBar(id="import-progress", show_eta=False)
                 yield Static("", id="import-summary")
         yield Footer()

@@ -49,8 +49,14 @@ class SnoozeScreen(_TouchpointDialog):
                 classes="dialog-title",
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("A day (d)", id="snooze-day", variant="primary")
-                yield Button("A week (w)", id="snooze-week")
+                yield Button(
+                    f"A day ({commands.key_name(self.app, 'snooze.day')})",
+                    id="snooze-day",
+                    variant="primary",
+                )
+                yield Button(
+                    f"A week ({commands.key_name(self.app, 'snooze.week')})", id="snooze-week"
+                )
             yield Static("…or until (YYYY-MM-DD, +3d, fri):", classes="muted")
             yield SafeInput(placeholder="+3d", id="snooze-date")
             yield Static("", classes="error")

@@ -29,9 +29,10 @@ class WelcomeScreen(Screen[None]):
                 "first account by hand."
             )
             with Horizontal(classes="dialog-buttons"):
-                yield Button("Load the demo book (d)", id="welcome-demo", variant="primary")
-                yield Button("Import a CSV (i)", id="welcome-import")
-                yield Button("Add an account (n)", id="welcome-add")
+                demo, imp, add = self._keys()
+                yield Button(f"Load the demo book ({demo})", id="welcome-demo", variant="primary")
+                yield Button(f"Import a CSV ({imp})", id="welcome-import")
+                yield Button(f"Add an account ({add})", id="welcome-add")
             yield LoadingIndicator(id="welcome-loading")
             yield Static("", id="welcome-status", classes="muted")
         yield Footer()
@@ -72,7 +73,17 @@ class WelcomeScreen(Screen[None]):
         self.app.notify_changed("demo")  # type: ignore[attr-defined]
 
     def action_stay(self) -> None:
-        self.app.notify("Load the demo book (d), import a CSV (i) or add an account (n).")
+        demo, imp, add = self._keys()
+        self.app.notify(
+            f"Load the demo book ({demo}), import a CSV ({imp}) or add an account ({add})."
+        )
+
+    def _keys(self) -> tuple[str, str, str]:
+        """The keys of the three choices, as remapped in config ``[keys]``."""
+        return tuple(
+            commands.key_name(self.app, i)
+            for i in ("welcome.demo", "welcome.import", "welcome.add")
+        )
 
     def action_import_csv(self) -> None:
         from bookkeeper_tui.screens.import_screen import ImportScreen
