@@ -17,7 +17,7 @@ import pytest
 
 from bookkeeper_tui.core.renewals import RenewalDesk
 from bookkeeper_tui.store.book import Book
-from tests.conftest import TODAY
+from tests.conftest import TODAY, settle
 
 
 def spy_compute(book: Book, monkeypatch) -> list[tuple]:
@@ -197,3 +197,66 @@ def test_a_teammate_write_is_seen_on_either_backend(db):
     finally:
         a.close()
         b.close()
+
+
+# -- the screen ------------------------------------------------------------------------
+def _spy_loads(monkeypatch) -> list[int]:
+    from bookkeeper_tui.screens.renewals import RenewalsScreen
+
+    loads: list[int] = []
+    real_load = RenewalsScreen.load
+
+    def load(self):
+        loads.append(1)
+        return real_load(self)
+
+    monkeypatch.setattr(RenewalsScreen, "load", load)
+    return loads
+
+
+async def test_a_remembered_desk_shows_in_the_first_frame(demo_book, make_app, monkeypatch):
+    from bookkeeper_tui.screens.renewals import WITHIN_DAYS, RenewalsScreen
+
+    loads = _spy_loads(monkeypatch)
+    app = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        desk = demo_book.renewals(TODAY, WITHIN_DAYS, accuracy=False)
+        await pilot.press("r")
+        screen = app.screen
+        assert isinstance(screen, RenewalsScreen)
+        assert screen.data is not None and screen.data.desk is desk  # shown as it mounted
+        await settle(pilot)
+        assert loads == []  # no worker load for what was remembered
+        assert screen.row_items and screen.current() is screen.row_items[1]
+        # The book changes: the screen reads the new desk, not the remembered one.
+        row = screen.current()
+        demo_book.log(f"{row.account} call mrr 5", TODAY)
+        app.notify_changed("test")
+        await settle(pilot)
+        assert loads == [1]
+        assert screen.data.desk == demo_book.renewals(TODAY, WITHIN_DAYS, accuracy=False)
+        assert screen.data.desk != desk
+
+
+async def test_a_remembered_desk_looks_the_same_as_a_loaded_one(demo_book, make_app, monkeypatch):
+    from bookkeeper_tui.screens.renewals import WITHIN_DAYS
+
+    loads = _spy_loads(monkeypatch)
+    shots = []
+    for remembered in (False, True):
+        book = Book.open(demo_book.location)  # a new book remembers nothing
+        try:
+            app = make_app(book, poll_seconds=0, daily_backup=False)
+            async with app.run_test(size=(120, 40)) as pilot:
+                await settle(pilot)
+                if remembered:
+                    book.renewals(TODAY, WITHIN_DAYS, accuracy=False)
+                await pilot.press("r")
+                await settle(pilot)
+                shots.append(app.export_screenshot())
+        finally:
+            book.close()
+    assert loads == [1]  # the first one loaded, the second was remembered
+    assert "ARR&#160;at&#160;stake" in shots[0] and "days" in shots[0]
+    assert shots[0] == shots[1]

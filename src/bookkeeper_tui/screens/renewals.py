@@ -93,6 +93,21 @@ class RenewalsScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Renewals"
+        self._show_remembered()
+        # DataMixin.on_mount (subscribe, first load unless shown here) runs after this
+        # one: Textual calls every on_mount along the MRO.
+
+    def _show_remembered(self) -> None:
+        """A desk the book remembers (it is kept until the book changes) is shown as the
+        screen mounts, in its first frame: no worker, no 'Loading…' first."""
+        as_of = self.today
+        try:
+            desk = self.book.renewals_remembered(as_of, WITHIN_DAYS, accuracy=False)
+        except Exception:  # the first load, in its worker, reports what is wrong
+            return
+        if desk is not None:
+            self._preloaded = True
+            self._show_safely(RenewalsData(desk, as_of))
 
     def load(self) -> RenewalsData:
         as_of = self.today
