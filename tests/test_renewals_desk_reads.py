@@ -91,4 +91,4 @@ def test_the_packed_desk_is_the_desk_read_row_by_row(busy, monkeypatch):
         return [tuple(r) for r in conn.execute(q)]
 
     monkeypatch.setattr(desk_module, "packed_rows", row_by_row)
-    assert busy.renewals(TODAY, 120) == packed
+    assert busy.renewals(TODAY, 120, fresh=True) == packed  # read again, row by row

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import MappingProxyType
 
 from bookkeeper_tui.core.signals import Flag
 
@@ -94,6 +95,7 @@ class RenewalRow:
 class Forecast:
     arr_at_stake: float
     expected_retained_arr: float
+    #: Read-only (``forecast`` makes it): a remembered desk is shared by its readers.
     likelihood: Mapping[str, float]
     #: Per bucket (30/60/90/120, None: later): renewals, ARR at stake, expected retained ARR.
     buckets: tuple[tuple[int | None, int, float, float], ...] = ()
@@ -127,14 +129,15 @@ class OutcomeFacts:
     band_at_forecast: str | None = None
 
 
-@dataclass
+@dataclass(frozen=True)
 class MonthAccuracy:
     month: str
     forecast_arr: float = 0.0
     actual_arr: float = 0.0
     arr_at_stake: float = 0.0
     renewals: int = 0
-    outcomes: dict[str, int] = field(default_factory=dict)
+    #: Read-only, outcome -> count, in the order first met.
+    outcomes: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     def as_json(self) -> dict:
         return {
@@ -165,7 +168,11 @@ class ChurnReasonCount:
 
 @dataclass(frozen=True)
 class RenewalDesk:
-    """The renewal desk as the store reads it (``Book.renewals``)."""
+    """The renewal desk as the store reads it (``Book.renewals``).
+
+    Frozen all the way down (frozen dataclasses, tuples, read-only mappings): the book
+    remembers a desk until the data changes and hands the same one to every reader.
+    """
 
     as_of: date
     within_days: int
@@ -302,7 +309,7 @@ def forecast(
     return Forecast(
         arr_at_stake=round(sum(r.arr for r in rows), 2),
         expected_retained_arr=round(sum(r.expected_arr for r in rows), 2),
-        likelihood=dict(likelihood),
+        likelihood=MappingProxyType(dict(likelihood)),
         buckets=tuple(buckets),
     )
 
@@ -339,14 +346,26 @@ def accuracy(
     outcomes: Iterable[OutcomeFacts], likelihood: Mapping[str, float]
 ) -> list[MonthAccuracy]:
     """Forecast (90 days before) against what happened, per month of the renewal date."""
-    months: dict[str, MonthAccuracy] = {}
+    # Per month: [forecast, actual, at stake, renewals, {outcome: count}], summed in the
+    # outcomes' order, then frozen.
+    months: dict[str, list] = {}
     for o in outcomes:
         key = f"{o.renewal:%Y-%m}"
-        m = months.setdefault(key, MonthAccuracy(key))
+        m = months.setdefault(key, [0.0, 0.0, 0.0, 0, {}])
         at_stake = round(12.0 * float(o.mrr_at_forecast or 0.0), 2)
-        m.arr_at_stake += at_stake
-        m.forecast_arr += at_stake * likelihood_of(o.band_at_forecast, likelihood)
-        m.actual_arr += retained_arr(o)
-        m.renewals += 1
-        m.outcomes[o.outcome] = m.outcomes.get(o.outcome, 0) + 1
-    return [months[k] for k in sorted(months)]
+        m[2] += at_stake
+        m[0] += at_stake * likelihood_of(o.band_at_forecast, likelihood)
+        m[1] += retained_arr(o)
+        m[3] += 1
+        m[4][o.outcome] = m[4].get(o.outcome, 0) + 1
+    return [
+        MonthAccuracy(
+            month=k,
+            forecast_arr=months[k][0],
+            actual_arr=months[k][1],
+            arr_at_stake=months[k][2],
+            renewals=months[k][3],
+            outcomes=MappingProxyType(months[k][4]),
+        )
+        for k in sorted(months)
+    ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -22,8 +23,24 @@ from bookkeeper_tui.screens.base import DataScreen
 from bookkeeper_tui.widgets.render import days_ago, health_text, money, money_short, safe
 from bookkeeper_tui.widgets.vtable import Column, VTable
 
+if TYPE_CHECKING:
+    from bookkeeper_tui.store.book import Book
+
 #: The screen shows every bucket: 0..120 days ahead.
 WITHIN_DAYS = 120
+
+
+def read_desk(book: Book, as_of: date) -> RenewalDesk:
+    """The desk this screen shows: the next ``WITHIN_DAYS`` days, with the churn reasons
+    but not the forecast accuracy (those outcomes stay unread). Remembered by the book
+    until it changes; the app may call this ahead while the user pauses."""
+    return book.renewals(as_of, WITHIN_DAYS, accuracy=False)
+
+
+def remembered_desk(book: Book, as_of: date) -> RenewalDesk | None:
+    """The desk :func:`read_desk` would give back from memory, or None (never computes)."""
+    return book.renewals_remembered(as_of, WITHIN_DAYS, accuracy=False)
+
 
 #: The account column fits the longest name on the list, within these bounds.
 ACCOUNT_WIDTH = (12, 28)
@@ -93,11 +110,25 @@ class RenewalsScreen(DataScreen):
 
     def on_mount(self) -> None:
         self.sub_title = "Renewals"
+        self._show_remembered()
+        # DataMixin.on_mount (subscribe, first load unless shown here) runs after this
+        # one: Textual calls every on_mount along the MRO.
+
+    def _show_remembered(self) -> None:
+        """A desk the book remembers (it is kept until the book changes) is shown as the
+        screen mounts, in its first frame: no worker, no 'Loading…' first."""
+        as_of = self.today
+        try:
+            desk = remembered_desk(self.book, as_of)
+        except Exception:  # the first load, in its worker, reports what is wrong
+            return
+        if desk is not None:
+            self._preloaded = True
+            self._show_safely(RenewalsData(desk, as_of))
 
     def load(self) -> RenewalsData:
         as_of = self.today
-        # The screen shows churn reasons, not the forecast accuracy: those outcomes stay unread.
-        return RenewalsData(self.book.renewals(as_of, WITHIN_DAYS, accuracy=False), as_of)
+        return RenewalsData(read_desk(self.book, as_of), as_of)
 
     # -- rendering ------------------------------------------------------------------------
     @staticmethod

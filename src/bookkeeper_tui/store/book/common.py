@@ -32,6 +32,8 @@ from bookkeeper_tui.store.state import AccountState
 #: (an imported five-year-old account does not get a year of overdue onboarding).
 #: KPI panels remembered per book (periods and dates a user flips between).
 KPI_CACHE_SIZE = 8
+#: Renewal desks remembered per book (the screen's, the command line's, a few dates).
+RENEWALS_MEMO_SIZE = 4
 PLAYBOOK_LOOKBACK_DAYS = 30
 #: A renewal interaction this many days before the renewal date (or later) renews it.
 RENEWAL_LOG_DAYS = 75

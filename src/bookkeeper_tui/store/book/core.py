@@ -11,13 +11,15 @@ from contextlib import contextmanager
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
+from bookkeeper_tui.core.renewals import RenewalDesk
 from bookkeeper_tui.core.settings import DEFAULT, Config
 from bookkeeper_tui.store.book.accounts import AccountsMixin
-from bookkeeper_tui.store.book.common import KpiKey
+from bookkeeper_tui.store.book.common import RENEWALS_MEMO_SIZE, KpiKey
 from bookkeeper_tui.store.book.contacts import ContactsMixin
 from bookkeeper_tui.store.book.edit import EditMixin
 from bookkeeper_tui.store.book.history import HistoryMixin
 from bookkeeper_tui.store.book.kpi import KpiMixin
+from bookkeeper_tui.store.book.memo import Memo
 from bookkeeper_tui.store.book.outcomes import OutcomesMixin
 from bookkeeper_tui.store.book.renewals import RenewalsMixin
 from bookkeeper_tui.store.book.sync import SyncMixin
@@ -55,6 +57,9 @@ class Book(
         self._kpi_cache: dict[KpiKey, tuple[int, dict]] = {}
         self._kpi_lock = threading.Lock()
         self._kpi_running: dict[tuple[KpiKey, int], Future] = {}
+        #: Renewal desks by (as_of, within, since, owner, accuracy), each with the data
+        #: version and config it was computed from (``RenewalsMixin.renewals``).
+        self._renewals_memo: Memo[RenewalDesk] = Memo(RENEWALS_MEMO_SIZE)
 
     @classmethod
     def open(cls, db: str | None = None, config: Config = DEFAULT) -> Book:

@@ -36,12 +36,67 @@ class RenewalsMixin:
         since: date | None = None,
         owner: str | None = None,
         accuracy: bool = True,
+        fresh: bool = False,
     ) -> RenewalDesk:
         """The renewal desk (core/renewals.py): active accounts renewing 0..*within* days
         after *as_of* with ARR at stake, health, last touch and open risks; the
         risk-weighted forecast; churn reasons and forecast accuracy of the outcomes logged
         from *since* (default: 12 months before *as_of*) to *as_of*. Without *accuracy*
         (the screen) only the churns are read: ``accuracy`` and ``outcomes`` are None.
+
+        Remembered until the book changes (``memo.Memo``): any commit, by this process or
+        another, moves the data version, and a remembered desk is only given back for
+        the version and config it was computed with (*fresh* computes it anyway, and
+        databases without a data version every time). The desk is frozen, so every
+        caller gets the same one, not a copy.
+        """
+        if not 1 <= within <= 3650:
+            raise BookError(f"--within must be from 1 to 3650 days, got {within}")
+        since = since if since is not None else as_of - relativedelta(months=12)
+        stamp = None if fresh else self._renewals_stamp()
+        if stamp is None:
+            return self._compute_renewals(as_of, within, since, owner, accuracy)
+        key = (as_of, within, since, owner, accuracy)
+        return self._renewals_memo.get_or_compute(key, stamp, lambda: self._compute_renewals(*key))
+
+    def renewals_remembered(
+        self,
+        as_of: date,
+        within: int = 90,
+        since: date | None = None,
+        owner: str | None = None,
+        accuracy: bool = True,
+    ) -> RenewalDesk | None:
+        """The desk :meth:`renewals` would give back from memory, or None; never
+        computes, so a screen can show a remembered desk at once."""
+        stamp = self._renewals_stamp()
+        if stamp is None:
+            return None
+        since = since if since is not None else as_of - relativedelta(months=12)
+        return self._renewals_memo.get((as_of, within, since, owner, accuracy), stamp)
+
+    def renewals_is_fresh(
+        self,
+        as_of: date,
+        within: int = 90,
+        since: date | None = None,
+        owner: str | None = None,
+        accuracy: bool = True,
+    ) -> bool:
+        """Would :meth:`renewals` answer from memory? (The app computes the desk ahead
+        while the user pauses when it would not.)"""
+        return self.renewals_remembered(as_of, within, since, owner, accuracy) is not None
+
+    def _renewals_stamp(self) -> tuple | None:
+        """What a remembered desk must have been computed from: the data version and the
+        config (likelihoods, signal rules); None: this database has no data version."""
+        version = self.data_version()
+        return None if version is None else (version, self.config)
+
+    def _compute_renewals(
+        self, as_of: date, within: int, since: date, owner: str | None, accuracy: bool
+    ) -> RenewalDesk:
+        """The desk read from the book and computed (see :meth:`renewals`).
 
         Read lean, for a desk of thousands of renewals: health is the latest daily
         snapshot on or before *as_of* (the sync takes one a day), MRR and last touch come
@@ -51,10 +106,7 @@ class RenewalsMixin:
         """
         from bookkeeper_tui.core import renewals as rn
 
-        if not 1 <= within <= 3650:
-            raise BookError(f"--within must be from 1 to 3650 days, got {within}")
         likelihood = dict(self.config.renewals.likelihood)
-        since = since if since is not None else as_of - relativedelta(months=12)
         horizon = as_of + timedelta(days=within)
         with self.read() as s:
             cut = self._cut_ids(s, owner, None)
