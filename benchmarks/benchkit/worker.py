@@ -88,7 +88,7 @@ def direct_timings(book, as_of: date, account: str, slow: int, run: Run) -> None
         "accounts_query_ms": lambda: book.accounts(as_of),
         "show_query_ms": lambda: book.show(account, as_of),
         "review_ms": lambda: review_markdown(book, as_of),
-        "renewals_query_ms": lambda: book.renewals(as_of, 120),
+        "renewals_query_ms": lambda: book.renewals(as_of, 120, fresh=True),
     }
     for key, call in calls.items():
         try:
