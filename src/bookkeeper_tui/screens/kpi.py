@@ -28,6 +28,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Sparkline, Static
 
 from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
+from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.core.owners import owner_cut_label, owner_key
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens import commands
@@ -147,7 +148,7 @@ class KpiScreen(KpiCardsMixin, DataScreen):
         super().__init__()
         self.period = DEFAULT_PERIOD
         #: The KPIs shown and the period they are for (``period`` may already be newer).
-        self.kpi: dict | None = None
+        self.kpi: KpiPanel | None = None
         self.shown_period: str | None = None
         #: The cut asked for (owner: a name, "" = no owner, None = whole team; tier or
         #: None) and the cut of the KPIs shown.
@@ -302,15 +303,14 @@ class KpiScreen(KpiCardsMixin, DataScreen):
             card.update(getattr(self, f"_card_{key}")(k))
         self._show_trends(k)
 
-    def _show_status(self, k: dict) -> None:
+    def _show_status(self, k: KpiPanel) -> None:
         period = self.shown_period or self.period
         owner, tier = self.shown_cut
         self.sub_title = f"KPIs · last {period_label(period)}{cut_label(owner, tier)}"
-        p = k["period"]
         status = Text.assemble(
             ("Last " + period_label(period), "bold"),
-            f"  {p['start']} → {p['end']}",
-            (f"  ·  {k['cohort_size']} paying accounts at the start", "dim"),
+            f"  {k.start} → {k.end}",
+            (f"  ·  {k.cohort_size} paying accounts at the start", "dim"),
         )
         if owner is not None or tier is not None:  # a cut: say whose numbers these are
             cut = [] if owner is None else [owner_cut_label(owner)]
