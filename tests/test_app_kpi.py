@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rich.console import Group
 from rich.text import Text
-from textual.widgets import Input, Sparkline, Static
+from textual.widgets import Input, Static
 
 from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.screens.kpi import (
@@ -15,6 +15,7 @@ from bookkeeper_tui.screens.kpi import (
     normalise_period,
     period_label,
 )
+from bookkeeper_tui.screens.kpi_render import TrendColumn
 from bookkeeper_tui.widgets.render import money
 from tests.conftest import TODAY, settle
 
@@ -131,9 +132,10 @@ async def test_trend_sparklines_have_data(demo_book, make_app):
         k = demo_book.kpi(TODAY, "12m")
         green = [p.green * 100 for p in k.green_trend if p.green is not None]
         mrr = [m.mrr for m in k.mrr_by_month]
-        assert list(screen.query_one("#kpi-green-spark", Sparkline).data) == green != []
-        assert list(screen.query_one("#kpi-mrr-spark", Sparkline).data) == mrr != []
-        assert money(mrr[-1]) in plain(app, "#kpi-mrr-caption")
+        assert screen.query_one("#kpi-green-trend", TrendColumn).data == green != []
+        mrr_trend = screen.query_one("#kpi-mrr-trend", TrendColumn)
+        assert mrr_trend.data == mrr != []
+        assert money(mrr[-1]) in mrr_trend.caption.plain
 
 
 async def test_empty_book_shows_hints_not_zeros(book, make_app):
@@ -182,7 +184,8 @@ async def test_starting_mrr_is_one_number_and_short_churn_is_labelled(demo_book,
             k = demo_book.kpi(TODAY, period)
             start = money(k.starting_mrr)
             assert plain(app, "#kpi-movements").count(f"MRR {start} → {money(k.ending_mrr)}")
-            assert plain(app, "#kpi-mrr-caption").startswith(f"{start} → ")
+            caption = screen.query_one("#kpi-mrr-trend", TrendColumn).caption.plain
+            assert caption.startswith(f"{start} → ")
             churn = plain(app, "#kpi-logo-churn")
             if period == "90d":
                 assert "90-day churn, not annualised" in churn

@@ -130,3 +130,29 @@ def test_reads_at_once_on_either_backend(book: Book):
     book._reads_at_once = lambda: False  # type: ignore[method-assign]
     assert book.kpi(TODAY, "12m", fresh=True) == at_once
     assert at_once.nps_responses == 2 and at_once.ending_mrr == 1400
+
+
+# -- the screen: fewer widgets, measured without drawing -----------------------------------
+async def test_each_trend_is_one_widget_whose_height_is_what_it_draws(demo_book, make_app):
+    from rich.text import Text
+
+    from bookkeeper_tui.screens.kpi_render import TrendColumn
+
+    app = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        trends = app.screen.query_one("#kpi-trends")
+        columns = list(trends.children)
+        assert [type(c) for c in columns] == [TrendColumn, TrendColumn]
+        assert all(not c.children for c in columns)
+        column = columns[1]
+        assert column.data and column.caption.plain
+        console = app.console
+        long = Text("n/a: no revenue history in this period, " * 3, style="dim italic")
+        for caption in (column.caption, long):
+            column.caption = caption
+            for width in (8, 20, 33, 60):
+                drawn = console.render_lines(column.render(), console.options.update_width(width))
+                assert column.get_content_height(trends.size, app.size, width) == len(drawn)
