@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from rich.console import Group
 from rich.text import Text
-from textual.widgets import Input, Sparkline, Static
+from textual.widgets import Input, Static
 
+from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.screens.kpi import (
     KpiScreen,
     PeriodScreen,
@@ -14,6 +15,7 @@ from bookkeeper_tui.screens.kpi import (
     normalise_period,
     period_label,
 )
+from bookkeeper_tui.screens.kpi_render import TrendColumn
 from bookkeeper_tui.widgets.render import money
 from tests.conftest import TODAY, settle
 
@@ -30,22 +32,22 @@ def percent(value: float) -> str:
     return f"{value * 100:.1f}%"
 
 
-def assert_shows(app, k: dict) -> None:
+def assert_shows(app, k: KpiPanel) -> None:
     """The cards show the numbers Book.kpi computed, formatted as a person reads them."""
-    assert plain(app, "#kpi-nrr").startswith(percent(k["nrr"]))
-    assert plain(app, "#kpi-grr").startswith(percent(k["grr"]))
-    assert plain(app, "#kpi-logo-churn").startswith(percent(k["logo_churn"]))
+    assert plain(app, "#kpi-nrr").startswith(percent(k.nrr))
+    assert plain(app, "#kpi-grr").startswith(percent(k.grr))
+    assert plain(app, "#kpi-logo-churn").startswith(percent(k.logo_churn))
     nps = plain(app, "#kpi-nps")
-    assert nps.startswith(f"{k['nps']:+.0f}")
-    assert f"account-level {k['account_nps']:+.0f} · user-level {k['user_nps']:+.0f}" in nps
+    assert nps.startswith(f"{k.nps:+.0f}")
+    assert f"account-level {k.account_nps:+.0f} · user-level {k.user_nps:+.0f}" in nps
     movements = plain(app, "#kpi-movements")
-    assert f"new +{money(k['new_mrr'])}" in movements
-    assert f"expansion +{money(k['expansion_mrr'])}" in movements
-    assert f"contraction -{money(k['contraction_mrr'])}" in movements
-    assert f"churn -{money(k['churned_mrr'])}" in movements
-    assert plain(app, "#kpi-health").startswith(percent(k["health"]["green"]) + " green")
+    assert f"new +{money(k.new_mrr)}" in movements
+    assert f"expansion +{money(k.expansion_mrr)}" in movements
+    assert f"contraction -{money(k.contraction_mrr)}" in movements
+    assert f"churn -{money(k.churned_mrr)}" in movements
+    assert plain(app, "#kpi-health").startswith(percent(k.health.green) + " green")
     status = plain(app, "#kpi-status")
-    assert f"{k['period']['start']} → {k['period']['end']}" in status
+    assert f"{k.start} → {k.end}" in status
 
 
 async def open_kpis(app, pilot) -> KpiScreen:
@@ -69,7 +71,7 @@ async def test_k_shows_the_12_month_kpis(demo_book, make_app):
         # Coloured against the benchmarks: NRR 100-110% is average (yellow).
         nrr = screen.query_one("#kpi-nrr", Static).content
         assert isinstance(nrr, Text)
-        colour = "green" if expected["nrr"] >= 1.1 else "yellow" if expected["nrr"] >= 1 else "red"
+        colour = "green" if expected.nrr >= 1.1 else "yellow" if expected.nrr >= 1 else "red"
         assert colour in str(nrr.style)
 
 
@@ -128,11 +130,12 @@ async def test_trend_sparklines_have_data(demo_book, make_app):
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_kpis(app, pilot)
         k = demo_book.kpi(TODAY, "12m")
-        green = [p["green"] * 100 for p in k["green_trend"] if p["green"] is not None]
-        mrr = [m["mrr"] for m in k["mrr_by_month"]]
-        assert list(screen.query_one("#kpi-green-spark", Sparkline).data) == green != []
-        assert list(screen.query_one("#kpi-mrr-spark", Sparkline).data) == mrr != []
-        assert money(mrr[-1]) in plain(app, "#kpi-mrr-caption")
+        green = [p.green * 100 for p in k.green_trend if p.green is not None]
+        mrr = [m.mrr for m in k.mrr_by_month]
+        assert screen.query_one("#kpi-green-trend", TrendColumn).data == green != []
+        mrr_trend = screen.query_one("#kpi-mrr-trend", TrendColumn)
+        assert mrr_trend.data == mrr != []
+        assert money(mrr[-1]) in mrr_trend.caption.plain
 
 
 async def test_empty_book_shows_hints_not_zeros(book, make_app):
@@ -179,12 +182,13 @@ async def test_starting_mrr_is_one_number_and_short_churn_is_labelled(demo_book,
             await settle(pilot)
             assert screen.period == period
             k = demo_book.kpi(TODAY, period)
-            start = money(k["starting_mrr"])
-            assert plain(app, "#kpi-movements").count(f"MRR {start} → {money(k['ending_mrr'])}")
-            assert plain(app, "#kpi-mrr-caption").startswith(f"{start} → ")
+            start = money(k.starting_mrr)
+            assert plain(app, "#kpi-movements").count(f"MRR {start} → {money(k.ending_mrr)}")
+            caption = screen.query_one("#kpi-mrr-trend", TrendColumn).caption.plain
+            assert caption.startswith(f"{start} → ")
             churn = plain(app, "#kpi-logo-churn")
             if period == "90d":
                 assert "90-day churn, not annualised" in churn
-                assert f"{k['logo_churn_annualised'] * 100:.0f}% a year" in churn
+                assert f"{k.logo_churn_annualised * 100:.0f}% a year" in churn
             else:
                 assert "not annualised" not in churn

@@ -247,11 +247,11 @@ async def test_kpi_cut_keys_show_the_numbers_of_that_cut(demo_book, make_app):
             expected = demo_book.kpi(TODAY, "12m", owner=owner, tier=tier)
             assert screen.kpi == expected
             # The cards show that cut's numbers.
-            if expected["nrr"] is not None:
-                assert plain(app, "#kpi-nrr").startswith(fmt_pct(expected["nrr"]))
-            if expected["nps"] is not None:
-                assert plain(app, "#kpi-nps").startswith(fmt_nps(expected["nps"]))
-            assert f"{expected['cohort_size']} paying accounts" in text(app, "#kpi-status")
+            if expected.nrr is not None:
+                assert plain(app, "#kpi-nrr").startswith(fmt_pct(expected.nrr))
+            if expected.nps is not None:
+                assert plain(app, "#kpi-nps").startswith(fmt_nps(expected.nps))
+            assert f"{expected.cohort_size} paying accounts" in text(app, "#kpi-status")
             status = text(app, "#kpi-status")
             if owner is None and tier is None:
                 assert "Cut:" not in status and screen.sub_title == "KPIs · last 12 months"

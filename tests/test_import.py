@@ -1035,7 +1035,7 @@ def test_imported_account_without_start_is_an_existing_customer(book, tmp_path):
     # Dated at the start of the default KPI window (12 months): the starting cohort.
     assert account(book, "Oldco").start == date(2025, 11, 24)
     k = book.kpi(TODAY, "12m")
-    assert (k["new_mrr"], k["starting_mrr"]) == (0, 3000)
+    assert (k.new_mrr, k.starting_mrr) == (0, 3000)
 
 
 @pytest.mark.parametrize("start", ["2025-10-10", "2026-11-01", ""])

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from bookkeeper_tui.cli import main
+from bookkeeper_tui.cli.shapes import kpi_json
 from bookkeeper_tui.store.book import Book
 
 RAVENSTACK = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "ravenstack"
@@ -269,7 +270,7 @@ def test_kpis_equal_the_formulas_on_the_csv(imported, as_of, period):
     db = imported[0]
     book = Book.open(str(db))
     try:
-        got = book.kpi(as_of, period)
+        got = kpi_json(book.kpi(as_of, period))
     finally:
         book.close()
     want = _expected_kpis(as_of, period)

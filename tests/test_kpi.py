@@ -467,13 +467,13 @@ def test_qbr_completion_leaves_out_enterprise_accounts_younger_than_a_quarter(bo
     book.add_account("Young Ent", "enterprise", D("2026-10-01"), mrr=5000)
     k = book.kpi(today, "12m", fresh=True)
     # only "Old Ent" is due a QBR, and it has none
-    assert k["qbr_completion"] == 0.0
-    assert k["qbr_accounts"] == 1
+    assert k.qbr_completion == 0.0
+    assert k.qbr_accounts == 1
 
 
 def test_account_starting_on_the_first_day_is_not_a_new_referral(book):
     today = D("2026-11-24")
     book.add_account("Day One", "smb", period_start(today, "12m"), mrr=100, source="referral")
     k = book.kpi(today, "12m", fresh=True)
-    assert k["cohort_size"] == 1
-    assert k["referral_rate"] is None
+    assert k.cohort_size == 1
+    assert k.referral_rate is None

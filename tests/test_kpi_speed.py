@@ -24,9 +24,7 @@ def test_a_remembered_panel_is_given_back_and_never_computed(demo_book, monkeypa
     real = demo_book._compute_kpi
     monkeypatch.setattr(demo_book, "_compute_kpi", lambda *a: computed.append("x") or real(*a))
     again = demo_book.kpi_remembered(TODAY, "12m")
-    assert again == first and again is not first
-    again["nrr"] = -1  # the reader's own copy
-    assert demo_book.kpi_remembered(TODAY, "12m")["nrr"] == first["nrr"]
+    assert again is first  # frozen: shared, never copied
     assert demo_book.kpi_remembered(TODAY, "90d") is None
     assert demo_book.kpi_remembered(TODAY, "12m", tier="smb") is None
     demo_book.log("acme call nps 0 mrr 1", TODAY)  # the book changed: nothing remembered
@@ -131,4 +129,30 @@ def test_reads_at_once_on_either_backend(book: Book):
     at_once = book.kpi(TODAY, "12m", fresh=True)
     book._reads_at_once = lambda: False  # type: ignore[method-assign]
     assert book.kpi(TODAY, "12m", fresh=True) == at_once
-    assert at_once["nps_responses"] == 2 and at_once["ending_mrr"] == 1400
+    assert at_once.nps_responses == 2 and at_once.ending_mrr == 1400
+
+
+# -- the screen: fewer widgets, measured without drawing -----------------------------------
+async def test_each_trend_is_one_widget_whose_height_is_what_it_draws(demo_book, make_app):
+    from rich.text import Text
+
+    from bookkeeper_tui.screens.kpi_render import TrendColumn
+
+    app = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        trends = app.screen.query_one("#kpi-trends")
+        columns = list(trends.children)
+        assert [type(c) for c in columns] == [TrendColumn, TrendColumn]
+        assert all(not c.children for c in columns)
+        column = columns[1]
+        assert column.data and column.caption.plain
+        console = app.console
+        long = Text("n/a: no revenue history in this period, " * 3, style="dim italic")
+        for caption in (column.caption, long):
+            column.caption = caption
+            for width in (8, 20, 33, 60):
+                drawn = console.render_lines(column.render(), console.options.update_width(width))
+                assert column.get_content_height(trends.size, app.size, width) == len(drawn)

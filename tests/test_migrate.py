@@ -4,6 +4,7 @@ refused copy leaves the target as it was."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from datetime import date
@@ -222,7 +223,7 @@ def test_kpis_that_differ_are_not_reported_as_success(sqlite_demo, pg_db, monkey
     def off(self, as_of, period="12m", fresh=False):
         got = real(self, as_of, period, fresh)
         if self.engine.dialect.name == "postgresql":
-            got["nrr"] = (got["nrr"] or 0) + 0.01
+            got = dataclasses.replace(got, nrr=(got.nrr or 0) + 0.01)
         return got
 
     monkeypatch.setattr(Book, "kpi", off)

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import gc
 import threading
+from dataclasses import FrozenInstanceError
+
+import pytest
 
 from bookkeeper_tui.store.book import Book
 from tests.conftest import TODAY, settle
@@ -38,10 +41,13 @@ def test_the_kpi_panel_is_remembered_until_the_book_changes(demo_book, tmp_path)
 
 def test_a_remembered_panel_cannot_be_changed_by_its_reader(demo_book):
     panel = demo_book.kpi(TODAY, "12m")
-    panel["nrr"] = -1
-    panel["period"]["start"] = "nonsense"
+    with pytest.raises(FrozenInstanceError):
+        panel.nrr = -1  # type: ignore[misc]
+    with pytest.raises(FrozenInstanceError):
+        panel.health.green = -1  # type: ignore[misc]
+    assert isinstance(panel.green_trend, tuple) and isinstance(panel.mrr_by_month, tuple)
     again = demo_book.kpi(TODAY, "12m")
-    assert again["nrr"] != -1 and again["period"]["start"] != "nonsense"
+    assert again is panel  # shared as it is: nothing to copy
 
 
 def test_concurrent_callers_share_one_computation(demo_book, monkeypatch):

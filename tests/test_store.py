@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
+from bookkeeper_tui.cli.shapes import kpi_json
 from bookkeeper_tui.store.book import Book, BookError
 from bookkeeper_tui.store.engine import StoreError
 from bookkeeper_tui.store.models import Account, Contact, Interaction, MrrLevel, Score, Touchpoint
@@ -291,7 +292,7 @@ def test_renewal_log_completes_renewal_and_changes_mrr(acme):
     res = acme.log("acme renewal with Priya mrr 6000 nps 10", TODAY)
     assert ("renewal", renewal[0].due) in res.completed
     assert (res.mrr_before, res.mrr_after) == (5000, 6000)
-    k = acme.kpi(TODAY, "90d")
+    k = kpi_json(acme.kpi(TODAY, "90d"))
     assert k["expansion_mrr"] == 1000
 
 
@@ -300,7 +301,7 @@ def test_mrr_zero_churns_the_account(acme):
     with acme.read() as s:
         assert acme.find_account(s, "initech").status == "churned"
     assert all(r.account != "Initech" for r in acme.today(TODAY, ahead_days=365))
-    assert acme.kpi(TODAY, "90d")["churned_mrr"] == 2000
+    assert acme.kpi(TODAY, "90d").churned_mrr == 2000
 
 
 def test_logging_from_a_today_row_completes_that_touchpoint(acme):
@@ -380,7 +381,7 @@ def test_kpi_matches_hand_computation(book):
     book.log("A call mrr 1500 @2026-05-01", TODAY)
     book.log("B call mrr 1200 @2026-06-01", TODAY)
     book.log("C call mrr 0 @2026-07-01", TODAY)
-    k = book.kpi(TODAY, "12m")
+    k = kpi_json(book.kpi(TODAY, "12m"))
     assert k["period"] == {"start": start.isoformat(), "end": TODAY.isoformat()}
     assert k["starting_mrr"] == 3500
     assert k["nrr"] == round(2700 / 3500, 4)
@@ -469,7 +470,7 @@ def test_kpi_aggregates_equal_the_pure_rules(demo_book):
     """The KPI panel counts in SQL and reads snapshots; the numbers equal the pure rules."""
     from bookkeeper_tui.core import kpi as kpis
 
-    k = demo_book.kpi(TODAY, "12m")
+    k = kpi_json(demo_book.kpi(TODAY, "12m"))
     start = date.fromisoformat(k["period"]["start"])
     with demo_book.read() as s:
         outcomes = [

@@ -21,9 +21,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select, update
 
+from bookkeeper_tui.cli.shapes import kpi_json
 from bookkeeper_tui.config import DEFAULT, Config, NpsConfig
 from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core import nps as npsm
+from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.core.signals import churn_spans, churn_terms
 from bookkeeper_tui.store import book as book_module
 from bookkeeper_tui.store import rows as rows_module
@@ -106,8 +108,10 @@ CHANGED = {
 }
 
 
-def same(k: dict) -> dict:
+def same(k: dict | KpiPanel) -> dict:
     """The panel without what issue 12 #8 changed; monthly rows keep their month and MRR."""
+    if isinstance(k, KpiPanel):  # Book.kpi's, as `kpi --json` shows it
+        k = kpi_json(k)
     out = {key: value for key, value in k.items() if key not in CHANGED}
     out["mrr_by_month"] = [(m["month"], round(m["mrr"], 2)) for m in k["mrr_by_month"]]
     return out

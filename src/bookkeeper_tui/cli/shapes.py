@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.core.renewals import OutcomeFacts, RenewalDesk
 
 if TYPE_CHECKING:
@@ -55,4 +56,52 @@ def account_row_json(st: AccountState) -> dict:
         "renewal": acc.renewal,
         "owner": acc.owner,
         "flags": [f.code for f in st.flags],
+    }
+
+
+def kpi_json(k: KpiPanel) -> dict:
+    """``bookkeeper kpi --json`` (without its ``cut``, which the command adds)."""
+    return {
+        "period": {"start": k.start.isoformat(), "end": k.end.isoformat()},
+        "starting_mrr": k.starting_mrr,
+        "ending_mrr": k.ending_mrr,
+        "nrr": k.nrr,
+        "grr": k.grr,
+        "logo_retention": k.logo_retention,
+        "logo_churn": k.logo_churn,
+        "cohort_size": k.cohort_size,
+        "churned_logos": k.churned_logos,
+        "period_days": k.period_days,
+        "logo_churn_annualised": k.logo_churn_annualised,
+        "reactivation_mrr": k.reactivation_mrr,
+        "expansion_mrr": k.expansion_mrr,
+        "contraction_mrr": k.contraction_mrr,
+        "churned_mrr": k.churned_mrr,
+        "new_mrr": k.new_mrr,
+        "expansion_share": k.expansion_share,
+        "nps": k.nps,
+        "account_nps": k.account_nps,
+        "user_nps": k.user_nps,
+        "nps_responses": k.nps_responses,
+        "health": {"green": k.health.green, "yellow": k.health.yellow, "red": k.health.red},
+        "accounts_scored": k.accounts_scored,
+        "qbr_completion": k.qbr_completion,
+        "qbr_accounts": k.qbr_accounts,
+        "on_time_rate": k.on_time_rate,
+        "referral_rate": k.referral_rate,
+        "green_trend": [{"date": p.day.isoformat(), "green": p.green} for p in k.green_trend],
+        "mrr_by_month": [
+            {
+                "month": m.month,
+                "new": m.new,
+                "expansion": m.expansion,
+                "contraction": m.contraction,
+                "churned": m.churned,
+                "reactivation": m.reactivation,
+                "mrr": m.mrr,
+            }
+            for m in k.mrr_by_month
+        ],
+        "median_days_to_value": k.median_days_to_value,
+        "first_value_accounts": k.first_value_accounts,
     }

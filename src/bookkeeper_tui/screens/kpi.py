@@ -24,9 +24,10 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.timer import Timer
-from textual.widgets import Header, Input, Sparkline, Static
+from textual.widgets import Header, Input, Static
 
 from bookkeeper_tui.config import DEFAULT_KPI_PERIOD
+from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.core.owners import owner_cut_label, owner_key
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens import commands
@@ -43,6 +44,7 @@ from bookkeeper_tui.screens.kpi_render import (
     BAR_COLOURS,
     HealthBar,
     KpiCardsMixin,
+    TrendColumn,
     fmt_nps,
     fmt_pct,
     health_bar,
@@ -146,7 +148,7 @@ class KpiScreen(KpiCardsMixin, DataScreen):
         super().__init__()
         self.period = DEFAULT_PERIOD
         #: The KPIs shown and the period they are for (``period`` may already be newer).
-        self.kpi: dict | None = None
+        self.kpi: KpiPanel | None = None
         self.shown_period: str | None = None
         #: The cut asked for (owner: a name, "" = no owner, None = whole team; tier or
         #: None) and the cut of the KPIs shown.
@@ -160,7 +162,11 @@ class KpiScreen(KpiCardsMixin, DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Computing KPIs…", id="kpi-status")
-        with VerticalScroll(id="kpi-body"), Grid(id="kpi-grid"):
+        grid = Grid(id="kpi-grid")
+        # The columns for the terminal's width from the start: the first layout is the
+        # only one (on_resize then finds them right and changes nothing).
+        grid.styles.grid_size_columns = self._columns(self.app.size.width)
+        with VerticalScroll(id="kpi-body"), grid:
             for key, title in self.CARDS:
                 card = Static("", id=f"kpi-{key.replace('_', '-')}", classes="kpi-card")
                 card.border_title = title
@@ -169,14 +175,8 @@ class KpiScreen(KpiCardsMixin, DataScreen):
             trends = Horizontal(id="kpi-trends", classes="kpi-card")
             trends.border_title = "Trends"
             with trends:
-                with Vertical(classes="kpi-trend"):
-                    yield Static("% green over time", classes="trend-title")
-                    yield Sparkline([], id="kpi-green-spark")
-                    yield Static("", id="kpi-green-caption", classes="trend-caption")
-                with Vertical(classes="kpi-trend"):
-                    yield Static("MRR by month", classes="trend-title")
-                    yield Sparkline([], id="kpi-mrr-spark")
-                    yield Static("", id="kpi-mrr-caption", classes="trend-caption")
+                yield TrendColumn("% green over time", id="kpi-green-trend")
+                yield TrendColumn("MRR by month", id="kpi-mrr-trend")
 
     def on_mount(self) -> None:
         self.sub_title = f"KPIs · last {period_label(self.period)}"
@@ -201,8 +201,11 @@ class KpiScreen(KpiCardsMixin, DataScreen):
         self._fit_grid()
 
     def _fit_grid(self) -> None:
-        columns = max(1, min(4, self.size.width // CARD_WIDTH))
-        self.query_one("#kpi-grid", Grid).styles.grid_size_columns = columns
+        self.query_one("#kpi-grid", Grid).styles.grid_size_columns = self._columns(self.size.width)
+
+    @staticmethod
+    def _columns(width: int) -> int:
+        return max(1, min(4, width // CARD_WIDTH))
 
     # -- period -------------------------------------------------------------------------
     def action_period(self, period: str) -> None:
@@ -301,15 +304,14 @@ class KpiScreen(KpiCardsMixin, DataScreen):
             card.update(getattr(self, f"_card_{key}")(k))
         self._show_trends(k)
 
-    def _show_status(self, k: dict) -> None:
+    def _show_status(self, k: KpiPanel) -> None:
         period = self.shown_period or self.period
         owner, tier = self.shown_cut
         self.sub_title = f"KPIs · last {period_label(period)}{cut_label(owner, tier)}"
-        p = k["period"]
         status = Text.assemble(
             ("Last " + period_label(period), "bold"),
-            f"  {p['start']} → {p['end']}",
-            (f"  ·  {k['cohort_size']} paying accounts at the start", "dim"),
+            f"  {k.start} → {k.end}",
+            (f"  ·  {k.cohort_size} paying accounts at the start", "dim"),
         )
         if owner is not None or tier is not None:  # a cut: say whose numbers these are
             cut = [] if owner is None else [owner_cut_label(owner)]

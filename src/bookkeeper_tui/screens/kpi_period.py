@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from bookkeeper_tui.core.kpi import period_start
+from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.core.owners import owner_key, owner_label
 
 UNITS = {"d": "day", "w": "week", "m": "month", "y": "year"}
@@ -41,7 +42,7 @@ def normalise_period(text: str, today: date) -> str:
 @dataclass
 class KpiData:
     period: str
-    kpi: dict | None = None
+    kpi: KpiPanel | None = None
     error: str | None = None
     #: The cut the numbers are for: an owner ("" = no owner) or None, a tier or None.
     owner: str | None = None

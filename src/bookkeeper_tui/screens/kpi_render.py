@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
+from rich.segment import Segment
 from rich.text import Text
-from textual.widgets import Sparkline, Static
+from textual.geometry import Size
+from textual.renderables.sparkline import Sparkline as SparklineRenderable
+from textual.widget import Widget
 
 from bookkeeper_tui.core.benchmarks import churn_note, rate
 from bookkeeper_tui.widgets.render import money, pct
 
 if TYPE_CHECKING:
+    from bookkeeper_tui.core.kpi_panel import KpiPanel
     from bookkeeper_tui.screens.base import DataScreen
 
     _Screen = DataScreen
@@ -45,141 +49,135 @@ class KpiCardsMixin(_Screen):
             out.append_text(line if isinstance(line, Text) else Text(line, style="dim"))
         return out
 
-    def _card_nrr(self, k: dict) -> Text:
-        if k["nrr"] is None:
+    def _card_nrr(self, k: KpiPanel) -> Text:
+        if k.nrr is None:
             return self._no_data("No revenue at the start of the period: add MRR to accounts.")
         return self._card(
-            fmt_pct(k["nrr"]),
+            fmt_pct(k.nrr),
             "nrr",
-            k["nrr"],
-            f"starting cohort's MRR now / then ({money(k['starting_mrr'])}); B2B median ≈ 106%",
+            k.nrr,
+            f"starting cohort's MRR now / then ({money(k.starting_mrr)}); B2B median ≈ 106%",
         )
 
-    def _card_grr(self, k: dict) -> Text:
-        if k["grr"] is None:
+    def _card_grr(self, k: KpiPanel) -> Text:
+        if k.grr is None:
             return self._no_data("No revenue at the start of the period: add MRR to accounts.")
         return self._card(
-            fmt_pct(k["grr"]),
+            fmt_pct(k.grr),
             "grr",
-            k["grr"],
+            k.grr,
             "like NRR without expansion: what you keep; ≥ 90% healthy",
         )
 
-    def _card_logo_churn(self, k: dict) -> Text:
-        if k["logo_churn"] is None:
+    def _card_logo_churn(self, k: KpiPanel) -> Text:
+        if k.logo_churn is None:
             return self._no_data("No paying accounts at the start of the period.")
         # The benchmark is annual: the colour comes from the annualised value, and any
         # period but a year says so (docs/rules.md "Benchmarks").
-        note = churn_note(k["period_days"], k["logo_churn_annualised"])
-        lines = [f"{k['churned_logos']} of {k['cohort_size']} starting accounts left"]
+        note = churn_note(k.period_days, k.logo_churn_annualised)
+        lines = [f"{k.churned_logos} of {k.cohort_size} starting accounts left"]
         if note:
             lines.append(note)
         return self._card(
-            fmt_pct(k["logo_churn"]),
+            fmt_pct(k.logo_churn),
             "logo_churn",
-            k["logo_churn_annualised"],
+            k.logo_churn_annualised,
             *lines,
         )
 
-    def _card_movements(self, k: dict) -> Text:
-        net = (
-            k["new_mrr"]
-            + k["reactivation_mrr"]
-            + k["expansion_mrr"]
-            - k["contraction_mrr"]
-            - k["churned_mrr"]
-        )
+    def _card_movements(self, k: KpiPanel) -> Text:
+        net = k.new_mrr + k.reactivation_mrr + k.expansion_mrr - k.contraction_mrr - k.churned_mrr
         back = (
-            [("  back ", "dim"), (f"+{money(k['reactivation_mrr'])}", "green")]
-            if k["reactivation_mrr"]
+            [("  back ", "dim"), (f"+{money(k.reactivation_mrr)}", "green")]
+            if k.reactivation_mrr
             else []
         )
         out = Text.assemble(
             ("new ", "dim"),
-            (f"+{money(k['new_mrr'])}", "green"),
+            (f"+{money(k.new_mrr)}", "green"),
             *back,
             ("  expansion ", "dim"),
-            (f"+{money(k['expansion_mrr'])}", "green"),
+            (f"+{money(k.expansion_mrr)}", "green"),
             "\n",
             ("contraction ", "dim"),
-            (f"-{money(k['contraction_mrr'])}", "red" if k["contraction_mrr"] else "dim"),
+            (f"-{money(k.contraction_mrr)}", "red" if k.contraction_mrr else "dim"),
             ("  churn ", "dim"),
-            (f"-{money(k['churned_mrr'])}", "red" if k["churned_mrr"] else "dim"),
+            (f"-{money(k.churned_mrr)}", "red" if k.churned_mrr else "dim"),
             "\n",
             ("MRR ", "dim"),
-            f"{money(k['starting_mrr'])} → ",
-            (money(k["ending_mrr"]), "bold"),
+            f"{money(k.starting_mrr)} → ",
+            (money(k.ending_mrr), "bold"),
             (f"  net {'+' if net >= 0 else '-'}{money(abs(net))}", "green" if net >= 0 else "red"),
         )
         return out
 
-    def _card_expansion_share(self, k: dict) -> Text:
-        if k["expansion_share"] is None:
+    def _card_expansion_share(self, k: KpiPanel) -> Text:
+        if k.expansion_share is None:
             return self._no_data("No new or expansion MRR in this period.")
         return self._card(
-            fmt_pct(k["expansion_share"]),
+            fmt_pct(k.expansion_share),
             "expansion_share",
-            k["expansion_share"],
+            k.expansion_share,
             "expansion / (new + expansion): growth from customers you have",
         )
 
-    def _card_nps(self, k: dict) -> Text:
-        if k["nps"] is None:
+    def _card_nps(self, k: KpiPanel) -> Text:
+        if k.nps is None:
             return self._no_data("No NPS answers in this period: log one with 'acme call nps 9'.")
-        account, user = k["account_nps"], k["user_nps"]
+        account, user = k.account_nps, k.user_nps
         detail = Text.assemble(
             ("account-level ", "dim"),
             (fmt_nps(account), "bold"),
             (" · user-level ", "dim"),
             (fmt_nps(user), "bold"),
         )
-        n = k["nps_responses"]
+        n = k.nps_responses
         answers = Text(f"{n} answer{'' if n == 1 else 's'}", style="dim")
         if account is not None and user is not None and abs(account - user) >= 10:
             who = "buyers" if account > user else "end users"
             answers.append(f" · {who} happier", style="yellow")
-        return self._card(fmt_nps(k["nps"]), "nps", k["nps"], detail, answers)
+        return self._card(fmt_nps(k.nps), "nps", k.nps, detail, answers)
 
-    def _card_health(self, k: dict) -> Text | Group:
-        h = k["health"]
-        scored = k["accounts_scored"]
+    def _card_health(self, k: KpiPanel) -> Text | Group:
+        h = k.health
+        scored = k.accounts_scored
         if not scored:
             return self._no_data("No account has a health score yet: log usage or a call.")
         return Group(
-            self._card(fmt_pct(h["green"]) + " green", "green", h["green"]),
-            HealthBar(h),
-            Text(f"{pct(h['yellow'])} yellow, {pct(h['red'])} red, {scored} scored", style="dim"),
+            self._card(fmt_pct(h.green) + " green", "green", h.green),
+            HealthBar({"green": h.green, "yellow": h.yellow, "red": h.red}),
+            Text(f"{pct(h.yellow)} yellow, {pct(h.red)} red, {scored} scored", style="dim"),
         )
 
-    def _card_qbr_completion(self, k: dict) -> Text:
-        if k["qbr_completion"] is None:
+    def _card_qbr_completion(self, k: KpiPanel) -> Text:
+        if k.qbr_completion is None:
             return self._no_data("No active enterprise accounts, so no QBRs are due.")
         return self._card(
-            fmt_pct(k["qbr_completion"]),
+            fmt_pct(k.qbr_completion),
             "qbr_completion",
-            k["qbr_completion"],
+            k.qbr_completion,
             "enterprise accounts with a QBR in the last quarter",
         )
 
-    def _card_on_time_rate(self, k: dict) -> Text:
-        if k["on_time_rate"] is None:
+    def _card_on_time_rate(self, k: KpiPanel) -> Text:
+        if k.on_time_rate is None:
             return self._no_data("No touchpoints were due in this period.")
         return self._card(
-            fmt_pct(k["on_time_rate"]),
+            fmt_pct(k.on_time_rate),
             "on_time_rate",
-            k["on_time_rate"],
+            k.on_time_rate,
             "touchpoints due in the period done by their due date",
         )
 
-    def _card_referral_rate(self, k: dict) -> Text:
-        if k["referral_rate"] is None:
+    def _card_referral_rate(self, k: KpiPanel) -> Text:
+        if k.referral_rate is None:
             return self._no_data(
                 "No new accounts with a known source in this period (import a 'source' column)."
             )
         return self._card(
-            fmt_pct(k["referral_rate"]),
+            fmt_pct(k.referral_rate),
             "referral_rate",
-            k["referral_rate"],
+            k.referral_rate,
             "new accounts that came by referral (source known)",
         )
 
@@ -188,41 +186,115 @@ class KpiCardsMixin(_Screen):
         return Text.assemble(("n/a", "bold dim"), "\n", (hint, "dim italic"))
 
     # -- trends -------------------------------------------------------------------------
-    def _show_trends(self, k: dict) -> None:
-        green = [(p["date"], p["green"]) for p in k["green_trend"] if p["green"] is not None]
-        self.query_one("#kpi-green-spark", Sparkline).data = [g * 100 for _, g in green]
-        caption = self.query_one("#kpi-green-caption", Static)
+    def _show_trends(self, k: KpiPanel) -> None:
+        green = [(p.day, p.green) for p in k.green_trend if p.green is not None]
         if green:
-            caption.update(
-                Text(
-                    f"{pct(green[0][1])} → {pct(green[-1][1])} "
-                    f"(low {pct(min(g for _, g in green))}, high {pct(max(g for _, g in green))})"
-                    f"\n{green[0][0]} → {green[-1][0]}",
-                    style="dim",
-                )
+            caption = Text(
+                f"{pct(green[0][1])} → {pct(green[-1][1])} "
+                f"(low {pct(min(g for _, g in green))}, high {pct(max(g for _, g in green))})"
+                f"\n{green[0][0]} → {green[-1][0]}",
+                style="dim",
             )
         else:
-            caption.update(
-                Text(
-                    "n/a: no health snapshots in this period (taken daily while the app runs).",
-                    style="dim italic",
-                )
+            caption = Text(
+                "n/a: no health snapshots in this period (taken daily while the app runs).",
+                style="dim italic",
             )
-        months = k["mrr_by_month"]
-        self.query_one("#kpi-mrr-spark", Sparkline).data = [float(m["mrr"]) for m in months]
-        mrr_caption = self.query_one("#kpi-mrr-caption", Static)
+        self.query_one("#kpi-green-trend", TrendColumn).show([g * 100 for _, g in green], caption)
+        months = k.mrr_by_month
         if months:
-            mrr_caption.update(
-                Text(
-                    # From the starting MRR S, the same number as the cards show.
-                    f"{money(k['starting_mrr'])} → {money(months[-1]['mrr'])} "
-                    f"(low {money(min(m['mrr'] for m in months))})"
-                    f"\n{months[0]['month']} → {months[-1]['month']}, {len(months)} months",
-                    style="dim",
-                )
+            mrr_caption = Text(
+                # From the starting MRR S, the same number as the cards show.
+                f"{money(k.starting_mrr)} → {money(months[-1].mrr)} "
+                f"(low {money(min(m.mrr for m in months))})"
+                f"\n{months[0].month} → {months[-1].month}, {len(months)} months",
+                style="dim",
             )
         else:
-            mrr_caption.update(Text("n/a: no revenue history in this period.", style="dim italic"))
+            mrr_caption = Text("n/a: no revenue history in this period.", style="dim italic")
+        self.query_one("#kpi-mrr-trend", TrendColumn).show(
+            [float(m.mrr) for m in months], mrr_caption
+        )
+
+
+class TrendColumn(Widget):
+    """One trend of the Trends card: its title, a three-line sparkline and its caption.
+
+    One widget draws all three (a title, a ``Sparkline`` and a caption in a container
+    were four), so the panel has fewer widgets to mount, style and lay out; it looks
+    the same, with the colours of Textual's ``Sparkline``.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "trend--title",
+        "sparkline--max-color",
+        "sparkline--min-color",
+    }
+    DEFAULT_CSS = """
+    TrendColumn {
+        width: 1fr;
+        height: auto;
+        padding: 0 2 0 0;
+    }
+    TrendColumn > .trend--title {
+        color: $accent;
+        text-style: bold;
+    }
+    TrendColumn > .sparkline--max-color {
+        color: $primary;
+    }
+    TrendColumn > .sparkline--min-color {
+        color: $primary 30%;
+    }
+    """
+    #: Rows of the sparkline.
+    SPARK_HEIGHT = 3
+
+    def __init__(self, title: str, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.title = title
+        #: The sparkline's values and the caption below it.
+        self.data: list[float] = []
+        self.caption: Text = Text("")
+
+    def show(self, data: list[float], caption: Text) -> None:
+        self.data, self.caption = data, caption
+        self.refresh(layout=True)
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """The title, the sparkline and the caption as wrapped at *width*: counted, not
+        drawn (drawing the sparkline to measure it was most of the card's cost)."""
+        if not width:
+            return 0
+        console = self.app.console
+        title = len(Text(self.title).wrap(console, width))
+        return title + self.SPARK_HEIGHT + len(self.caption.wrap(console, width))
+
+    def render(self) -> RenderableType:
+        _, base = self.background_colors
+        spark = SparklineRenderable(
+            self.data,
+            width=self.size.width,
+            height=self.SPARK_HEIGHT,
+            min_color=(base + self.get_component_styles("sparkline--min-color").color).rich_color,
+            max_color=(base + self.get_component_styles("sparkline--max-color").color).rich_color,
+        )
+        title = Text(self.title, style=self.get_component_rich_style("trend--title"))
+        return Group(title, _Lines(spark, self.SPARK_HEIGHT), self.caption)
+
+
+class _Lines:
+    """A renderable drawn as exactly *height* whole lines (a sparkline ends mid-line)."""
+
+    def __init__(self, renderable: RenderableType, height: int) -> None:
+        self.renderable = renderable
+        self.height = height
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = console.render_lines(self.renderable, options.update(height=self.height))
+        for line in lines:
+            yield from line
+            yield Segment.line()
 
 
 class HealthBar:

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlmodel import Session
 
+from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.core.renewals import RenewalDesk
 from bookkeeper_tui.core.settings import DEFAULT, Config
 from bookkeeper_tui.store.book.accounts import AccountsMixin
@@ -54,7 +55,7 @@ class Book(
         self._watch_lock = threading.Lock()
         #: (as_of, period, owner cut, tier cut) -> (data_version it was computed at, the
         #: KPI panel); the owner cut as compared (``core.owners.owner_key``).
-        self._kpi_cache: dict[KpiKey, tuple[int, dict]] = {}
+        self._kpi_cache: dict[KpiKey, tuple[int, KpiPanel]] = {}
         self._kpi_lock = threading.Lock()
         self._kpi_running: dict[tuple[KpiKey, int], Future] = {}
         #: Renewal desks by (as_of, within, since, owner, accuracy), each with the data

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from concurrent.futures import Future
 from datetime import date, timedelta
 from itertools import groupby
@@ -14,6 +13,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import aliased
 
 from bookkeeper_tui.core import kpi as kpis
+from bookkeeper_tui.core.kpi_panel import GreenPoint, HealthShares, KpiPanel, MonthMovements
 from bookkeeper_tui.core.owners import owner_key
 from bookkeeper_tui.core.relationships import days_to_value, median_days
 from bookkeeper_tui.store.book.common import KPI_CACHE_SIZE, KpiKey, _r, int_type, parse_tier
@@ -39,7 +39,7 @@ class KpiMixin(KpiNpsMixin):
         fresh: bool = False,
         owner: str | None = None,
         tier: str | None = None,
-    ) -> dict:
+    ) -> KpiPanel:
         """The KPI panel's numbers for the period ending *as_of* (docs/domain.md).
 
         *owner* and *tier* cut the book: the numbers are those of a book holding only
@@ -49,7 +49,8 @@ class KpiMixin(KpiNpsMixin):
         Remembered until the book changes: any commit, by this process or another,
         moves SQLite's ``data_version``, and a remembered panel is only reused for the
         version it was computed at (the app computes the 12-month panel while the user
-        pauses, so opening it is instant). Other databases compute every time.
+        pauses, so opening it is instant). Other databases compute every time. The panel
+        is frozen: a remembered one is given to every caller as it is, never copied.
         """
         tier = parse_tier(tier) if tier is not None else None
         version = self.data_version()
@@ -61,7 +62,7 @@ class KpiMixin(KpiNpsMixin):
         with self._kpi_lock:
             hit = self._kpi_cache.get(key)
             if hit is not None and hit[0] == version:
-                return copy.deepcopy(hit[1])
+                return hit[1]
             # One computation per panel and version: a second caller (the screen, while
             # the app computes the panel ahead) waits for the first instead of racing it.
             running = self._kpi_running.get((key, version))
@@ -69,7 +70,7 @@ class KpiMixin(KpiNpsMixin):
             if computes:
                 running = self._kpi_running[(key, version)] = Future()
         if not computes:
-            return copy.deepcopy(running.result())
+            return running.result()
         try:
             result = self._compute_kpi(as_of, period, *cut)
         except BaseException as exc:
@@ -80,9 +81,9 @@ class KpiMixin(KpiNpsMixin):
         with self._kpi_lock:
             if len(self._kpi_cache) >= KPI_CACHE_SIZE:
                 self._kpi_cache.clear()
-            self._kpi_cache[key] = (version, copy.deepcopy(result))
+            self._kpi_cache[key] = (version, result)
             self._kpi_running.pop((key, version), None)
-        running.set_result(copy.deepcopy(result))
+        running.set_result(result)
         return result
 
     def kpi_is_fresh(
@@ -105,8 +106,8 @@ class KpiMixin(KpiNpsMixin):
         period: str = "12m",
         owner: str | None = None,
         tier: str | None = None,
-    ) -> dict | None:
-        """The panel :meth:`kpi` would answer from memory (the caller's own copy), or
+    ) -> KpiPanel | None:
+        """The panel :meth:`kpi` would answer from memory (frozen, shared), or
         None; never computes, so a screen can show a remembered panel at once."""
         tier = parse_tier(tier) if tier is not None else None
         version = self.data_version()
@@ -116,7 +117,7 @@ class KpiMixin(KpiNpsMixin):
             hit = self._kpi_cache.get(self._kpi_key(as_of, period, owner, tier))
         if hit is None or hit[0] != version:
             return None
-        return copy.deepcopy(hit[1])
+        return hit[1]
 
     @staticmethod
     def _kpi_key(as_of: date, period: str, owner: str | None, tier: str | None) -> KpiKey:
@@ -124,7 +125,7 @@ class KpiMixin(KpiNpsMixin):
 
     def _compute_kpi(
         self, as_of: date, period: str, owner: str | None = None, tier: str | None = None
-    ) -> dict:
+    ) -> KpiPanel:
         try:
             start = kpis.period_start(as_of, period)
         except ValueError as exc:
@@ -145,43 +146,41 @@ class KpiMixin(KpiNpsMixin):
         due_n, on_time_n = got["on_time"]
         new_sources, to_value = got["new"]
         dist = kpis.health_distribution(bands)
-        return {
-            "period": {"start": start.isoformat(), "end": as_of.isoformat()},
-            "starting_mrr": round(rev.starting_mrr, 2),
-            "ending_mrr": round(rev.ending_mrr, 2),
-            "nrr": _r(rev.nrr),
-            "grr": _r(rev.grr),
-            "logo_retention": _r(rev.logo_retention),
-            "logo_churn": _r(rev.logo_churn),
-            "cohort_size": rev.cohort_size,
-            "churned_logos": rev.churned_logos,
-            "period_days": (as_of - start).days,
-            "logo_churn_annualised": _r(
-                kpis.annualised_churn(rev.logo_churn, (as_of - start).days)
-            ),
-            "reactivation_mrr": round(rev.reactivation_mrr, 2),
-            "expansion_mrr": round(rev.expansion_mrr, 2),
-            "contraction_mrr": round(rev.contraction_mrr, 2),
-            "churned_mrr": round(rev.churned_mrr, 2),
-            "new_mrr": round(rev.new_mrr, 2),
-            "expansion_share": _r(rev.expansion_share),
-            "nps": _r(nps.portfolio, 1),
-            "account_nps": _r(nps.account, 1),
-            "user_nps": _r(nps.user, 1),
-            "nps_responses": nps.answers,
-            "health": {k: _r(v) for k, v in dist.items()},
-            "accounts_scored": len(bands),
-            "qbr_completion": _r(kpis.qbr_completion(enterprise, qbrs, as_of)),
-            "qbr_accounts": len(enterprise),
-            "on_time_rate": _r(on_time_n / due_n if due_n else None),
-            "referral_rate": _r(kpis.referral_rate(new_sources)),
-            "green_trend": [
-                {"date": d.isoformat(), "green": _r(g / t if t else None)} for d, g, t in trend
-            ],
-            "mrr_by_month": mrr_by_month,
-            "median_days_to_value": median_days([d for d in to_value if d is not None]),
-            "first_value_accounts": len(to_value),
-        }
+        days = (as_of - start).days
+        return KpiPanel(
+            start=start,
+            end=as_of,
+            starting_mrr=round(rev.starting_mrr, 2),
+            ending_mrr=round(rev.ending_mrr, 2),
+            nrr=_r(rev.nrr),
+            grr=_r(rev.grr),
+            logo_retention=_r(rev.logo_retention),
+            logo_churn=_r(rev.logo_churn),
+            cohort_size=rev.cohort_size,
+            churned_logos=rev.churned_logos,
+            period_days=days,
+            logo_churn_annualised=_r(kpis.annualised_churn(rev.logo_churn, days)),
+            reactivation_mrr=round(rev.reactivation_mrr, 2),
+            expansion_mrr=round(rev.expansion_mrr, 2),
+            contraction_mrr=round(rev.contraction_mrr, 2),
+            churned_mrr=round(rev.churned_mrr, 2),
+            new_mrr=round(rev.new_mrr, 2),
+            expansion_share=_r(rev.expansion_share),
+            nps=_r(nps.portfolio, 1),
+            account_nps=_r(nps.account, 1),
+            user_nps=_r(nps.user, 1),
+            nps_responses=nps.answers,
+            health=HealthShares(**{k: _r(v) for k, v in dist.items()}),
+            accounts_scored=len(bands),
+            qbr_completion=_r(kpis.qbr_completion(enterprise, qbrs, as_of)),
+            qbr_accounts=len(enterprise),
+            on_time_rate=_r(on_time_n / due_n if due_n else None),
+            referral_rate=_r(kpis.referral_rate(new_sources)),
+            green_trend=tuple(GreenPoint(d, _r(g / t if t else None)) for d, g, t in trend),
+            mrr_by_month=tuple(MonthMovements(**row) for row in mrr_by_month),  # type: ignore[arg-type]
+            median_days_to_value=median_days([d for d in to_value if d is not None]),
+            first_value_accounts=len(to_value),
+        )
 
     def _reads_at_once(self) -> bool:
         """Can other connections read the same book? (Not an in-memory SQLite one.)"""
