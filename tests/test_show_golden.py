@@ -38,9 +38,10 @@ def build_awkward(db: str) -> None:
         ("add", "Legacy", "--tier", "smb", "--start", "2024-01-01", "--mrr", "500"),
         ("add", "Bare", "--tier", "smb", "--start", "2026-11-01"),
         (
-            "add", "Gone Co", "--tier", "enterprise", "--start", "2025-02-01", "--mrr", "9000",
-            "--renewal", "2027-02-01", "--owner", "sam", "--industry", "Retail",
-            "--external-id", "X-9",
+            "add",
+            "Gone Co",
+            *"--tier enterprise --start 2025-02-01 --mrr 9000 --renewal 2027-02-01".split(),
+            *"--owner sam --industry Retail --external-id X-9".split(),
         ),
         ("log", 'gone co call with Dana nps 3 "they may cancel; budget cut" @2026-09-01 #risk'),
         ("log", 'gone co email with Lee csat 4 "sent the plan" @2026-09-20 #first-value'),
