@@ -186,8 +186,8 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
             )
             return
         d = data.detail
-        self.account_name = d["name"]
-        self.sub_title = safe(d["name"])
+        self.account_name = d.name
+        self.sub_title = safe(d.name)
         error.display = False
         body.display = True
         self.query_one("#account-header", Static).update(self._header(d))
@@ -196,11 +196,11 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
         self.query_one("#account-contacts", Static).update(self._contacts(d))
         self.query_one("#account-touchpoints", Static).update(self._touchpoints(d))
         self._show_trends(d, data.health_history)
-        gap = nps_gap_line(d["nps"])
+        gap = nps_gap_line(d.nps)
         gap_widget = self.query_one("#account-nps-gap", Static)
         gap_widget.display = gap is not None
         gap_widget.update(gap or "")
-        self._show_timeline(d["timeline"])
+        self._show_timeline(d.timeline)
 
     # -- layout and the timeline's events (the panels: account_panels, account_timeline) -
     def on_resize(self) -> None:
@@ -211,7 +211,7 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
             and data.detail is not None
             and self._timeline_layout() != self._timeline_shape
         ):
-            self._show_timeline(data.detail["timeline"])
+            self._show_timeline(data.detail.timeline)
 
     def on_vtable_highlighted(self, event: VTable.Highlighted) -> None:
         event.stop()
@@ -237,7 +237,7 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
             self.notify("There is no such account to edit.", severity="warning")
             return
         if not isinstance(self.app.screen, EditAccountScreen):
-            self.app.push_screen(EditAccountScreen(self.data.detail["name"]))
+            self.app.push_screen(EditAccountScreen(self.data.detail.name))
 
     def action_contacts(self) -> None:
         """Edit a contact's role and departure in a small form (screens/contact_edit)."""
@@ -249,13 +249,13 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
         if isinstance(self.app.screen, ContactScreen):
             return
         d = self.data.detail
-        if not d["contacts"]:
+        if not d.contacts:
             self.notify(
                 "No contacts yet: log a call 'with Name (champion)' to add one.",
                 severity="warning",
             )
             return
-        self.app.push_screen(ContactScreen(d["name"], d["contacts"], self.today))
+        self.app.push_screen(ContactScreen(d.name, d.contacts, self.today))
 
     def action_delete(self) -> None:
         """Ask, then delete this account and all its rows; back to the previous screen."""
@@ -267,7 +267,7 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
         if isinstance(self.app.screen, DeleteAccountScreen):
             return
         try:
-            counts = self.book.account_rows(self.data.detail["name"])
+            counts = self.book.account_rows(self.data.detail.name)
         except BookError as exc:
             self.notify(exc.message, severity="warning")
             return

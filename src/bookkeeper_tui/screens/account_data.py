@@ -8,6 +8,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
 
+from bookkeeper_tui.core.account_view import AccountView
 from bookkeeper_tui.store.book import Book, BookError, HealthPoint
 
 
@@ -17,7 +18,7 @@ def load_account(book: Book, name: str, as_of: date) -> AccountData:
         detail = book.show(name, as_of)
     except BookError as exc:
         return AccountData(error=exc.message)
-    history = book.health_history(detail["name"], as_of)
+    history = book.health_history(detail.name, as_of)
     return AccountData(detail=detail, health_history=history)
 
 
@@ -39,6 +40,6 @@ def _fill(future: Future, book: Book, name: str, as_of: date) -> None:
 class AccountData:
     """What the screen shows: ``Book.show`` plus the health history (or why there is none)."""
 
-    detail: dict | None = None
+    detail: AccountView | None = None
     error: str | None = None
     health_history: list[HealthPoint] = field(default_factory=list)
