@@ -18,6 +18,7 @@ from bookkeeper_tui.core.renewals import OutcomeFacts, RenewalDesk
 
 if TYPE_CHECKING:
     from bookkeeper_tui.core.health import Health
+    from bookkeeper_tui.store.book.common import AccountRows
     from bookkeeper_tui.store.state import AccountState
 
 
@@ -178,3 +179,8 @@ def _timeline_entry_json(e: TimelineEntry) -> dict:
         "due": e.due.isoformat(),
         "reason": e.reason,
     }
+
+
+def deleted_json(removed: AccountRows) -> dict:
+    """``bookkeeper delete --json``: the account deleted and its rows by table."""
+    return {"deleted": removed.account, "rows": dict(removed.counts)}

@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
-from bookkeeper_tui.store.book import BookError, rows_said
+from bookkeeper_tui.store.book import AccountRows, BookError, rows_said
 from bookkeeper_tui.widgets.render import safe
 
 
@@ -22,10 +22,10 @@ class DeleteAccountScreen(ModalScreen[bool]):
         Binding("y", "delete", "Yes, delete"),
     ]
 
-    def __init__(self, counts: dict) -> None:
+    def __init__(self, counts: AccountRows) -> None:
         super().__init__()
         self.counts = counts
-        self.account = counts["account"]
+        self.account = counts.account
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
