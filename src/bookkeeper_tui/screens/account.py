@@ -72,13 +72,13 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
     BINDINGS = commands.bindings(commands.ACCOUNT)
 
     def __init__(self, name: str, book: Book | None = None, as_of: date | None = None) -> None:
-        """With *book* and *as_of*, the account starts loading at once, in a thread worker
-        of the app, while the screen is composed and mounted (opening feels instant)."""
+        """With *book* and *as_of*, the account starts loading at once, in a thread,
+        while the screen is composed and mounted (opening feels instant)."""
         super().__init__()
         self.account_name = name
         self._early: Future[AccountData] | None = None
         if book is not None and as_of is not None:
-            self._early = start_loading(self.app, book, name, as_of)
+            self._early = start_loading(book, name, as_of)
         self.data: AccountData | None = None
         self._timeline_shape: tuple[bool, int] | None = None
 
@@ -140,7 +140,7 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
         self.account_name = name
         self.data = None
         self._stale = False
-        self._early = start_loading(self.app, book, name, as_of)
+        self._early = start_loading(book, name, as_of)
         self.sub_title = safe(name)
         self.query_one("#account-header", Static).update("Loading the account…")
         self.query_one("#account-error").display = False

@@ -1,26 +1,15 @@
-"""Loading one account for its screen: ``Book.show`` plus the health history, in a
-Textual thread worker of the app (started before the screen is shown, so opening an
-account feels instant).
-
-The load runs on the app, not on the screen: it starts before the screen is mounted (the
-app shows the screen once the data is in, ``App.open_account``). Its result comes back
-in a ``concurrent.futures.Future``, which the app waits on to show the screen and the
-screen's own load reads.
-"""
+"""Loading one account for its screen: ``Book.show`` plus the health history, in a thread
+(started while the screen is composed, so opening an account feels instant)."""
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import date
-from functools import partial
-from typing import TYPE_CHECKING
 
 from bookkeeper_tui.core.account_view import AccountView
 from bookkeeper_tui.store.book import Book, BookError, HealthPoint
-
-if TYPE_CHECKING:
-    from textual.app import App
 
 
 def load_account(book: Book, name: str, as_of: date) -> AccountData:
@@ -33,16 +22,10 @@ def load_account(book: Book, name: str, as_of: date) -> AccountData:
     return AccountData(detail=detail, health_history=history)
 
 
-def start_loading(app: App, book: Book, name: str, as_of: date) -> Future[AccountData]:
-    """:func:`load_account` in a thread worker of *app*; its future."""
+def start_loading(book: Book, name: str, as_of: date) -> Future[AccountData]:
+    """:func:`load_account` in a thread; its future."""
     future: Future[AccountData] = Future()
-    app.run_worker(
-        partial(_fill, future, book, name, as_of),
-        name="account-load",
-        group="account-load",
-        thread=True,
-        exit_on_error=False,
-    )
+    threading.Thread(target=_fill, args=(future, book, name, as_of), daemon=True).start()
     return future
 
 
