@@ -24,7 +24,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Sparkline, Static
 
 from bookkeeper_tui.screens import commands
-from bookkeeper_tui.screens.account_data import AccountData, load_account, start_loading
+from bookkeeper_tui.screens.account_data import (
+    AccountData,
+    Submit,
+    load_account,
+    start_loading,
+)
 from bookkeeper_tui.screens.account_panels import (
     COMPONENT_LABEL,
     AccountPanelsMixin,
@@ -71,14 +76,20 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
     CSS_PATH = "account.tcss"
     BINDINGS = commands.bindings(commands.ACCOUNT)
 
-    def __init__(self, name: str, book: Book | None = None, as_of: date | None = None) -> None:
-        """With *book* and *as_of*, the account starts loading at once, in a thread,
-        while the screen is composed and mounted (opening feels instant)."""
+    def __init__(
+        self,
+        name: str,
+        book: Book | None = None,
+        as_of: date | None = None,
+        submit: Submit | None = None,
+    ) -> None:
+        """With *book*, *as_of* and *submit*, the account starts loading at once, off the
+        UI thread, while the screen is composed and mounted (opening feels instant)."""
         super().__init__()
         self.account_name = name
         self._early: Future[AccountData] | None = None
-        if book is not None and as_of is not None:
-            self._early = start_loading(book, name, as_of)
+        if book is not None and as_of is not None and submit is not None:
+            self._early = start_loading(submit, book, name, as_of)
         self.data: AccountData | None = None
         self._timeline_shape: tuple[bool, int] | None = None
 
@@ -134,13 +145,13 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
         # every on_mount along the MRO, so calling super() here would run it twice.
 
     # -- reuse: the app keeps one account screen and shows each account in it ----------
-    def prepare(self, name: str, book: Book, as_of: date) -> None:
+    def prepare(self, name: str, book: Book, as_of: date, submit: Submit) -> None:
         """Show *name* next (this screen is off screen): start loading it now and clear
         what the previous account left, so it can never show under the new name."""
         self.account_name = name
         self.data = None
         self._stale = False
-        self._early = start_loading(book, name, as_of)
+        self._early = start_loading(submit, book, name, as_of)
         self.sub_title = safe(name)
         self.query_one("#account-header", Static).update("Loading the account…")
         self.query_one("#account-error").display = False
