@@ -32,11 +32,11 @@ async def test_header_and_breakdown_match_the_book(demo_book, make_app):
         await open_account(app, pilot, "Acme Corp")
         header = plain(app, "#account-header")
         assert "Acme Corp" in header
-        assert expected["tier"] in header
-        assert f"MRR {money(expected['mrr'])}/mo" in header
-        assert f"● {score_str(expected['health']['score'])} green" in header
-        assert expected["renewal"] in header
-        assert expected["owner"] in header
+        assert expected.tier in header
+        assert f"MRR {money(expected.mrr)}/mo" in header
+        assert f"● {score_str(expected.health.score)} green" in header
+        assert expected.renewal.isoformat() in header
+        assert expected.owner in header
         assert "CHURNED" not in header
 
         health = plain(app, "#account-health")
@@ -47,32 +47,32 @@ async def test_header_and_breakdown_match_the_book(demo_book, make_app):
             "survey": "survey",
             "strength": "account strength",
         }
-        for c in expected["health"]["components"]:
-            assert labels[c["name"]] in health
-            assert f"{c['share'] * 100:.0f}%" in health
-        for name in expected["health"]["missing"]:
+        for c in expected.health.components:
+            assert labels[c.name] in health
+            assert f"{c.share * 100:.0f}%" in health
+        for name in expected.health.missing:
             assert f"{labels[name]:<17}unknown, no data yet" in health
             assert "left out" in health
-        for change in expected["health"]["changes"]:
+        for change in expected.changes:
             assert change in health
 
         contacts = plain(app, "#account-contacts")
-        for c in expected["contacts"]:
-            assert c["name"] in contacts
+        for c in expected.contacts:
+            assert c.name in contacts
         touchpoints = plain(app, "#account-touchpoints")
-        for tp in expected["touchpoints"]:
-            assert tp["due"] in touchpoints
+        for tp in expected.touchpoints:
+            assert tp.due.isoformat() in touchpoints
 
 
 async def test_timeline_has_every_entry_newest_first(demo_book, make_app):
-    expected = demo_book.show("Acme Corp", TODAY)["timeline"]
+    expected = demo_book.show("Acme Corp", TODAY).timeline
     app = make_app(demo_book)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_account(app, pilot, "Acme Corp")
         table = app.screen.query_one("#account-timeline", VTable)
         assert table.row_count == len(expected) > 0
         dates = [table.get_row_at(i)[0].plain for i in range(table.row_count)]
-        assert dates == [e["date"] for e in expected]
+        assert dates == [e.day.isoformat() for e in expected]
         assert dates == sorted(dates, reverse=True)
         assert app.focused is table
 
@@ -97,12 +97,12 @@ async def test_churn_language_is_highlighted_red(demo_book, make_app):
 
 async def test_sparklines_have_health_and_nps_history(demo_book, make_app):
     detail = demo_book.show("Acme Corp", TODAY)
-    nps = [e["value"] for e in reversed(detail["timeline"]) if e.get("kind") == "nps"]
+    nps = [e.value for e in reversed(detail.timeline) if e.type == "score" and e.kind == "nps"]
     app = make_app(demo_book)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_account(app, pilot, "Acme Corp")
         health = screen.query_one("#account-health-spark", Sparkline).data
-        assert health and health[-1] == detail["health"]["score"]
+        assert health and health[-1] == detail.health.score
         assert list(screen.query_one("#account-nps-spark", Sparkline).data) == nps != []
         assert "snapshots since" in plain(app, "#account-health-caption")
 
@@ -114,14 +114,14 @@ async def test_nps_gap_line_only_when_the_stories_differ(demo_book, make_app):
     for user in ("Uma One", "Uma Two", "Uma Three"):
         demo_book.set_contact_role("Acme Corp", user, "end_user")
         demo_book.log(f'acme call with "{user}" nps 1', TODAY)
-    nps = demo_book.show("Acme Corp", TODAY)["nps"]
-    assert nps["buyer_side_mean"] - nps["user_side_mean"] >= 1
+    nps = demo_book.show("Acme Corp", TODAY).nps
+    assert nps.buyer_side_mean - nps.user_side_mean >= 1
     calm = next(
         name
         for name in demo_book.account_names()
-        if (n := demo_book.show(name, TODAY)["nps"])["account_mean"] is not None
-        and (n["gap"] is None or abs(n["gap"]) < 1)
-        and not n["flagged"]
+        if (n := demo_book.show(name, TODAY).nps).account_mean is not None
+        and (n.gap is None or abs(n.gap) < 1)
+        and not n.flagged
     )
     app = make_app(demo_book)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -132,7 +132,7 @@ async def test_nps_gap_line_only_when_the_stories_differ(demo_book, make_app):
         screen = await open_account(app, pilot, "Acme Corp")
         assert screen.query_one("#account-nps-gap").display
         gap = plain(app, "#account-nps-gap")
-        assert f"{nps['buyer_side_mean']:.1f} vs users {nps['user_side_mean']:.1f}" in gap
+        assert f"{nps.buyer_side_mean:.1f} vs users {nps.user_side_mean:.1f}" in gap
         assert "end users are less happy" in gap
 
 
@@ -190,7 +190,7 @@ async def test_logging_reloads_the_open_account(demo_book, make_app):
         demo_book.log('acme call "quick sync about budget"', TODAY)
         app.notify_changed()
         await settle(pilot)
-        assert table.row_count == len(demo_book.show("Acme Corp", TODAY)["timeline"]) > before
+        assert table.row_count == len(demo_book.show("Acme Corp", TODAY).timeline) > before
 
 
 async def test_two_thousand_entries_are_rows_not_widgets(book, make_app):
@@ -217,7 +217,7 @@ async def test_two_thousand_entries_are_rows_not_widgets(book, make_app):
                 for i in range(2000)
             ],
         )
-    expected = len(book.show("Big Co", TODAY)["timeline"])
+    expected = len(book.show("Big Co", TODAY).timeline)
     app = make_app(book)
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_account(app, pilot, "Big Co")
@@ -227,7 +227,8 @@ async def test_two_thousand_entries_are_rows_not_widgets(book, make_app):
         await pilot.press("ctrl+end")
         await settle(pilot)
         assert table.cursor_row == expected - 1
-        assert plain(app, "#account-entry").startswith(book.show("Big Co", TODAY)["start"])
+        start = book.show("Big Co", TODAY).start.isoformat()
+        assert plain(app, "#account-entry").startswith(start)
 
 
 async def test_new_account_has_empty_states(book, make_app):
@@ -247,8 +248,8 @@ async def test_tui_and_show_present_the_same_health_weights(demo_book, make_app,
     from bookkeeper_tui.cli import main
 
     name = "Acme Corp"
-    expected = demo_book.show(name, TODAY)["health"]
-    assert expected["missing"]  # some weights are shared out: raw and effective differ
+    expected = demo_book.show(name, TODAY).health
+    assert expected.missing  # some weights are shared out: raw and effective differ
     assert (
         main(["show", name, "--as-of", TODAY.isoformat(), "--db", str(tmp_path / "demo.db")]) == 0
     )
@@ -257,8 +258,8 @@ async def test_tui_and_show_present_the_same_health_weights(demo_book, make_app,
     async with app.run_test(size=(120, 40)) as pilot:
         await open_account(app, pilot, name)
         screen_text = plain(app, "#account-health")
-    for c in expected["components"]:
-        words = f"weight {c['weight']:g} = {c['share'] * 100:.0f}%"
+    for c in expected.components:
+        words = f"weight {c.weight:g} = {c.share * 100:.0f}%"
         assert words in screen_text, (words, screen_text)
         assert words in shown, (words, shown)
 
@@ -268,8 +269,8 @@ async def test_an_account_with_only_mrr_shows_not_enough_data(demo_book, make_ap
 
     demo_book.add_account("Legacy", "smb", date(2024, 1, 1), mrr=500)
     detail = demo_book.show("Legacy", TODAY)
-    assert detail["health"]["band"] is None
-    assert "intervention" not in {t["kind"] for t in detail["touchpoints"]}
+    assert detail.health.band is None
+    assert "intervention" not in {t.kind for t in detail.touchpoints}
     app = make_app(demo_book)
     async with app.run_test(size=(120, 40)) as pilot:
         await open_account(app, pilot, "Legacy")

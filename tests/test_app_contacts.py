@@ -18,8 +18,8 @@ def plain(app, selector: str) -> str:
     return content.plain if isinstance(content, Text) else str(content)
 
 
-def contacts(book, name: str) -> dict[str, tuple[str, str | None]]:
-    return {c["name"]: (c["role"], c["left_on"]) for c in book.show(name, TODAY)["contacts"]}
+def contacts(book, name: str) -> dict[str, tuple[str, date | None]]:
+    return {c.name: (c.role, c.left_on) for c in book.show(name, TODAY).contacts}
 
 
 async def open_account(app, pilot, name: str) -> AccountScreen:
@@ -83,11 +83,11 @@ async def test_c_marks_the_champion_left_and_plans_a_search(demo_book, make_app)
         await pilot.press(*"2026-11-20", "enter")
         await settle(pilot)
         assert app.screen is screen
-    assert contacts(demo_book, "Roster Ltd")["Priya Rao"] == ("champion", "2026-11-20")
+    assert contacts(demo_book, "Roster Ltd")["Priya Rao"] == ("champion", date(2026, 11, 20))
     d = demo_book.show("Roster Ltd", TODAY)
-    search = [t for t in d["touchpoints"] if t["kind"] == "champion_search"]
-    assert [t["due"] for t in search] == ["2026-12-01"]  # a week after it was recorded
-    assert "champion_left" in [f["code"] for f in d["flags"]]
+    search = [t for t in d.touchpoints if t.kind == "champion_search"]
+    assert [t.due for t in search] == [date(2026, 12, 1)]  # a week after it was recorded
+    assert "champion_left" in [f.code for f in d.flags]
 
 
 async def test_c_takes_a_departure_back(demo_book, make_app):
@@ -110,7 +110,7 @@ async def test_c_takes_a_departure_back(demo_book, make_app):
         assert isinstance(app.screen, AccountScreen)
     assert contacts(demo_book, "Roster Ltd")["Priya Rao"] == ("champion", None)
     d = demo_book.show("Roster Ltd", TODAY)
-    assert not [t for t in d["touchpoints"] if t["kind"] == "champion_search"]
+    assert not [t for t in d.touchpoints if t.kind == "champion_search"]
 
 
 async def test_c_without_contacts_says_how_to_add_one(demo_book, make_app):

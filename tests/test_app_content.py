@@ -58,9 +58,9 @@ async def test_log_from_today_ticks_two_items_and_saves_them(demo_book, make_app
         assert load_ticked(it.checklist) == list(expected.items[:2])
         # The account's timeline shows the ticked items.
         entry = next(
-            e for e in demo_book.show(row.account, TODAY)["timeline"] if e["type"] == "interaction"
+            e for e in demo_book.show(row.account, TODAY).timeline if e.type == "interaction"
         )
-        assert entry["checklist"] == list(expected.items[:2])
+        assert entry.checklist == tuple(expected.items[:2])
         app.open_account(row.account)
         await settle(pilot)
         timeline = app.screen.query_one("#account-timeline", VTable)

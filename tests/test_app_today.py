@@ -63,10 +63,8 @@ async def test_enter_logs_the_row_and_completes_it(demo_book, make_app):
         assert app.screen.__class__.__name__ == "TodayScreen"
         assert row.touchpoint_id not in [r.touchpoint_id for r in app.screen.rows]
         shown = demo_book.show(row.account, TODAY)
-        assert ("call", (TODAY + timedelta(days=7)).isoformat()) in {
-            (t["kind"], t["due"]) for t in shown["touchpoints"]
-        }
-        assert shown["timeline"][0]["type"] in ("interaction", "score")
+        assert ("call", TODAY + timedelta(days=7)) in {(t.kind, t.due) for t in shown.touchpoints}
+        assert shown.timeline[0].type in ("interaction", "score")
 
 
 async def test_quick_log_errors_inline_and_saves_nothing(demo_book, make_app):
@@ -111,8 +109,8 @@ async def test_quick_log_preview_and_completion(demo_book, make_app):
         await pilot.press("enter")
         await settle(pilot)
         shown = demo_book.show("Globex Ltd", TODAY)
-        assert shown["mrr"] == 4200
-        assert any(c["name"] == "Priya" for c in shown["contacts"])
+        assert shown.mrr == 4200
+        assert any(c.name == "Priya" for c in shown.contacts)
 
 
 async def test_snooze_a_week_moves_the_touchpoint(demo_book, make_app):

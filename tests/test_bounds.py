@@ -297,18 +297,17 @@ def test_store_delete_account_removes_it_and_all_its_rows(two, db):
     b = Book.open(db)
     try:
         removed = b.delete_account("acme")
-        assert removed["account"] == "Acme"
-        assert removed["contacts"] == 1 and removed["interactions"] == 1
-        assert removed["scores"] == 1 and removed["touchpoints"] >= 1
+        assert removed.account == "Acme"
+        assert removed.count("contacts") == 1 and removed.count("interactions") == 1
+        assert removed.count("scores") == 1 and removed.count("touchpoints") >= 1
         assert b.account_names() == ["Globex"]
         with pytest.raises(BookError):
             b.delete_account("Acme")
     finally:
         b.close()
     after = all_rows(db)
-    for key, n in removed.items():
-        if key != "account":
-            assert after[key] == before[key] - n
+    for key, n in removed.counts:
+        assert after[key] == before[key] - n
     assert after["accounts"] == 1
     assert after["mrr_levels"] == 1  # Globex keeps its own rows
 
@@ -430,7 +429,7 @@ async def test_app_delete_account_with_real_keys(demo_book, make_app):
         await settle(pilot)
         assert isinstance(app.screen, DeleteAccountScreen)
         title = str(app.screen.query_one(".dialog-title").content)
-        assert "Acme Corp" in title and f"{counts['interactions']} interactions" in title
+        assert "Acme Corp" in title and f"{counts.count('interactions')} interactions" in title
         await pilot.press("n")  # changed my mind
         await settle(pilot)
         assert isinstance(app.screen, AccountScreen)

@@ -323,7 +323,6 @@ FORBIDDEN = {
     r"threading\.Thread\(": {
         "app/startup.py": "the one owned start-up object: the background open of the book",
         "store/fast.py": "TodayPrefetch, owned and joined by the command line",
-        "screens/account_data.py": "the account's early load, started before its screen exists",
     },
     r"gc\.disable\(": {},
 }
@@ -426,3 +425,36 @@ def test_the_config_docs_list_every_remappable_key_with_its_default():
     table = doc[doc.index("### `[keys]`") :]
     for command_id, key in DEFAULT_KEYS.items():
         assert f"`{command_id}`: `{key}`" in table, command_id
+
+
+def test_the_opener_runs_early_work_at_once_in_its_own_thread_and_ends_it_on_close():
+    """The account screen's early load: started at once (no loop turn), off the caller's
+    thread, in order, errors kept for the caller; the serving thread ends with the app."""
+    import threading
+
+    from bookkeeper_tui.app.startup import BookOpener
+
+    opener = BookOpener(_FakeBook, failed=lambda exc: None)
+    opener.book = _FakeBook()
+    started, release = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def first():
+        started.set()
+        release.wait(5)
+        seen.append(threading.current_thread().name)
+        return 1
+
+    def broken():
+        raise ValueError("no such account")
+
+    one, two = opener.submit(first), opener.submit(broken)
+    assert started.wait(5)  # running already, before anything else ran on this thread
+    assert not two.done()  # after the work submitted before it
+    release.set()
+    assert one.result(5) == 1 and seen == ["early"]
+    assert isinstance(two.exception(5), ValueError)
+    server = next(t for t in threading.enumerate() if t.name == "early")
+    opener.close()
+    assert not server.is_alive() and opener.book.closed
+    assert isinstance(opener.submit(lambda: 1).exception(1), RuntimeError)  # the app ended

@@ -227,24 +227,23 @@ def test_log_saves_the_ticked_items_with_the_interaction(acme) -> None:
         "Risks surfaced",
     ]
     assert res.as_json()["checklist"] == ["Agenda sent", "Risks surfaced"]
-    entry = next(e for e in acme.show("acme", TODAY)["timeline"] if e["type"] == "interaction")
-    assert entry["checklist"] == ["Agenda sent", "Risks surfaced"]
+    entry = next(e for e in acme.show("acme", TODAY).timeline if e.type == "interaction")
+    assert entry.checklist == ("Agenda sent", "Risks surfaced")
     # Without ticks nothing is stored, and the timeline says so with an empty list.
     plain = acme.log("acme call", TODAY)
     assert stored_checklist(acme, plain.interaction_id) == ""
-    assert all(
-        "checklist" in e for e in acme.show("acme", TODAY)["timeline"] if e["type"] == "interaction"
-    )
+    entry = next(e for e in acme.show("acme", TODAY).timeline if e.type == "interaction")
+    assert entry.checklist == ()  # the newest: the line without ticks
 
 
 @pytest.mark.both_backends
 def test_a_bad_checklist_item_saves_nothing(acme) -> None:
     from bookkeeper_tui.store.book import BookError
 
-    before = len(acme.show("acme", TODAY)["timeline"])
+    before = len(acme.show("acme", TODAY).timeline)
     with pytest.raises(BookError, match="checklist item"):
         acme.log("acme call nps 9", TODAY, checklist=["ok", ""])
-    assert len(acme.show("acme", TODAY)["timeline"]) == before
+    assert len(acme.show("acme", TODAY).timeline) == before
 
 
 def test_cli_log_check_and_show(cli) -> None:
@@ -323,8 +322,8 @@ def test_a_real_v3_book_shows_its_logged_checklist(tmp_path) -> None:
         c.executescript((Path(__file__).parent / "fixtures" / "book_v3.sql").read_text())
     b = Book.open(str(path))
     try:
-        timeline = b.show("Acme Corp", TODAY)["timeline"]
+        timeline = b.show("Acme Corp", TODAY).timeline
     finally:
         b.close()
-    ticked = [e["checklist"] for e in timeline if e["type"] == "interaction" and e["checklist"]]
-    assert ticked == [["agenda sent", "success plan agreed"]]
+    ticked = [e.checklist for e in timeline if e.type == "interaction" and e.checklist]
+    assert ticked == [("agenda sent", "success plan agreed")]

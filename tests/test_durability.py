@@ -196,8 +196,8 @@ def test_quick_log_confirmed_in_the_app_survives_kill_9(tmp_path):
     assert _count(book, summary) == 1
     b = Book.open(str(book))  # and the book opens normally afterwards
     try:
-        timeline = b.show("Acme Corp", date.today())["timeline"]
-        assert sum(e.get("summary") == summary for e in timeline) == 1
+        timeline = b.show("Acme Corp", date.today()).timeline
+        assert sum(getattr(e, "summary", None) == summary for e in timeline) == 1
     finally:
         b.close()
 

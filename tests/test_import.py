@@ -201,8 +201,8 @@ def test_interactions_create_contacts_and_are_scanned_for_churn_language(seeded,
     assert contact.name == "Dana Scully"
     assert it.day == date(2026, 11, 1)
     shown = seeded.show("Acme Corp", TODAY)
-    entry = next(e for e in shown["timeline"] if e.get("summary") == "Renewal chat")
-    assert "competitor" in entry["churn_terms"]
+    entry = next(e for e in shown.timeline if getattr(e, "summary", None) == "Renewal chat")
+    assert "competitor" in entry.churn_terms
     st_ = seeded.states(TODAY)[account(seeded, "Acme Corp").id]
     assert "competitor" in st_.churn_terms
 
@@ -739,7 +739,7 @@ def test_tickets_feed_support_and_csat(seeded, tmp_path):
     with seeded.read() as s:
         scores = s.execute(select(Score.external_id, Score.kind, Score.value, Score.day)).all()
     assert scores == [("ticket:T1", "csat", 2.0, date(2026, 11, 21))]
-    comps = {c["name"]: c["value"] for c in seeded.show("Acme Corp", TODAY)["health"]["components"]}
+    comps = {c.name: c.value for c in seeded.show("Acme Corp", TODAY).health.components}
     assert comps["support"] == 60  # two tickets in the last 30 days
     assert comps["survey"] == 25  # CSAT 2 -> (2-1) x 25
     # A changed CSAT updates the score; a removed one deletes it.
@@ -794,7 +794,7 @@ def test_usage_becomes_usage_events(seeded, tmp_path):
         sub1 = s.execute(select(Subscription.id).where(Subscription.external_id == "S1")).scalar()
     acme, globex = account(seeded, "Acme Corp").id, account(seeded, "Globex").id
     assert rows == [("U1", acme, sub1, 5.0), ("U2", globex, None, 2.0)]
-    comps = {c["name"] for c in seeded.show("Acme Corp", TODAY)["health"]["components"]}
+    comps = {c.name for c in seeded.show("Acme Corp", TODAY).health.components}
     assert "usage" in comps
 
 

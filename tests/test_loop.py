@@ -198,7 +198,7 @@ def test_detractor_call_does_not_lift_health_from_red_to_green(book):
     book.log('acme call @2024-06-01 "kick-off"', TODAY)
     book.log('acme email nps 10 @2026-11-01 "survey"', TODAY)
     book.sync(TODAY, force=True)
-    assert book.show("Acme Corp", TODAY)["health"]["band"] == "red"
+    assert book.show("Acme Corp", TODAY).health.band == "red"
     res = book.log('acme call nps 3 "unhappy with support"', TODAY)
     assert res.band == "red"  # its NPS 3 counts in the survey; it is not engagement
     res = book.log('acme call "sorted out, they are happy again"', TODAY)

@@ -110,7 +110,7 @@ def test_an_old_book_on_the_server_upgrades_with_its_data(
         finally:
             pg_server.drop_database(fresh)
         # It reads and writes as usual, new ids included.
-        assert b.show("Acme Corp", date(2026, 12, 1))["timeline"]
+        assert b.show("Acme Corp", date(2026, 12, 1)).timeline
         res = b.log('acme call "after the upgrade" nps 9 with Newperson', date(2026, 12, 1))
         assert res.account == "Acme Corp"
     finally:

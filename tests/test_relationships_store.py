@@ -146,9 +146,9 @@ def test_set_contact_role_in_the_store(book):
     # Taking the departure back closes the search as skipped, not done.
     assert book.set_contact_role("Acme Corp", "Priya", "champion", None, today=TODAY) == []
     d = book.show("Acme Corp", TODAY)
-    assert [t for t in d["touchpoints"] if t["kind"] == "champion_search"] == []
-    skipped = [e for e in d["timeline"] if e["type"] == "touchpoint"]
-    assert skipped[0]["status"] == "skipped" and "did not leave" in skipped[0]["reason"]
+    assert [t for t in d.touchpoints if t.kind == "champion_search"] == []
+    skipped = [e for e in d.timeline if e.type == "touchpoint"]
+    assert skipped[0].status == "skipped" and "did not leave" in skipped[0].reason
 
 
 def test_kpi_median_days_to_value(cli, book):
@@ -176,5 +176,5 @@ def test_contact_import_accepts_the_quick_log_role_aliases(book, tmp_path):
     )
     r = import_file(book, "contacts", str(path), today=TODAY)
     assert r.rejected == []
-    roles = {c["name"]: c["role"] for c in book.show("Acme Corp", TODAY)["contacts"]}
+    roles = {c.name: c.role for c in book.show("Acme Corp", TODAY).contacts}
     assert roles == {"Bea": "economic_buyer", "Eve": "economic_buyer", "Uma": "end_user"}

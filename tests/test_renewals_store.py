@@ -246,7 +246,7 @@ def test_subscription_accounts_log_outcomes_without_typed_mrr(book):
 
 def test_deleting_an_account_counts_and_removes_its_outcomes(globex):
     globex.log("globex renewal renewed", TODAY)
-    assert globex.account_rows("globex")["renewal_outcomes"] == 1
+    assert globex.account_rows("globex").count("renewal_outcomes") == 1
     removed = globex.delete_account("globex")
-    assert removed["renewal_outcomes"] == 1
+    assert removed.count("renewal_outcomes") == 1
     assert outcomes(globex) == []

@@ -84,7 +84,7 @@ async def test_the_account_screen_is_reused_and_never_shows_the_previous_account
         app.open_account("Acme Corp")
         await settle(pilot)
         first = app.screen
-        assert first.data.detail["name"] == "Acme Corp"
+        assert first.data.detail.name == "Acme Corp"
         await pilot.press("escape")
         await settle(pilot)
         seen: list[str | None] = []
@@ -93,14 +93,14 @@ async def test_the_account_screen_is_reused_and_never_shows_the_previous_account
         for _ in range(200):
             if app.screen is first:
                 data = first.data
-                seen.append(None if data is None else data.detail["name"])
+                seen.append(None if data is None else data.detail.name)
             await pilot.pause(0.005)
             if seen and seen[-1] == "Initech":
                 break
         await settle(pilot)
         assert app.screen is first  # the same screen, composed once
         assert "Acme Corp" not in seen and seen[-1] == "Initech"
-        timeline = [e["date"] for e in demo_book.show("Initech", TODAY)["timeline"]]
+        timeline = [e.day.isoformat() for e in demo_book.show("Initech", TODAY).timeline]
         table = first.query_one("#account-timeline")
         assert [table.get_row_at(i)[0].plain for i in range(table.row_count)] == timeline
 

@@ -88,8 +88,8 @@ def test_a_version_1_book_upgrades_with_its_data(tmp_path):
         assert after == before
         assert sources == {"manual"}
         shown = b.show("Acme Corp", date(2026, 6, 1))
-        assert shown["mrr"] == 999
-        assert any("too expensive" in e.get("summary", "") for e in shown["timeline"])
+        assert shown.mrr == 999
+        assert any("too expensive" in getattr(e, "summary", "") for e in shown.timeline)
         # Still writable after the upgrade.
         b.log("acme call nps 8", date(2026, 6, 2))
     finally:

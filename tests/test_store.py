@@ -282,8 +282,8 @@ def test_detractor_gets_follow_up_and_resolution_check(acme):
     assert ("resolution_check", TODAY + timedelta(days=7)) in made
     assert res.churn_terms == ["too expensive", "alternative"]
     shown = acme.show("initech", TODAY)
-    assert "churn_language" in {f["code"] for f in shown["flags"]}
-    assert shown["timeline"][0]["churn_terms"] == ["too expensive", "alternative"]
+    assert "churn_language" in {f.code for f in shown.flags}
+    assert shown.timeline[0].churn_terms == ("too expensive", "alternative")
 
 
 def test_renewal_log_completes_renewal_and_changes_mrr(acme):
@@ -406,11 +406,11 @@ def test_churned_account_reports_no_health(acme):
 
 
 def test_demo_contacts_match_by_full_name(demo_book):
-    contact = demo_book.show("Acme Corp", TODAY)["contacts"][0]["name"]
-    before = len(demo_book.show("Acme Corp", TODAY)["contacts"])
+    contact = demo_book.show("Acme Corp", TODAY).contacts[0].name
+    before = len(demo_book.show("Acme Corp", TODAY).contacts)
     res = demo_book.log(f'acme call with "{contact}" "hello"', TODAY)
     assert res.contact == contact and not res.contact_created
-    assert len(demo_book.show("Acme Corp", TODAY)["contacts"]) == before
+    assert len(demo_book.show("Acme Corp", TODAY).contacts) == before
 
 
 def test_displayed_score_never_crosses_a_band():
@@ -452,8 +452,8 @@ def test_imported_tickets_and_usage_events_feed_health(book):
         for k in range(120):  # 1 a day for 120 days, then 2 a day in the last 30
             day = TODAY - timedelta(days=k)
             s.add(UsageEvent(account_id=acc.id, day=day, count=2 if k < 30 else 1))
-    h = book.show("evented", TODAY)["health"]
-    comps = {c["name"]: c["value"] for c in h["components"]}
+    h = book.show("evented", TODAY).health
+    comps = {c.name: c.value for c in h.components}
     assert comps["support"] == 40  # 3 tickets in 30 days
     assert comps["usage"] == 100  # twice the baseline, capped
 

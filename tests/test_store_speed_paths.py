@@ -256,8 +256,8 @@ def test_show_keeps_its_answer(demo_book, name):
         got = load_states(s, TODAY, DEFAULT, [acc.id])[acc.id]
     assert canon(got) == canon(want)
     shown = demo_book.show(name, TODAY)
-    assert shown["health"]["score"] == want.health.score
-    assert [f["code"] for f in shown["flags"]] == [f.code for f in want.flags]
+    assert shown.health.score == want.health.score
+    assert [f.code for f in shown.flags] == [f.code for f in want.flags]
 
 
 def _watch_the_collector(monkeypatch) -> list[tuple[bool, int]]:

@@ -115,7 +115,7 @@ def test_a_real_book_opens_at_the_current_version_with_its_data(version, fixture
         }
         # The book reads and writes as usual.
         shown = b.show("Acme Corp", date(2026, 12, 1))
-        assert shown["timeline"]
+        assert shown.timeline
         assert len(b.account_names()) == len(before["account"])
         res = b.log('acme call "after the upgrade" nps 9', date(2026, 12, 1))
         assert res.account == "Acme Corp"
@@ -146,8 +146,8 @@ def test_v1_values_survive_the_upgrade(tmp_path):
     b = Book.open(str(book))
     try:
         acme = b.show("Acme Corp", date(2026, 6, 1))
-        assert acme["mrr"] == 999
-        assert any("too expensive" in e.get("summary", "") for e in acme["timeline"])
+        assert acme.mrr == 999
+        assert any("too expensive" in getattr(e, "summary", "") for e in acme.timeline)
         with sqlite3.connect(book) as c:
             assert {r[0] for r in c.execute("SELECT source FROM mrr_level")} == {"manual"}
     finally:
@@ -160,7 +160,8 @@ def test_v2_values_survive(tmp_path):
     try:
         acme = b.show("Acme Corp", date(2026, 11, 24))
         assert any(
-            e.get("summary") == "renewal looks safe, budget approved" for e in acme["timeline"]
+            getattr(e, "summary", None) == "renewal looks safe, budget approved"
+            for e in acme.timeline
         )
         with sqlite3.connect(book) as c:
             assert c.execute("SELECT mrr FROM subscription WHERE external_id='SUB-1'").fetchone()

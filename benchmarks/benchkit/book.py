@@ -134,7 +134,7 @@ def grow_timeline(book, as_of: date, target: int = TIMELINE_ENTRIES) -> tuple[st
             select(Account).where(Account.status == "active").order_by(Account.id).limit(1)
         ).scalar_one()
         contacts = list(s.execute(select(Contact.id).where(Contact.account_id == acc.id)).scalars())
-    have = len(book.show(acc.name, as_of)["timeline"])
+    have = len(book.show(acc.name, as_of).timeline)
     missing = max(0, target - have)
     rng = random.Random(2000)
     start = acc.start
@@ -178,4 +178,4 @@ def grow_timeline(book, as_of: date, target: int = TIMELINE_ENTRIES) -> tuple[st
             s.execute(insert(Score), scores)
         # Its health and plan follow the new history at the app's first sync.
         book.mark_stale(s, [acc.id])
-    return acc.name, len(book.show(acc.name, as_of)["timeline"])
+    return acc.name, len(book.show(acc.name, as_of).timeline)

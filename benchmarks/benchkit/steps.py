@@ -137,7 +137,7 @@ async def bench_timeline(pilot, run: Run, repeat: int, name: str) -> None:
             data = getattr(app.screen, "data", None)
             n = table_of(app, "#account-timeline").row_count
             if data is not None and getattr(data, "detail", None):
-                return n == len(data.detail["timeline"]) and n > 0
+                return n == len(data.detail.timeline) and n > 0
             return n > 0
 
         t0 = time.perf_counter()

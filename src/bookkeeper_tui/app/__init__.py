@@ -421,9 +421,9 @@ class BookkeeperApp(App[None]):
         # (with "Loading…") after OPEN_WAIT_S.
         screen = self._account_screen
         if screen is not None and not any(screen in self._shown(m) for m in self.MODES):
-            screen.prepare(name, self.book, self.today)  # composed already: reuse it
+            screen.prepare(name, self.book, self.today, self._opener.submit)  # reuse it
         else:
-            screen = AccountScreen(name, self.book, self.today)
+            screen = AccountScreen(name, self.book, self.today, self._opener.submit)
             if self._account_screen is None:
                 self._account_screen = screen
                 self.install_screen(screen, name="account")

@@ -5,6 +5,8 @@ nothing heavy at module level, so that path never loads SQLAlchemy."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bookkeeper_tui.cli.common import (
     EXIT_OK,
     _band,
@@ -19,6 +21,9 @@ from bookkeeper_tui.cli.common import (
     _today,
     _whose,
 )
+
+if TYPE_CHECKING:
+    from bookkeeper_tui.core.account_view import AccountView, TimelineEntry
 
 
 def _cmd_today(args) -> int:
@@ -150,95 +155,93 @@ def _cmd_accounts(args) -> int:
 
 
 def _cmd_show(args) -> int:
-    data = _synced(args, lambda book, as_of: book.show(" ".join(args.account), as_of))
+    view = _synced(args, lambda book, as_of: book.show(" ".join(args.account), as_of))
     if args.json:
-        _dump(data)
+        from bookkeeper_tui.cli.shapes import account_view_json
+
+        _dump(account_view_json(view))
         return EXIT_OK
-    _print_account(data)
+    _print_account(view)
     return EXIT_OK
 
 
-def _print_account(d: dict) -> None:
+def _print_account(v: AccountView) -> None:
     from rich.console import Console
 
     from bookkeeper_tui.core.health import NOT_ENOUGH_DATA, stale_words, weight_words
 
     con = Console()
-    h = d["health"]
+    h = v.health
     con.print(
-        f"[bold]{_esc(d['name'])}[/]  {d['tier']} · MRR {d['mrr']:,.0f} · "
-        f"renewal {d['renewal'] or '-'} · owner {_esc(d['owner'] or '-')} · {d['status']}"
+        f"[bold]{_esc(v.name)}[/]  {v.tier} · MRR {v.mrr:,.0f} · "
+        f"renewal {v.renewal or '-'} · owner {_esc(v.owner or '-')} · {v.status}"
     )
-    con.print(
-        f"Health {_band(h['score'], h['band'])}" + (" (manual override)" if h["overridden"] else "")
-    )
-    if h["score"] is None and d["status"] != "churned":
+    con.print(f"Health {_band(h.score, h.band)}" + (" (manual override)" if h.overridden else ""))
+    if h.score is None and v.status != "churned":
         con.print(f"  [dim]{NOT_ENOUGH_DATA}[/]")
-    for c in h["components"]:
+    for c in h.components:
         con.print(
-            f"  {c['name']:<11} {c['value']:>5.0f}  {weight_words(c['weight'], c['share'])}"
-            f"  {_esc(c['detail'])}"
+            f"  {c.name:<11} {c.value:>5.0f}  {weight_words(c.weight, c.share)}  {_esc(c.detail)}"
         )
-    if h["missing"]:
-        con.print(f"  [dim]unknown, no data yet (left out): {', '.join(h['missing'])}[/]")
-    for name, day in h.get("stale", {}).items():
+    if h.missing:
+        con.print(f"  [dim]unknown, no data yet (left out): {', '.join(h.missing)}[/]")
+    for name, day in h.stale:
         con.print(f"  [dim]{name}: {stale_words(name, day)}[/]")
-    for change in h["changes"]:
+    for change in v.changes:
         con.print(f"  [dim]since last snapshot: {_esc(change)}[/]")
-    if d["flags"]:
-        con.print("Flags: " + "; ".join(_esc(f["detail"]) for f in d["flags"]))
-    n = d["nps"]
-    if n["flagged"]:
+    if v.flags:
+        con.print("Flags: " + "; ".join(_esc(f.detail) for f in v.flags))
+    n = v.nps
+    if n.flagged:
         con.print(
-            f"NPS gap: buyers and champions {n['buyer_side_mean']:.1f}"
-            f" vs users {n['user_side_mean']:.1f} (mean of each contact's latest answer)"
+            f"NPS gap: buyers and champions {n.buyer_side_mean:.1f}"
+            f" vs users {n.user_side_mean:.1f} (mean of each contact's latest answer)"
         )
-    if d["first_value"]:
-        con.print(f"First value {d['first_value']} ({d['days_to_value']} days after the start)")
-    if d["onboarding"]:
-        o = d["onboarding"]
-        con.print(f"Onboarding {o['done']}/{o['total']} done ({o['share'] * 100:.0f}%)")
-    if d["contacts"]:
+    if v.first_value:
+        con.print(f"First value {v.first_value} ({v.days_to_value} days after the start)")
+    if v.onboarding:
+        o = v.onboarding
+        con.print(f"Onboarding {o.done}/{o.total} done ({round(o.share, 4) * 100:.0f}%)")
+    if v.contacts:
         con.print("Contacts:")
-        for c in d["contacts"]:
-            scores = " ".join(f"{k} {v:g}" for k, v in c["scores"].items())
-            left = f" (left {c['left_on']})" if c["left_on"] else ""
-            con.print(f"  {_esc(c['name'])} · {c['role']}{left} {scores}")
-    if d["touchpoints"]:
+        for c in v.contacts:
+            scores = " ".join(f"{k} {value:g}" for k, value in c.scores)
+            left = f" (left {c.left_on})" if c.left_on else ""
+            con.print(f"  {_esc(c.name)} · {c.role}{left} {scores}")
+    if v.touchpoints:
         con.print("Open touchpoints:")
-        for t in d["touchpoints"]:
-            con.print(f"  {t['due']}  {t['kind'].replace('_', ' ')}  [dim]{_esc(t['note'])}[/]")
-    _print_timeline(con, d["timeline"])
+        for t in v.touchpoints:
+            con.print(f"  {t.due}  {t.kind.replace('_', ' ')}  [dim]{_esc(t.note)}[/]")
+    _print_timeline(con, v.timeline)
 
 
-def _print_timeline(con, timeline: list[dict]) -> None:
+def _print_timeline(con, timeline: tuple[TimelineEntry, ...]) -> None:
     """The account's last 50 events, churn words in red (``show``'s last part)."""
     from rich.text import Text
 
     from bookkeeper_tui.config import load_config
+    from bookkeeper_tui.core.account_view import InteractionEntry, MrrEntry, ScoreEntry
     from bookkeeper_tui.core.signals import churn_spans
 
     con.print("Timeline:")
     words = load_config().churn_words
     for e in timeline[:50]:
-        if e["type"] == "interaction":
-            line = Text(f"  {e['date']}  {e['kind']:<10} ")
-            body = Text(_clean(e["summary"] or e["notes"]))
+        if isinstance(e, InteractionEntry):
+            line = Text(f"  {e.day}  {e.kind:<10} ")
+            body = Text(_clean(e.summary or e.notes))
             for start, end, _ in churn_spans(body.plain, words):
                 body.stylize("bold red", start, end)
             line.append(body)
-            if e["contact"]:
-                line.append(f"  (with {_clean(e['contact'])})", style="dim")
+            if e.contact:
+                line.append(f"  (with {_clean(e.contact)})", style="dim")
             con.print(line)
-            for item in e.get("checklist") or ():
+            for item in e.checklist:
                 con.print(Text(f"{'':16}✓ {_clean(item)}", style="dim"))
-        elif e["type"] == "score":
-            con.print(f"  {e['date']}  {e['kind']:<10} {e['value']:g}")
-        elif e["type"] == "mrr":
-            con.print(
-                f"  {e['date']}  mrr        {e['from']:,.0f} -> {e['to']:,.0f} ({e['movement']})"
-            )
+        elif isinstance(e, ScoreEntry):
+            con.print(f"  {e.day}  {e.kind:<10} {e.value:g}")
+        elif isinstance(e, MrrEntry):
+            con.print(f"  {e.day}  mrr        {e.before:,.0f} -> {e.after:,.0f} ({e.movement})")
         else:
-            con.print(f"  {e['date']}  [dim]{e['kind'].replace('_', ' ')} {e['status']}[/]")
+            con.print(f"  {e.day}  [dim]{e.kind.replace('_', ' ')} {e.status}[/]")
     if len(timeline) > 50:
         con.print(f"  [dim]... {len(timeline) - 50} older entries (use --json for all)[/]")

@@ -88,11 +88,11 @@ def _cmd_delete(args) -> int:
         if not args.yes:
             if not sys.stdin.isatty():
                 raise UsageError(
-                    f"deleting '{_clean(found['account'])}' needs confirmation; nothing was "
+                    f"deleting '{_clean(found.account)}' needs confirmation; nothing was "
                     "deleted. Run it in a terminal to be asked, or add --yes"
                 )
             prompt = (
-                f"Delete {_clean(found['account'])} and its {rows_said(found)}? "
+                f"Delete {_clean(found.account)} and its {rows_said(found)}? "
                 "This cannot be undone. [y/N] "
             )
             try:
@@ -106,12 +106,9 @@ def _cmd_delete(args) -> int:
     finally:
         book.close()
     if args.json:
-        _dump(
-            {
-                "deleted": removed["account"],
-                "rows": {k: v for k, v in removed.items() if k != "account"},
-            }
-        )
+        from bookkeeper_tui.cli.shapes import deleted_json
+
+        _dump(deleted_json(removed))
     else:
-        print(f"Deleted {_clean(removed['account'])} and its {rows_said(removed)}.")
+        print(f"Deleted {_clean(removed.account)} and its {rows_said(removed)}.")
     return EXIT_OK

@@ -4,12 +4,22 @@ the documented JSON."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
+from bookkeeper_tui.core.account_view import (
+    AccountView,
+    InteractionEntry,
+    MrrEntry,
+    ScoreEntry,
+    TimelineEntry,
+)
 from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.core.renewals import OutcomeFacts, RenewalDesk
 
 if TYPE_CHECKING:
+    from bookkeeper_tui.core.health import Health
+    from bookkeeper_tui.store.book.common import AccountRows
     from bookkeeper_tui.store.state import AccountState
 
 
@@ -105,3 +115,121 @@ def kpi_json(k: KpiPanel) -> dict:
         "median_days_to_value": k.median_days_to_value,
         "first_value_accounts": k.first_value_accounts,
     }
+
+
+def account_view_json(v: AccountView) -> dict:
+    """``bookkeeper show --json``: one account (docs/interfaces.md)."""
+    return {
+        "name": v.name,
+        "external_id": v.external_id,
+        "tier": v.tier,
+        "status": v.status,
+        "start": v.start.isoformat(),
+        "renewal": _iso(v.renewal),
+        "owner": v.owner,
+        "industry": v.industry,
+        "tags": list(v.tags),
+        "mrr": v.mrr,
+        "health": _health_json(v.health, v.changes),
+        "flags": [
+            {"code": f.code, "kind": f.kind, "label": f.label, "detail": f.detail} for f in v.flags
+        ],
+        "nps": {
+            "account_mean": v.nps.account_mean,
+            "user_mean": v.nps.user_mean,
+            "gap": v.nps.gap,
+            "flagged": v.nps.flagged,
+            "buyer_side_mean": v.nps.buyer_side_mean,
+            "user_side_mean": v.nps.user_side_mean,
+        },
+        "contacts": [
+            {
+                "name": c.name,
+                "role": c.role,
+                "email": c.email,
+                "left_on": _iso(c.left_on),
+                "scores": dict(c.scores),
+            }
+            for c in v.contacts
+        ],
+        "first_value": _iso(v.first_value),
+        "days_to_value": v.days_to_value,
+        "onboarding": None if v.onboarding is None else v.onboarding.as_json(),
+        "touchpoints": [
+            {
+                "id": t.id,
+                "kind": t.kind,
+                "due": t.due.isoformat(),
+                "status": t.status,
+                "origin": t.origin,
+                "note": t.note,
+            }
+            for t in v.touchpoints
+        ],
+        "timeline": [_timeline_entry_json(e) for e in v.timeline],
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def _health_json(h: Health, changes: tuple[str, ...]) -> dict:
+    return {
+        "score": h.score,
+        "band": h.band,
+        "overridden": h.overridden,
+        "components": [
+            {
+                "name": c.name,
+                "value": c.value,
+                "weight": c.weight,
+                "share": round(c.share, 4),
+                "detail": c.detail,
+            }
+            for c in h.components
+        ],
+        "missing": list(h.missing),
+        # Components unknown because their imported feed ended: where it ends.
+        "stale": {name: day.isoformat() for name, day in h.stale},
+        "changes": list(changes),
+    }
+
+
+def _timeline_entry_json(e: TimelineEntry) -> dict:
+    day = e.day.isoformat()
+    if isinstance(e, InteractionEntry):
+        return {
+            "type": e.type,
+            "date": day,
+            "kind": e.kind,
+            "summary": e.summary,
+            "notes": e.notes,
+            "contact": e.contact,
+            "tags": list(e.tags),
+            "churn_terms": list(e.churn_terms),
+            "checklist": list(e.checklist),
+        }
+    if isinstance(e, ScoreEntry):
+        return {"type": e.type, "date": day, "kind": e.kind, "value": e.value, "contact": e.contact}
+    if isinstance(e, MrrEntry):
+        return {
+            "type": e.type,
+            "date": day,
+            "from": e.before,
+            "to": e.after,
+            "movement": e.movement,
+        }
+    return {
+        "type": e.type,
+        "date": day,
+        "kind": e.kind,
+        "status": e.status,
+        "due": e.due.isoformat(),
+        "reason": e.reason,
+    }
+
+
+def deleted_json(removed: AccountRows) -> dict:
+    """``bookkeeper delete --json``: the account deleted and its rows by table."""
+    return {"deleted": removed.account, "rows": dict(removed.counts)}

@@ -24,7 +24,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Header, Sparkline, Static
 
 from bookkeeper_tui.screens import commands
-from bookkeeper_tui.screens.account_data import AccountData, load_account, start_loading
+from bookkeeper_tui.screens.account_data import (
+    AccountData,
+    Submit,
+    load_account,
+    start_loading,
+)
 from bookkeeper_tui.screens.account_panels import (
     COMPONENT_LABEL,
     AccountPanelsMixin,
@@ -71,14 +76,20 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
     CSS_PATH = "account.tcss"
     BINDINGS = commands.bindings(commands.ACCOUNT)
 
-    def __init__(self, name: str, book: Book | None = None, as_of: date | None = None) -> None:
-        """With *book* and *as_of*, the account starts loading at once, in a thread,
-        while the screen is composed and mounted (opening feels instant)."""
+    def __init__(
+        self,
+        name: str,
+        book: Book | None = None,
+        as_of: date | None = None,
+        submit: Submit | None = None,
+    ) -> None:
+        """With *book*, *as_of* and *submit*, the account starts loading at once, off the
+        UI thread, while the screen is composed and mounted (opening feels instant)."""
         super().__init__()
         self.account_name = name
         self._early: Future[AccountData] | None = None
-        if book is not None and as_of is not None:
-            self._early = start_loading(book, name, as_of)
+        if book is not None and as_of is not None and submit is not None:
+            self._early = start_loading(submit, book, name, as_of)
         self.data: AccountData | None = None
         self._timeline_shape: tuple[bool, int] | None = None
 
@@ -134,13 +145,13 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
         # every on_mount along the MRO, so calling super() here would run it twice.
 
     # -- reuse: the app keeps one account screen and shows each account in it ----------
-    def prepare(self, name: str, book: Book, as_of: date) -> None:
+    def prepare(self, name: str, book: Book, as_of: date, submit: Submit) -> None:
         """Show *name* next (this screen is off screen): start loading it now and clear
         what the previous account left, so it can never show under the new name."""
         self.account_name = name
         self.data = None
         self._stale = False
-        self._early = start_loading(book, name, as_of)
+        self._early = start_loading(submit, book, name, as_of)
         self.sub_title = safe(name)
         self.query_one("#account-header", Static).update("Loading the account…")
         self.query_one("#account-error").display = False
@@ -186,8 +197,8 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
             )
             return
         d = data.detail
-        self.account_name = d["name"]
-        self.sub_title = safe(d["name"])
+        self.account_name = d.name
+        self.sub_title = safe(d.name)
         error.display = False
         body.display = True
         self.query_one("#account-header", Static).update(self._header(d))
@@ -196,11 +207,11 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
         self.query_one("#account-contacts", Static).update(self._contacts(d))
         self.query_one("#account-touchpoints", Static).update(self._touchpoints(d))
         self._show_trends(d, data.health_history)
-        gap = nps_gap_line(d["nps"])
+        gap = nps_gap_line(d.nps)
         gap_widget = self.query_one("#account-nps-gap", Static)
         gap_widget.display = gap is not None
         gap_widget.update(gap or "")
-        self._show_timeline(d["timeline"])
+        self._show_timeline(d.timeline)
 
     # -- layout and the timeline's events (the panels: account_panels, account_timeline) -
     def on_resize(self) -> None:
@@ -211,7 +222,7 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
             and data.detail is not None
             and self._timeline_layout() != self._timeline_shape
         ):
-            self._show_timeline(data.detail["timeline"])
+            self._show_timeline(data.detail.timeline)
 
     def on_vtable_highlighted(self, event: VTable.Highlighted) -> None:
         event.stop()
@@ -237,7 +248,7 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
             self.notify("There is no such account to edit.", severity="warning")
             return
         if not isinstance(self.app.screen, EditAccountScreen):
-            self.app.push_screen(EditAccountScreen(self.data.detail["name"]))
+            self.app.push_screen(EditAccountScreen(self.data.detail.name))
 
     def action_contacts(self) -> None:
         """Edit a contact's role and departure in a small form (screens/contact_edit)."""
@@ -249,13 +260,13 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
         if isinstance(self.app.screen, ContactScreen):
             return
         d = self.data.detail
-        if not d["contacts"]:
+        if not d.contacts:
             self.notify(
                 "No contacts yet: log a call 'with Name (champion)' to add one.",
                 severity="warning",
             )
             return
-        self.app.push_screen(ContactScreen(d["name"], d["contacts"], self.today))
+        self.app.push_screen(ContactScreen(d.name, d.contacts, self.today))
 
     def action_delete(self) -> None:
         """Ask, then delete this account and all its rows; back to the previous screen."""
@@ -267,7 +278,7 @@ class AccountScreen(AccountPanelsMixin, TimelineMixin, DataScreen):
         if isinstance(self.app.screen, DeleteAccountScreen):
             return
         try:
-            counts = self.book.account_rows(self.data.detail["name"])
+            counts = self.book.account_rows(self.data.detail.name)
         except BookError as exc:
             self.notify(exc.message, severity="warning")
             return

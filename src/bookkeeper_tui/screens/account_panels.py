@@ -4,7 +4,6 @@ snapshot), the flags, the contacts with the time-to-value, and the open touchpoi
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -21,6 +20,8 @@ from bookkeeper_tui.widgets.render import (
 )
 
 if TYPE_CHECKING:
+    from bookkeeper_tui.core.account_view import AccountView
+    from bookkeeper_tui.core.nps import AccountNps
     from bookkeeper_tui.screens.base import DataScreen
 
     _Screen = DataScreen
@@ -37,16 +38,16 @@ COMPONENT_LABEL = {
 }
 
 
-def nps_gap_line(nps: dict) -> Text | None:
+def nps_gap_line(nps: AccountNps) -> Text | None:
     """'NPS buyers and champions 8.4 vs other contacts 5.1: ...' when the two sides differ.
 
     Both sides are each contact's latest answer (core.nps.account_nps_detail): with nobody
     on one side there is no gap and no line.
     """
-    account, users = nps.get("buyer_side_mean"), nps.get("user_side_mean")
+    account, users = nps.buyer_side_mean, nps.user_side_mean
     if account is None or users is None:
         return None
-    if not nps.get("flagged") and abs(account - users) < 1:
+    if not nps.flagged and abs(account - users) < 1:
         return None
     if account > users:
         why = "end users are less happy than the buyers and champions"
@@ -58,21 +59,21 @@ def nps_gap_line(nps: dict) -> Text | None:
         " vs users ",
         (f"{users:.1f}", "bold"),
         f": {why}",
-        style="yellow" if nps.get("flagged") else "",
+        style="yellow" if nps.flagged else "",
     )
 
 
-def value_line(d: dict) -> Text | None:
+def value_line(d: AccountView) -> Text | None:
     """'first value 2026-11-16 (day 15)' and 'onboarding 2/3 done', one line each."""
     parts: list[tuple[str, str]] = []
-    if d.get("first_value"):
-        parts.append((f"first value {d['first_value']} (day {d['days_to_value']})", "green"))
-    elif d.get("status") != "churned":
+    if d.first_value:
+        parts.append((f"first value {d.first_value} (day {d.days_to_value})", "green"))
+    elif d.status != "churned":
         parts.append(("no first value yet (#first-value)", "dim"))
-    o = d.get("onboarding")
+    o = d.onboarding
     if o:
-        style = "green" if o["done"] == o["total"] else "yellow"
-        parts.append((f"onboarding {o['done']}/{o['total']} done", style))
+        style = "green" if o.done == o.total else "yellow"
+        parts.append((f"onboarding {o.done}/{o.total} done", style))
     if not parts:
         return None
     out = Text()
@@ -86,49 +87,47 @@ def value_line(d: dict) -> Text | None:
 class AccountPanelsMixin(_Screen):
     """Mixed into ``AccountScreen``: the texts of its header and left column."""
 
-    def _header(self, d: dict) -> Text:
+    def _header(self, d: AccountView) -> Text:
         today = self.today
-        out = Text(safe(d["name"]), style="bold")
-        churned = d["status"] == "churned"
+        out = Text(safe(d.name), style="bold")
+        churned = d.status == "churned"
         if churned:
             out.append("  CHURNED", style="bold red")
-            when = next(
-                (e["date"] for e in d["timeline"] if e["type"] == "mrr" and e["to"] == 0), None
-            )
+            when = d.churned_on
             if when:
                 out.append(f" on {when}", style="red")
-        out.append(f"   {d['tier']}", style="bold")
+        out.append(f"   {d.tier}", style="bold")
         out.append("  ·  MRR ")
-        out.append(money(d["mrr"]), style="bold")
+        out.append(money(d.mrr), style="bold")
         out.append("/mo")
         if churned:
             pass  # a renewal date means nothing once the customer has left
-        elif d["renewal"]:
-            renewal = date.fromisoformat(d["renewal"])
+        elif d.renewal:
+            renewal = d.renewal
             soon = 0 <= (renewal - today).days <= self.bk.config.signals.renewal_risk_days
             out.append("  ·  renews ")
-            out.append(d["renewal"], style="bold yellow" if soon else "")
+            out.append(renewal.isoformat(), style="bold yellow" if soon else "")
             out.append(f" ({days_ago(renewal, today)})", style="dim")
         else:
             out.append("  ·  no renewal date", style="dim")
         out.append("  ·  owner ")
-        out.append(safe(d["owner"]) or "–", style="" if d["owner"] else "dim")
+        out.append(safe(d.owner) or "–", style="" if d.owner else "dim")
         out.append("\n")
-        h = d["health"]
+        h = d.health
         out.append("health ")
-        if h["score"] is None or h["band"] is None:
+        if h.score is None or h.band is None:
             out.append("no score" if churned else "not enough data", style="dim")
         else:
-            out.append(f"● {score_str(h['score'])} {h['band']}", style=BAND_STYLE[h["band"]])
-        if h["overridden"]:
+            out.append(f"● {score_str(h.score)} {h.band}", style=BAND_STYLE[h.band])
+        if h.overridden:
             out.append(" (manual override)", style="yellow")
-        out.append(f"   customer since {d['start']}", style="dim")
-        if d.get("industry"):
-            out.append(f" · {safe(d['industry'])}", style="dim")
-        if d.get("external_id"):
-            out.append(f" · id {safe(d['external_id'])}", style="dim")
-        if d.get("tags"):
-            out.append("  " + " ".join(f"#{safe(t)}" for t in d["tags"]), style="cyan")
+        out.append(f"   customer since {d.start}", style="dim")
+        if d.industry:
+            out.append(f" · {safe(d.industry)}", style="dim")
+        if d.external_id:
+            out.append(f" · id {safe(d.external_id)}", style="dim")
+        if d.tags:
+            out.append("  " + " ".join(f"#{safe(t)}" for t in d.tags), style="cyan")
         if churned:
             out.append(
                 "\nThis account has churned (MRR 0): it has no health score and no new "
@@ -137,46 +136,48 @@ class AccountPanelsMixin(_Screen):
             )
         return out
 
-    def _health(self, d: dict) -> Text:
+    def _health(self, d: AccountView) -> Text:
         """The score and why it is that colour: each component, its value and its weight."""
-        h = d["health"]
+        h = d.health
         cfg = self.bk.config.health
         out = Text()
-        if h["score"] is None:
-            if d["status"] == "churned":
+        if h.score is None:
+            if d.status == "churned":
                 out.append("No score: the account has churned.", style="dim")
             else:
                 out.append(NOT_ENOUGH_DATA, style="dim")
         else:
-            band = h["band"]
-            out.append(f"● {score_str(h['score'])} {band}", style=BAND_STYLE[band])
+            band = h.band
+            out.append(f"● {score_str(h.score)} {band}", style=BAND_STYLE[band])
             out.append(f"  (green ≥ {cfg.green:g}, red < {cfg.yellow:g})", style="dim")
-            if h["overridden"]:
+            if h.overridden:
                 out.append(
                     "\nset by a manual override; the components below are what it hides",
                     style="yellow",
                 )
-        if h["components"]:
+        if h.components:
             # Rows fit the Health pane (40 columns at 120): the weight words, the same as
             # `bookkeeper show` prints, lead each component's detail line.
             out.append(f"\n{'component':<17}value × share = points", style="dim")
-        for c in h["components"]:
-            value = c["value"]
+        for c in h.components:
+            value = c.value
             band = band_of(value, cfg) or "red"
             out.append("\n")
-            out.append(f"{COMPONENT_LABEL.get(c['name'], c['name']):<17}")
+            out.append(f"{COMPONENT_LABEL.get(c.name, c.name):<17}")
             out.append(f"{score_str(value):>5}", style=BAND_STYLE[band])
-            out.append(f" × {c['share'] * 100:>3.0f}%")
-            if h["score"] is not None:
-                out.append(f"  = {value * c['share']:>4.1f}", style="bold")
-            detail = weight_words(c["weight"], c["share"])
-            if c.get("detail"):
-                detail += f" · {safe(c['detail'])}"
+            share = round(c.share, 4)  # as `bookkeeper show --json` writes it
+            out.append(f" × {share * 100:>3.0f}%")
+            if h.score is not None:
+                out.append(f"  = {value * share:>4.1f}", style="bold")
+            detail = weight_words(c.weight, share)
+            if c.detail:
+                detail += f" · {safe(c.detail)}"
             out.append(f"\n  {detail}", style="dim")
-        for name in h["missing"]:
+        stale_since = dict(h.stale)
+        for name in h.missing:
             out.append("\n")
             out.append(f"{COMPONENT_LABEL.get(name, name):<17}")
-            stale = h.get("stale", {}).get(name)
+            stale = stale_since.get(name)
             out.append(
                 "unknown, feed too old" if stale else "unknown, no data yet", style="dim italic"
             )
@@ -184,41 +185,40 @@ class AccountPanelsMixin(_Screen):
                 out.append(f"\n  {stale_words(name, stale)}", style="dim")
             weight = cfg.weights.get(name, 0.0)
             out.append(f"\n  left out: its weight {weight:g} is shared by the rest", style="dim")
-        if h["changes"]:
+        if d.changes:
             out.append("\nSince the last snapshot: ", style="bold")
-            out.append(", ".join(safe(c) for c in h["changes"]))
-        elif h["score"] is not None:
+            out.append(", ".join(safe(c) for c in d.changes))
+        elif h.score is not None:
             out.append("\nNothing moved since the last snapshot.", style="dim")
         return out
 
-    def _flags(self, d: dict) -> Text:
-        if not d["flags"]:
+    def _flags(self, d: AccountView) -> Text:
+        if not d.flags:
             return Text("No risks or opportunities.", style="dim")
         out = Text()
-        for i, f in enumerate(d["flags"]):
-            risk = f["kind"] == "risk"
+        for i, f in enumerate(d.flags):
+            risk = f.kind == "risk"
             if i:
                 out.append("\n")
             out.append("▲ " if risk else "★ ", style="bold red" if risk else "bold green")
-            out.append(safe(f["label"]), style="bold red" if risk else "bold green")
-            out.append(f"\n  {safe(f['detail'])}", style="dim")
+            out.append(safe(f.label), style="bold red" if risk else "bold green")
+            out.append(f"\n  {safe(f.detail)}", style="dim")
         return out
 
-    def _contacts(self, d: dict) -> Text:
+    def _contacts(self, d: AccountView) -> Text:
         out = Text()
-        if not d["contacts"]:
+        if not d.contacts:
             out.append("No contacts yet: log a call 'with Name (role)' to add one.", style="dim")
-        for i, c in enumerate(d["contacts"]):
+        for i, c in enumerate(d.contacts):
             if i:
                 out.append("\n")
-            out.append(safe(c["name"]), style="dim strike" if c["left_on"] else "bold")
-            out.append(f"  {label(c['role'] or 'other')}", style="")
-            if c["left_on"]:
-                out.append(f"  left {c['left_on']}", style="red")
-            scores = c.get("scores") or {}
-            if scores:
-                out.append("  " + " · ".join(f"{k} {v:g}" for k, v in scores.items()), style="dim")
-        if d["contacts"]:
+            out.append(safe(c.name), style="dim strike" if c.left_on else "bold")
+            out.append(f"  {label(c.role or 'other')}", style="")
+            if c.left_on:
+                out.append(f"  left {c.left_on}", style="red")
+            if c.scores:
+                out.append("  " + " · ".join(f"{k} {v:g}" for k, v in c.scores), style="dim")
+        if d.contacts:
             out.append("\nc: edit a role, or mark someone as left", style="dim")
         value = value_line(d)
         if value is not None:
@@ -226,20 +226,19 @@ class AccountPanelsMixin(_Screen):
             out.append_text(value)
         return out
 
-    def _touchpoints(self, d: dict) -> Text:
-        if not d["touchpoints"]:
+    def _touchpoints(self, d: AccountView) -> Text:
+        if not d.touchpoints:
             return Text("Nothing open.", style="dim")
         today = self.today
         out = Text()
-        for i, tp in enumerate(d["touchpoints"]):
+        for i, tp in enumerate(d.touchpoints):
             if i:
                 out.append("\n")
-            due = date.fromisoformat(tp["due"])
-            out.append(f"{tp['due']} ")
-            out.append_text(due_text((today - due).days))
-            out.append(f"  {label(tp['kind'])}", style="bold")
-            if tp["status"] == "snoozed":
+            out.append(f"{tp.due} ")
+            out.append_text(due_text((today - tp.due).days))
+            out.append(f"  {label(tp.kind)}", style="bold")
+            if tp.status == "snoozed":
                 out.append(" (snoozed)", style="dim")
-            if tp.get("note"):
-                out.append(f"\n  {safe(tp['note'])}", style="dim")
+            if tp.note:
+                out.append(f"\n  {safe(tp.note)}", style="dim")
         return out

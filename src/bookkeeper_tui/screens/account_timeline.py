@@ -4,18 +4,24 @@ highlighted entry in full under it)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.widgets import Sparkline, Static
 
+from bookkeeper_tui.core.account_view import (
+    InteractionEntry,
+    MrrEntry,
+    ScoreEntry,
+    TimelineEntry,
+)
 from bookkeeper_tui.core.signals import churn_spans
 from bookkeeper_tui.store.book import HealthPoint
 from bookkeeper_tui.widgets.render import label, money, safe, score_str
 from bookkeeper_tui.widgets.vtable import Column, VTable
 
 if TYPE_CHECKING:
+    from bookkeeper_tui.core.account_view import AccountView
     from bookkeeper_tui.screens.account_data import AccountData
     from bookkeeper_tui.screens.base import DataScreen
 
@@ -49,42 +55,39 @@ ROOMY_TEXT_WIDTH = 48
 MIN_TEXT_WIDTH = 20
 
 
-def entry_text(entry: dict, words: tuple[str, ...] | list[str]) -> Text:
+def entry_text(entry: TimelineEntry, words: tuple[str, ...] | list[str]) -> Text:
     """One timeline entry's text, on one line, churn terms in bold red."""
-    kind = entry["type"]
-    if kind == "interaction":
-        body = safe(" ".join(entry.get("summary", "").split()))
-        notes = safe(" ".join((entry.get("notes") or "").split()))
+    if isinstance(entry, InteractionEntry):
+        body = safe(" ".join(entry.summary.split()))
+        notes = safe(" ".join(entry.notes.split()))
         if notes:
             body = f"{body} — {notes}" if body else notes
         text = Text(body)
         for start, end, _term in churn_spans(body, words):
             text.stylize(CHURN_STYLE, start, end)
-        tags = entry.get("tags") or []
-        if tags:
-            text.append("  " + " ".join(f"#{safe(t)}" for t in tags), style="cyan")
-        ticked = entry.get("checklist") or []
-        if ticked:  # how many checklist items were ticked (the entry below lists them)
-            text.append(f"  ✓{len(ticked)}", style="green")
+        if entry.tags:
+            text.append("  " + " ".join(f"#{safe(t)}" for t in entry.tags), style="cyan")
+        if entry.checklist:  # how many checklist items were ticked (the entry below lists them)
+            text.append(f"  ✓{len(entry.checklist)}", style="green")
         return text
-    if kind == "score":
-        return score_text(entry["kind"], float(entry["value"]))
-    if kind == "mrr":
-        movement = entry.get("movement", "flat")
+    if isinstance(entry, ScoreEntry):
+        return score_text(entry.kind, float(entry.value))
+    if isinstance(entry, MrrEntry):
+        movement = entry.movement
         return Text.assemble(
-            f"MRR {money(entry['from'])} → {money(entry['to'])}  ",
+            f"MRR {money(entry.before)} → {money(entry.after)}  ",
             (movement, MOVEMENT_STYLE.get(movement, "")),
         )
     # A completed or skipped touchpoint.
-    if entry.get("status") == "skipped":
-        reason = safe(entry.get("reason")) or "no reason given"
-        return Text(f"skipped: {reason} (was due {entry['due']})", style="dim")
-    late = (date.fromisoformat(entry["date"]) - date.fromisoformat(entry["due"])).days
+    if entry.status == "skipped":
+        reason = safe(entry.reason) or "no reason given"
+        return Text(f"skipped: {reason} (was due {entry.due})", style="dim")
+    late = (entry.day - entry.due).days
     when = "on time" if late <= 0 else f"{late}d late"
     return Text.assemble(
         ("done ", "dim"),
         (when, "dim" if late <= 0 else "yellow"),
-        (f" (due {entry['due']})", "dim"),
+        (f" (due {entry.due})", "dim"),
     )
 
 
@@ -117,18 +120,17 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def entry_kind(entry: dict) -> Text:
+def entry_kind(entry: TimelineEntry) -> Text:
     """The short 'what' column of a timeline row."""
-    kind = entry["type"]
-    if kind == "interaction":
-        style = CHURN_STYLE if entry.get("churn_terms") else "bold"
-        return Text(label(entry["kind"]), style=style)
-    if kind == "score":
-        return Text(label(entry["kind"]))
-    if kind == "mrr":
-        return Text("revenue", style=MOVEMENT_STYLE.get(entry.get("movement", ""), ""))
-    mark = "✓" if entry.get("status") == "done" else "✗"
-    return Text(f"{mark} {label(entry['kind'])}", style="dim")
+    if isinstance(entry, InteractionEntry):
+        style = CHURN_STYLE if entry.churn_terms else "bold"
+        return Text(label(entry.kind), style=style)
+    if isinstance(entry, ScoreEntry):
+        return Text(label(entry.kind))
+    if isinstance(entry, MrrEntry):
+        return Text("revenue", style=MOVEMENT_STYLE.get(entry.movement, ""))
+    mark = "✓" if entry.status == "done" else "✗"
+    return Text(f"{mark} {label(entry.kind)}", style="dim")
 
 
 class TimelineMixin(_Screen):
@@ -137,8 +139,8 @@ class TimelineMixin(_Screen):
     data: AccountData | None
     _timeline_shape: tuple[bool, int] | None
 
-    def _show_trends(self, d: dict, history: list[HealthPoint]) -> None:
-        churned = d["status"] == "churned"
+    def _show_trends(self, d: AccountView, history: list[HealthPoint]) -> None:
+        churned = d.status == "churned"
         health = [p.score for p in history]
         self.query_one("#account-health-spark", Sparkline).data = health
         caption = self.query_one("#account-health-caption", Static)
@@ -161,9 +163,9 @@ class TimelineMixin(_Screen):
                 )
             )
         nps = [
-            (e["date"], float(e["value"]))
-            for e in reversed(d["timeline"])
-            if e["type"] == "score" and e["kind"] == "nps"
+            (e.day.isoformat(), float(e.value))
+            for e in reversed(d.timeline)
+            if isinstance(e, ScoreEntry) and e.kind == "nps"
         ]
         self.query_one("#account-nps-spark", Sparkline).data = [v for _, v in nps]
         nps_caption = self.query_one("#account-nps-caption", Static)
@@ -208,17 +210,17 @@ class TimelineMixin(_Screen):
             cols.append(Column("contact", "who", WHO_WIDTH))
         return cols
 
-    def _timeline_row(self, e: dict) -> list[Text]:
+    def _timeline_row(self, e: TimelineEntry) -> list[Text]:
         row = [
-            Text(e["date"], style="dim"),
+            Text(e.day.isoformat(), style="dim"),
             entry_kind(e),
             entry_text(e, self.bk.config.churn_words),
         ]
         if self._timeline_shape is not None and self._timeline_shape[0]:
-            row.append(Text(safe(e.get("contact")) or "", style="italic"))
+            row.append(Text(safe(e.contact) or "", style="italic"))
         return row
 
-    def _show_timeline(self, timeline: list[dict]) -> None:
+    def _show_timeline(self, timeline: tuple[TimelineEntry, ...]) -> None:
         table = self.query_one("#account-timeline", VTable)
         shape = self._timeline_layout()
         if shape != self._timeline_shape:
@@ -251,24 +253,25 @@ class TimelineMixin(_Screen):
         if self.data is None or self.data.detail is None or row is None:
             entry.update("", layout=False)
             return
-        timeline = self.data.detail["timeline"]
+        timeline = self.data.detail.timeline
         if not 0 <= row < len(timeline):
             entry.update("", layout=False)
             return
         e = timeline[row]
-        out = Text.assemble((e["date"], "bold"), "  ", entry_kind(e))
-        if e.get("contact"):
-            out.append(f" with {safe(e['contact'])}", style="italic")
+        out = Text.assemble((e.day.isoformat(), "bold"), "  ", entry_kind(e))
+        if e.contact:
+            out.append(f" with {safe(e.contact)}", style="italic")
         out.append("\n")
         out.append_text(entry_text(e, self.bk.config.churn_words))
-        if e.get("churn_terms"):
+        churn_terms = e.churn_terms if isinstance(e, InteractionEntry) else ()
+        if churn_terms:
             out.append("\nchurn language: ", style="bold red")
-            out.append(", ".join(safe(t) for t in e["churn_terms"]), style="red")
-        ticked = e.get("checklist") or []
+            out.append(", ".join(safe(t) for t in churn_terms), style="red")
+        ticked = e.checklist if isinstance(e, InteractionEntry) else ()
         if ticked:  # the touchpoint checklist items ticked, on one line (the box is small)
             out.append("\n" + " · ".join(f"✓ {safe(item)}" for item in ticked), style="green")
         entry.update(out, layout=False)
 
 
-def _entry_key(e: dict) -> str:
-    return f"{e['type']}:{e['date']}:{id(e)}"
+def _entry_key(e: TimelineEntry) -> str:
+    return f"{e.type}:{e.day.isoformat()}:{id(e)}"

@@ -7,6 +7,7 @@ champion" (docs/rules.md "Relationships"); giving someone the champion role clos
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from rich.text import Text
@@ -15,6 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Select, Static
 
+from bookkeeper_tui.core.account_view import ContactView
 from bookkeeper_tui.core.quicklog import parse_when
 from bookkeeper_tui.core.vocab import ROLES
 from bookkeeper_tui.screens import commands
@@ -32,10 +34,10 @@ class ContactScreen(FormNotes, ModalScreen[bool]):
     CSS_PATH = "contact_edit.tcss"
     BINDINGS = commands.bindings(commands.FORM)
 
-    def __init__(self, account: str, contacts: list[dict], today: date) -> None:
+    def __init__(self, account: str, contacts: Sequence[ContactView], today: date) -> None:
         super().__init__()
         self.account = account
-        self.contacts = {c["name"]: c for c in contacts}
+        self.contacts = {c.name: c for c in contacts}
         self.today = today
         self.saving = False
 
@@ -89,8 +91,8 @@ class ContactScreen(FormNotes, ModalScreen[bool]):
 
     def _fill(self, name: str) -> None:
         c = self.contacts[name]
-        self.query_one("#role", Select).value = c["role"] if c["role"] in ROLES else "other"
-        self.query_one("#left", Input).value = c["left_on"] or ""
+        self.query_one("#role", Select).value = c.role if c.role in ROLES else "other"
+        self.query_one("#left", Input).value = c.left_on.isoformat() if c.left_on else ""
         self._note("left", None)
 
     def on_select_changed(self, event: Select.Changed) -> None:

@@ -9,7 +9,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
 from bookkeeper_tui.screens import commands
-from bookkeeper_tui.store.book import BookError, rows_said
+from bookkeeper_tui.store.book import AccountRows, BookError, rows_said
 from bookkeeper_tui.widgets.render import safe
 
 
@@ -18,10 +18,10 @@ class DeleteAccountScreen(ModalScreen[bool]):
 
     BINDINGS = commands.bindings(commands.DELETE)
 
-    def __init__(self, counts: dict) -> None:
+    def __init__(self, counts: AccountRows) -> None:
         super().__init__()
         self.counts = counts
-        self.account = counts["account"]
+        self.account = counts.account
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):

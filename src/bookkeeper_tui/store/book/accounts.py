@@ -15,7 +15,13 @@ from bookkeeper_tui.core.owners import distinct_owners, owned_by, owner_key
 from bookkeeper_tui.core.quicklog import QuickLogError, match_account
 from bookkeeper_tui.core.tiers import suggest_tier
 from bookkeeper_tui.core.vocab import TIERS
-from bookkeeper_tui.store.book.common import _ACCOUNT_ROWS, Owners, _check_bounds, parse_tier
+from bookkeeper_tui.store.book.common import (
+    _ACCOUNT_ROWS,
+    AccountRows,
+    Owners,
+    _check_bounds,
+    parse_tier,
+)
 from bookkeeper_tui.store.errors import BookError
 from bookkeeper_tui.store.models import Account, Meta, MrrLevel, name_key
 from bookkeeper_tui.store.queries import fetch_today
@@ -111,22 +117,26 @@ class AccountsMixin:
             self._sync_health(session, plan_on, [acc.id])
         return acc
 
-    def account_rows(self, query: str) -> dict:
+    def account_rows(self, query: str) -> AccountRows:
         """What deleting the account *query* would remove: its name and the row counts."""
         with self.read() as s:
             acc = self.find_account(s, query)
             return self._account_rows(s, acc)
 
     @staticmethod
-    def _account_rows(s: Session, acc: Account) -> dict:
-        out: dict = {"account": acc.name}
-        for key, table in _ACCOUNT_ROWS:
-            out[key] = s.execute(
-                select(func.count()).select_from(table).where(table.account_id == acc.id)
-            ).scalar_one()
-        return out
+    def _account_rows(s: Session, acc: Account) -> AccountRows:
+        counts = tuple(
+            (
+                key,
+                s.execute(
+                    select(func.count()).select_from(table).where(table.account_id == acc.id)
+                ).scalar_one(),
+            )
+            for key, table in _ACCOUNT_ROWS
+        )
+        return AccountRows(acc.name, counts)
 
-    def delete_account(self, query: str) -> dict:
+    def delete_account(self, query: str) -> AccountRows:
         """Delete the account *query* and every row that belongs to it, in one transaction
         (all or nothing). Returns what was removed: the name and the row counts."""
         with self.write() as s:

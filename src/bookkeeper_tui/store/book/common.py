@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
@@ -98,11 +99,25 @@ _ACCOUNT_ROWS = (
 )
 
 
-def rows_said(counts: dict) -> str:
+@dataclass(frozen=True, slots=True)
+class AccountRows:
+    """An account's rows by table (``Book.account_rows``, ``Book.delete_account``): what
+    deleting it removes, or removed."""
+
+    account: str
+    #: (key, rows) for each table of ``_ACCOUNT_ROWS``, in its order.
+    counts: tuple[tuple[str, int], ...]
+
+    def count(self, key: str) -> int:
+        """The rows of one table, by its key ("interactions", "touchpoints", ...)."""
+        return dict(self.counts)[key]
+
+
+def rows_said(rows: AccountRows) -> str:
     """'1 interaction, 12 touchpoints' from delete counts (only the non-zero ones)."""
     parts = []
-    for key, n in counts.items():
-        if key == "account" or not n:
+    for key, n in rows.counts:
+        if not n:
             continue
         word = key.replace("_", " ")
         parts.append(f"{n} {word[:-1] if n == 1 else word}")

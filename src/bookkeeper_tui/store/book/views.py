@@ -6,6 +6,16 @@ from datetime import date
 
 from sqlalchemy import select
 
+from bookkeeper_tui.core.account_view import (
+    AccountView,
+    ContactView,
+    InteractionEntry,
+    MrrEntry,
+    OpenStep,
+    ScoreEntry,
+    TimelineEntry,
+    TouchpointEntry,
+)
 from bookkeeper_tui.core.content import load_ticked
 from bookkeeper_tui.core.relationships import days_to_value, onboarding_completion, onboarding_kinds
 from bookkeeper_tui.core.signals import churn_spans
@@ -17,7 +27,7 @@ from bookkeeper_tui.store.state import AccountState, effective_due, load_states
 class ViewsMixin:
     """Mixed into ``Book``: see the module docstring."""
 
-    def show(self, query: str, as_of: date) -> dict:
+    def show(self, query: str, as_of: date) -> AccountView:
         """One account: health with its breakdown, contacts, open touchpoints, timeline."""
         with self.read() as s:
             acc = self.find_account(s, query)
@@ -53,36 +63,36 @@ class ViewsMixin:
             {tp.rule[4:]: tp.status for tp in tps if tp.rule and tp.rule.startswith("onb:")},
             onboarding_kinds(pc.onboarding, pc.onboarding_days),
         )
-        return {
-            **_account_json(acc, st),
-            "contacts": [
-                {
-                    "name": c.name,
-                    "role": c.role,
-                    "email": c.email,
-                    "left_on": c.left_on.isoformat() if c.left_on else None,
-                    "scores": latest.get(c.id, {}),
-                }
+        return AccountView(
+            name=acc.name,
+            external_id=acc.external_id,
+            tier=acc.tier,
+            status=acc.status,
+            start=acc.start,
+            renewal=acc.renewal,
+            owner=acc.owner,
+            industry=acc.industry,
+            tags=tuple(acc.tags.split()),
+            mrr=st.mrr,
+            health=st.health,
+            changes=tuple(_explain(st)),
+            flags=tuple(st.flags),
+            nps=st.nps,
+            contacts=tuple(
+                ContactView(c.name, c.role, c.email, c.left_on, tuple(latest.get(c.id, {}).items()))
                 for c in contacts
-            ],
-            "first_value": acc.first_value.isoformat() if acc.first_value else None,
-            "days_to_value": days_to_value(acc.start, acc.first_value),
-            "onboarding": None if onboarding is None else onboarding.as_json(),
-            "touchpoints": [
-                {
-                    "id": tp.id,
-                    "kind": tp.kind,
-                    "due": effective_due(tp).isoformat(),
-                    "status": tp.status,
-                    "origin": tp.origin,
-                    "note": tp.note,
-                }
+            ),
+            first_value=acc.first_value,
+            days_to_value=days_to_value(acc.start, acc.first_value),
+            onboarding=onboarding,
+            touchpoints=tuple(
+                OpenStep(tp.id, tp.kind, effective_due(tp), tp.status, tp.origin, tp.note)
                 for tp in sorted(
                     (t for t in tps if t.status in ("open", "snoozed")), key=effective_due
                 )
-            ],
-            "timeline": timeline,
-        }
+            ),
+            timeline=timeline,
+        )
 
     def _show_timeline(
         self,
@@ -91,70 +101,43 @@ class ViewsMixin:
         scores: list[Score],
         tps: list[Touchpoint],
         by_id: dict[int, Contact],
-    ) -> list[dict]:
+    ) -> tuple[TimelineEntry, ...]:
         """The account's timeline, newest first: interactions, scores, MRR changes and
         closed touchpoints."""
         words = self.config.churn_words
-        timeline: list[dict] = []
+
+        def who(contact_id: int | None) -> str | None:
+            return by_id[contact_id].name if contact_id in by_id else None
+
+        timeline: list[tuple[tuple, TimelineEntry]] = []
         for it in interactions:
-            text = f"{it.summary}\n{it.notes}"
-            spans = churn_spans(text, words)
-            timeline.append(
-                {
-                    "type": "interaction",
-                    "date": it.day.isoformat(),
-                    "kind": it.kind,
-                    "summary": it.summary,
-                    "notes": it.notes,
-                    "contact": by_id[it.contact_id].name if it.contact_id in by_id else None,
-                    "tags": it.tags.split(),
-                    "churn_terms": list(dict.fromkeys(t for _, _, t in spans)),
-                    "checklist": load_ticked(it.checklist),
-                    "_order": (it.day, 2, it.id),
-                }
+            spans = churn_spans(f"{it.summary}\n{it.notes}", words)
+            entry = InteractionEntry(
+                day=it.day,
+                kind=it.kind,
+                summary=it.summary,
+                notes=it.notes,
+                contact=who(it.contact_id),
+                tags=tuple(it.tags.split()),
+                churn_terms=tuple(dict.fromkeys(t for _, _, t in spans)),
+                checklist=tuple(load_ticked(it.checklist)),
             )
+            timeline.append(((it.day, 2, it.id), entry))
         for sc in scores:
-            timeline.append(
-                {
-                    "type": "score",
-                    "date": sc.day.isoformat(),
-                    "kind": sc.kind,
-                    "value": sc.value,
-                    "contact": by_id[sc.contact_id].name if sc.contact_id in by_id else None,
-                    "_order": (sc.day, 1, sc.id),
-                }
-            )
+            entry_s = ScoreEntry(sc.day, sc.kind, sc.value, who(sc.contact_id))
+            timeline.append(((sc.day, 1, sc.id), entry_s))
         prev = 0.0
         for eff, mrr in st.levels:
-            timeline.append(
-                {
-                    "type": "mrr",
-                    "date": eff.isoformat(),
-                    "from": prev,
-                    "to": mrr,
-                    "movement": _movement(prev, mrr, seen=prev > 0 or eff != st.levels[0][0]),
-                    "_order": (eff, 0, 0),
-                }
-            )
+            movement = _movement(prev, mrr, seen=prev > 0 or eff != st.levels[0][0])
+            timeline.append(((eff, 0, 0), MrrEntry(eff, prev, mrr, movement)))
             prev = mrr
         for tp in tps:
             if tp.status in ("done", "skipped"):
                 day = tp.completed_on or tp.due
-                timeline.append(
-                    {
-                        "type": "touchpoint",
-                        "date": day.isoformat(),
-                        "kind": tp.kind,
-                        "status": tp.status,
-                        "due": tp.due.isoformat(),
-                        "reason": tp.skip_reason,
-                        "_order": (day, 0, tp.id),
-                    }
-                )
-        timeline.sort(key=lambda e: e["_order"], reverse=True)
-        for e in timeline:
-            del e["_order"]
-        return timeline
+                entry_t = TouchpointEntry(day, tp.kind, tp.status, tp.due, tp.skip_reason)
+                timeline.append(((day, 0, tp.id), entry_t))
+        timeline.sort(key=lambda pair: pair[0], reverse=True)
+        return tuple(entry for _, entry in timeline)
 
     def account_brief(self, name: str, as_of: date) -> dict:
         """What the quick-log preview shows about an account: tier, MRR, contacts by key."""
@@ -184,50 +167,3 @@ class ViewsMixin:
             "mrr": mrr or 0.0,
             "contacts": contacts,
         }
-
-
-def _account_json(acc: Account, st: AccountState) -> dict:
-    """The account view's head: the account's fields, health, flags and NPS."""
-    h = st.health
-    return {
-        "name": acc.name,
-        "external_id": acc.external_id,
-        "tier": acc.tier,
-        "status": acc.status,
-        "start": acc.start.isoformat(),
-        "renewal": acc.renewal.isoformat() if acc.renewal else None,
-        "owner": acc.owner,
-        "industry": acc.industry,
-        "tags": acc.tags.split(),
-        "mrr": st.mrr,
-        "health": {
-            "score": h.score,
-            "band": h.band,
-            "overridden": h.overridden,
-            "components": [
-                {
-                    "name": c.name,
-                    "value": c.value,
-                    "weight": c.weight,
-                    "share": round(c.share, 4),
-                    "detail": c.detail,
-                }
-                for c in h.components
-            ],
-            "missing": list(h.missing),
-            # Components unknown because their imported feed ended: where it ends.
-            "stale": {name: day.isoformat() for name, day in h.stale},
-            "changes": _explain(st),
-        },
-        "flags": [
-            {"code": f.code, "kind": f.kind, "label": f.label, "detail": f.detail} for f in st.flags
-        ],
-        "nps": {
-            "account_mean": st.nps.account_mean,
-            "user_mean": st.nps.user_mean,
-            "gap": st.nps.gap,
-            "flagged": st.nps.flagged,
-            "buyer_side_mean": st.nps.buyer_side_mean,
-            "user_side_mean": st.nps.user_side_mean,
-        },
-    }
