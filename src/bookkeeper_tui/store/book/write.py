@@ -74,7 +74,12 @@ class WriteMixin:
         except ValueError as exc:
             raise BookError(f"nothing was saved: {exc}") from None
         with self.write() as s:
-            acc = s.execute(select(Account).where(Account.name == q.account)).scalar_one_or_none()
+            # Through the name_key index (a unique key of the name): not a walk of every account.
+            acc = s.execute(
+                select(Account).where(
+                    Account.name_key == name_key(q.account), Account.name == q.account
+                )
+            ).scalar_one_or_none()
             if acc is None:
                 raise BookError(f"the account '{q.account}' no longer exists; check the name")
             closing = self._closing_renewal(s, acc, q) if q.outcome is not None else None
