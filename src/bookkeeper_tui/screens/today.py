@@ -115,7 +115,9 @@ class TodayScreen(team.TeamKeys, DataScreen):
         # DataMixin.on_mount (subscribe + first load) runs too: Textual calls the
         # handler of every class in the MRO.
         self.sub_title = "Today"
-        self.bk.touchpoints_closed.subscribe(self, self.forget)
+        # At once, inside the publisher's call (the save landing): the dialog then closes
+        # onto a Today without the row, not one whole redraw of Today later.
+        self.bk.touchpoints_closed.subscribe(self, self.forget, immediate=True)
         self.bk.owner_view.subscribe(self, self._owner_view_changed)
         self.query_one("#today-view", Static).display = self.bk.me is not None
         rows = self.bk.take_first_today()  # read at launch, before the book was open
@@ -204,16 +206,23 @@ class TodayScreen(team.TeamKeys, DataScreen):
             )
         )
 
-    def _show_rows(self, rows: list[TodayRow]) -> None:
+    def _show_rows(self, rows: list[TodayRow], fewer: bool = False) -> None:
+        """Show *rows*; *fewer*: they are the rows shown, some dropped (lines drawn for
+        the rest are reused)."""
+        shown = self.rows
         self.rows = rows
         self._show_view()
         table = self.query_one("#today-table", VTable)
         keep = table.row_key(table.cursor_row) if table.current is not None else None
+        if fewer and keep is not None and _same_start(shown, rows, table.cursor_row):
+            # Nothing above the cursor was dropped: it stays where it is (on the next row
+            # if its own was dropped) without looking its key up among thousands of rows.
+            keep = None
         longest = max((len(r.account) for r in rows), default=0)
         width = min(max(longest, ACCOUNT_WIDTH[0]), ACCOUNT_WIDTH[1])
         if table.columns[1].width != width:
             table.set_columns(columns(width))
-        table.set_rows(rows, keep_key=keep)
+        table.set_rows(rows, keep_key=keep, same_data=fewer)
         data = TodayData(rows, self.as_of)
         overdue = sum(1 for r in data.rows if r.days_overdue > 0)
         due = sum(1 for r in data.rows if r.days_overdue == 0)
@@ -248,9 +257,10 @@ class TodayScreen(team.TeamKeys, DataScreen):
     def forget(self, touchpoint_ids: set[int]) -> None:
         """Drop touchpoints that were just completed, snoozed or skipped at once (the reload
         that follows the save brings whatever else changed)."""
-        if any(r.touchpoint_id in touchpoint_ids for r in self.all_rows):
-            self.all_rows = [r for r in self.all_rows if r.touchpoint_id not in touchpoint_ids]
-            self._show_rows(self._mine(self.all_rows))
+        kept = [r for r in self.all_rows if r.touchpoint_id not in touchpoint_ids]
+        if len(kept) != len(self.all_rows):
+            self.all_rows = kept
+            self._show_rows(self._mine(kept), fewer=True)
 
     def action_log_row(self) -> None:
         row = self._current()
@@ -287,3 +297,12 @@ class TodayScreen(team.TeamKeys, DataScreen):
         row = self._current()
         if row is not None:
             self.app.push_screen(SkipScreen(row, self.today))
+
+
+def _same_start(before: list[TodayRow], after: list[TodayRow], n: int) -> bool:
+    """Whether the first *n* rows are the same rows before and after."""
+    return (
+        len(before) >= n
+        and len(after) >= n
+        and all(a is b for a, b in zip(before[:n], after[:n], strict=True))
+    )

@@ -74,9 +74,7 @@ class WriteMixin:
         except ValueError as exc:
             raise BookError(f"nothing was saved: {exc}") from None
         with self.write() as s:
-            acc = s.execute(select(Account).where(Account.name == q.account)).scalar_one_or_none()
-            if acc is None:
-                raise BookError(f"the account '{q.account}' no longer exists; check the name")
+            acc = _line_account(s, q)
             closing = self._closing_renewal(s, acc, q) if q.outcome is not None else None
             if closing is not None and closing["subscriptions"]:
                 q = self._outcome_without_mrr(acc, q)
@@ -425,6 +423,17 @@ class WriteMixin:
             ).rowcount
             if not n:
                 raise BookError("that touchpoint is no longer open")
+
+
+def _line_account(s: Session, q: QuickLog) -> Account:
+    """The line's account, found through the name_key index (a unique key of the name),
+    not by walking every account."""
+    acc = s.execute(
+        select(Account).where(Account.name_key == name_key(q.account), Account.name == q.account)
+    ).scalar_one_or_none()
+    if acc is None:
+        raise BookError(f"the account '{q.account}' no longer exists; check the name")
+    return acc
 
 
 def _open_touchpoints(s: Session, account_id: int) -> list[Touchpoint]:
