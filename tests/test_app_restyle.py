@@ -88,4 +88,3 @@ def test_every_screen_css_file_is_read_with_the_app_s():
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if issubclass(cls, Screen) and isinstance(cls.__dict__.get("CSS_PATH"), str):
                 assert str(folder / cls.CSS_PATH) in listed, cls.__name__
-
