@@ -126,6 +126,12 @@ class BookScreen(team.TeamKeys, BookCells, DataScreen):
 
     def on_unmount(self) -> None:
         self.bk.owner_view.unsubscribe(self)
+        # A screen frozen by the idle collector (app/startup.py) is kept by its cycles
+        # after it is gone: it must not keep the whole book's states with it.
+        self.data = self._drawn = None
+        self.row_items, self.shown = [], []
+        self._cell_cache.clear()
+        self._orders.clear()
 
     def _owner_view_changed(self, _mine: bool) -> None:
         self.render_table()
