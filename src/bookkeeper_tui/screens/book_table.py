@@ -108,6 +108,11 @@ class BookData:
     plain: list[tuple[int, Row, str | None, str]] = field(init=False)
     #: owner cut (``core.owners.owner_key``) -> positions in ``states`` of its accounts.
     owned: dict[str, frozenset[int]] = field(init=False)
+    #: (sort key, descending) -> each tier's ``plain`` tuples in that order (filled by the
+    #: Book screen: in its worker for the order shown, on demand for another).
+    orders: dict[tuple[str, bool], dict[str, list[tuple[int, Row, str | None, str]]]] = field(
+        init=False, default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not self.partial:
