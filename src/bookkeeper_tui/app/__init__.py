@@ -22,7 +22,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from bookkeeper_tui.app.palette import AccountsProvider, app_commands
-from bookkeeper_tui.app.restyle import CSS_PATHS, Restyle
+from bookkeeper_tui.app.restyle import Restyle
 from bookkeeper_tui.app.startup import BookOpener, IdleCollector
 from bookkeeper_tui.config import DEFAULT, DEFAULT_KPI_PERIOD, Config
 from bookkeeper_tui.screens.commands import APP_BOUND, bindings
@@ -46,7 +46,7 @@ WARM_IDLE_S = 2.0
 class BookkeeperApp(Restyle):
     """Bookkeeper's terminal app."""
 
-    CSS_PATH = CSS_PATHS  # every screen's too (app/restyle.py)
+    CSS_PATH = "app.tcss"
     TITLE = "Bookkeeper"
     ENABLE_COMMAND_PALETTE = True
     COMMANDS = App.COMMANDS | {AccountsProvider}
