@@ -39,6 +39,15 @@ def test_book_entries_are_the_accounts_as_the_states_have_them(demo_book, as_of)
     assert any(e.mrr for e in entries) and any(e.account.status == "churned" for e in entries)
 
 
+@pytest.mark.both_backends
+def test_book_entries_read_the_renewal_as_a_date_on_either_backend(book):
+    """The renewal is read as stored (no SQLAlchemy date parsing) and made a date here."""
+    book.add_account("Renews", "smb", TODAY - timedelta(days=400), TODAY + timedelta(days=9))
+    book.add_account("Open ended", "smb", TODAY - timedelta(days=40))
+    got = {e.account.name: e.account.renewal for e in book.book_entries(TODAY)}
+    assert got == {"Renews": TODAY + timedelta(days=9), "Open ended": None}
+
+
 def test_health_trend_of_some_accounts_is_the_books_cut(demo_book):
     whole = demo_book.health_trend(TODAY)
     assert whole

@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.signal import Signal
 
 from bookkeeper_tui.app.palette import AccountsProvider, app_commands
+from bookkeeper_tui.app.restyle import Restyle
 from bookkeeper_tui.app.startup import BookOpener, IdleCollector
 from bookkeeper_tui.config import DEFAULT, DEFAULT_KPI_PERIOD, Config
 from bookkeeper_tui.screens.commands import APP_BOUND, bindings
@@ -42,7 +43,7 @@ KPI_WAIT_S = 0.25
 WARM_IDLE_S = 2.0
 
 
-class BookkeeperApp(App[None]):
+class BookkeeperApp(Restyle):
     """Bookkeeper's terminal app."""
 
     CSS_PATH = "app.tcss"

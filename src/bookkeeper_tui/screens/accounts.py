@@ -98,8 +98,6 @@ class BookScreen(team.TeamKeys, BookCells, DataScreen):
         self.narrow = False
         #: Rendered cells per account row, kept until the data or the layout changes.
         self._cell_cache: dict[int, list[Text | str]] = {}
-        #: (sort key, descending) -> each tier's accounts in that order, for this data.
-        self._orders: dict[tuple[str, bool], dict[str, list[AccountState]]] = {}
         #: The data the table's lines were drawn from.
         self._drawn: BookData | None = None
 
@@ -122,6 +120,11 @@ class BookScreen(team.TeamKeys, BookCells, DataScreen):
 
     def on_unmount(self) -> None:
         self.bk.owner_view.unsubscribe(self)
+        # A screen frozen by the idle collector (app/startup.py) is kept by its cycles
+        # after it is gone: it must not keep the whole book's states with it.
+        self.data = self._drawn = None
+        self.row_items, self.shown = [], []
+        self._cell_cache.clear()
 
     def _owner_view_changed(self, _mine: bool) -> None:
         self.render_table()
@@ -138,16 +141,21 @@ class BookScreen(team.TeamKeys, BookCells, DataScreen):
     # -- data ---------------------------------------------------------------------------
     def load(self) -> BookData:
         as_of = self.today
+        # Each load is sorted here in the order shown, not on the UI thread when it arrives.
+        spec = (self.filters.sort, self.filters.descending)
         if self.data is None:  # a new screen on a big book: a screenful first
             first = self._first_screenful(as_of)
             if first is not None:
+                _order_of(first, spec)
                 painted = threading.Event()
                 self.app.call_from_thread(self._show_first, first, painted)
                 # The whole book's states hold the interpreter for a second or more:
                 # start them once the screenful is on screen, not while it is drawn.
                 painted.wait(FIRST_PAINT_WAIT_S)
         states = self.book.accounts(as_of)
-        return BookData(states, self.book.health_trend(as_of), as_of)
+        data = BookData(states, self.book.health_trend(as_of), as_of)
+        _order_of(data, spec)
+        return data
 
     def _show_first(self, data: BookData, painted: threading.Event) -> None:
         self._show_safely(data)
@@ -168,33 +176,13 @@ class BookScreen(team.TeamKeys, BookCells, DataScreen):
     def show(self, data: BookData) -> None:
         self.data = data
         self._cell_cache.clear()
-        self._orders.clear()
         self.render_table()
 
     # -- rendering (in memory, no database) ---------------------------------------------
-    def _ordered(self) -> dict[str, list[tuple[int, AccountState, str | None, str]]]:
+    def _ordered(self) -> dict[str, list[tuple[int, Row, str | None, str]]]:
         """Each tier's accounts in the chosen order, sorted once per data and order."""
         assert self.data is not None
-        spec = (self.filters.sort, self.filters.descending)
-        got = self._orders.get(spec)
-        if got is None:
-            by_tier: dict[str, list[AccountState]] = {}
-            for st in self.data.states:
-                by_tier.setdefault(st.account.tier, []).append(st)
-            plain = {id(p[1]): p for p in self.data.plain}
-            got = self._orders[spec] = {
-                t: [plain[id(st)] for st in self._sorted(m)] for t, m in by_tier.items()
-            }
-        return got
-
-    def _sorted(self, states: list[AccountState]) -> list[AccountState]:
-        """Sorted by the chosen column; unknown values and churned accounts go last."""
-        assert self.data is not None
-        value = sort_value(self.filters.sort, self.data.as_of, effective_due)
-        if self.data.partial and self.filters.sort not in ("name", "mrr", "renewal"):
-            # The rows still loading have no state to sort by: last, until it comes.
-            return sort_accounts(states, _known_only(value), self.filters.descending)
-        return sort_accounts(states, value, self.filters.descending)
+        return _order_of(self.data, (self.filters.sort, self.filters.descending))
 
     def render_table(self) -> None:
         data = self.data
@@ -450,6 +438,33 @@ class BookScreen(team.TeamKeys, BookCells, DataScreen):
             box = self.query_one("#book-filter", Input)
             box.value = ""
             box.display = False
+
+
+def _order_of(
+    data: BookData, spec: tuple[str, bool]
+) -> dict[str, list[tuple[int, Row, str | None, str]]]:
+    """Each tier's accounts of *data* in the order *spec* (sort key, descending), as
+    ``data.plain`` tuples: sorted once per data and order, then kept in ``data.orders``."""
+    got = data.orders.get(spec)
+    if got is None:
+        by_tier: dict[str, list[Row]] = {}
+        for st in data.states:
+            by_tier.setdefault(st.account.tier, []).append(st)
+        plain = {id(p[1]): p for p in data.plain}
+        got = data.orders[spec] = {
+            t: [plain[id(st)] for st in _sorted(m, data, spec)] for t, m in by_tier.items()
+        }
+    return got
+
+
+def _sorted(states: list[Row], data: BookData, spec: tuple[str, bool]) -> list[Row]:
+    """Sorted by the chosen column; unknown values and churned accounts go last."""
+    key, descending = spec
+    value = sort_value(key, data.as_of, effective_due)
+    if data.partial and key not in ("name", "mrr", "renewal"):
+        # The rows still loading have no state to sort by: last, until it comes.
+        return sort_accounts(states, _known_only(value), descending)
+    return sort_accounts(states, value, descending)
 
 
 def _known_only(value: Callable[[Row], object]) -> Callable[[Row], object]:

@@ -108,17 +108,27 @@ class BookData:
     plain: list[tuple[int, Row, str | None, str]] = field(init=False)
     #: owner cut (``core.owners.owner_key``) -> positions in ``states`` of its accounts.
     owned: dict[str, frozenset[int]] = field(init=False)
+    #: (sort key, descending) -> each tier's ``plain`` tuples in that order (filled by the
+    #: Book screen: in its worker for the order shown, on demand for another).
+    orders: dict[tuple[str, bool], dict[str, list[tuple[int, Row, str | None, str]]]] = field(
+        init=False, default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         if not self.partial:
             self._index = self._search_index()
-        self.plain = [
-            (i, st, None if isinstance(st, BookEntry) else st.health.band, st.account.tier)
-            for i, st in enumerate(self.states)
-        ]
-        owned: dict[str, set[int]] = {}
+        # One pass over the accounts (read once each); the owner's key once per owner as
+        # spelled (a book has a few), not once per account.
+        plain: list[tuple[int, Row, str | None, str]] = []
+        by_owner: dict[str | None, list[int]] = {}
         for i, st in enumerate(self.states):
-            owned.setdefault(owner_key(st.account.owner), set()).add(i)
+            acc = st.account
+            plain.append((i, st, None if isinstance(st, BookEntry) else st.health.band, acc.tier))
+            by_owner.setdefault(acc.owner, []).append(i)
+        self.plain = plain
+        owned: dict[str, list[int]] = {}
+        for owner, positions in by_owner.items():
+            owned.setdefault(owner_key(owner), []).extend(positions)
         self.owned = {k: frozenset(v) for k, v in owned.items()}
 
     @property

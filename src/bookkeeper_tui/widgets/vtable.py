@@ -185,6 +185,13 @@ class VTable(ScrollView, can_focus=True):
         self._set_cursor(min(max(target, 0), max(len(rows) - 1, 0)), force=True)
         self.refresh()
 
+    def on_unmount(self) -> None:
+        """Let go of the rows (a closed screen may outlive its unmount: see BookScreen)."""
+        self.rows = ()
+        self._cells.clear()
+        self._lines.clear()
+        self._keys = None
+
     def set_columns(self, columns: Sequence[Column]) -> None:
         self.columns = list(columns)
         self._cells.clear()

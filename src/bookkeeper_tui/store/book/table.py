@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import Date, and_, bindparam, func, select
+from sqlalchemy import Date, String, and_, bindparam, func, select, type_coerce
 from sqlalchemy.sql import Select
 
 from bookkeeper_tui.store.models import Account, HealthSnapshot, MrrLevel
@@ -66,9 +66,18 @@ def _entries_query() -> Select:
         Account.status,
         Account.owner,
         Account.tags,
-        Account.renewal,
+        # As stored: SQLAlchemy's date parsing is a fifth of the query's time on SQLite
+        # (10,000 rows); _day reads it.
+        type_coerce(Account.renewal, String),
         mrr,
     )
+
+
+def _day(value: date | str | None) -> date | None:
+    """A date column read as stored: an ISO string on SQLite, a date from PostgreSQL's driver."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10])
 
 
 class TableMixin:
@@ -80,7 +89,9 @@ class TableMixin:
         with self.read() as s:
             rows = s.connection().execute(_entries_query(), {"as_of": as_of}).all()
         return [
-            BookEntry(EntryAccount._make(row[:7]), 0.0 if row[7] is None else float(row[7]))
+            BookEntry(
+                EntryAccount(*row[:6], _day(row[6])), 0.0 if row[7] is None else float(row[7])
+            )
             for row in rows
         ]
 
