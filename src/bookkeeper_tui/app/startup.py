@@ -146,6 +146,7 @@ class IdleCollector:
         #: Collections run in pauses (tests read it).
         self.collections = 0
         self._full_this_pause = False
+        self._counted_this_pause = False
         self._frozen_at_full = 0
         self._started = False
         self._thresholds: tuple[int, int, int] | None = None
@@ -170,10 +171,12 @@ class IdleCollector:
         """After *quiet_s* seconds without input: collect if it is worth it. True if it did."""
         if quiet_s < GC_FULL_IDLE_S:
             self._full_this_pause = False
+        if quiet_s < GC_IDLE_S:
+            self._counted_this_pause = False
         if not self._started or quiet_s < GC_IDLE_S:
             return False
         away = quiet_s >= GC_FULL_IDLE_S and not self._full_this_pause
-        if away or gc.get_freeze_count() - self._frozen_at_full >= GC_MAX_FROZEN:
+        if away or self._frozen_grown():
             gc.unfreeze()
             gc.collect()  # everything: only when the user is away (or memory says so)
             gc.freeze()
@@ -188,3 +191,12 @@ class IdleCollector:
             return False
         self.collections += 1
         return True
+
+    def _frozen_grown(self) -> bool:
+        """Has the frozen heap grown by GC_MAX_FROZEN since the last full collection? Asked
+        once a pause: counting it walks every frozen object (tens of ms at 10,000
+        accounts, on the UI thread)."""
+        if self._counted_this_pause or self._full_this_pause:
+            return False
+        self._counted_this_pause = True
+        return gc.get_freeze_count() - self._frozen_at_full >= GC_MAX_FROZEN

@@ -96,7 +96,8 @@ class Settled:
 
     def __init__(self, active: bool = True) -> None:
         self.active = active and gc.isenabled()
-        self.thaw = gc.get_freeze_count() == 0
+        # Counting the frozen heap walks all of it (CPython 3.11): only when it matters.
+        self.thaw = self.active and gc.get_freeze_count() == 0
 
     def settle(self) -> None:
         if self.active:
