@@ -171,6 +171,25 @@ async def test_the_kpi_panel_is_computed_ahead_while_the_user_pauses(
         assert demo_book.kpi_is_fresh(TODAY, "12m")
 
 
+async def test_the_renewal_desk_is_computed_ahead_after_the_kpi_panel(
+    demo_book, make_app, monkeypatch
+):
+    import bookkeeper_tui.app as app_module
+    from bookkeeper_tui.screens.renewals import read_desk, remembered_desk
+
+    monkeypatch.setattr(app_module, "WARM_IDLE_S", 0.2)
+    app = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if remembered_desk(demo_book, TODAY) is not None:
+                break
+        assert demo_book.kpi_is_fresh(TODAY, "12m")
+        desk = remembered_desk(demo_book, TODAY)
+        assert desk is not None and desk == read_desk(demo_book, TODAY)
+
+
 def test_the_idle_collector_counts_the_frozen_heap_at_most_once_a_pause(monkeypatch):
     """``gc.get_freeze_count`` walks every frozen object (CPython 3.11): tens of ms beside a
     10,000-account book, on the UI thread. The collector asks it once per pause, not on

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from datetime import date
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import events
@@ -234,26 +235,26 @@ class BookkeeperApp(Restyle):
         await super().on_event(event)
 
     def _on_idle_tick(self) -> None:
-        """While the user pauses: collect garbage, and compute the KPI panel ahead (it
-        is remembered until the book changes, so `k` then opens it at once)."""
+        """While the user pauses: collect garbage, and compute ahead what `k` and `r` open
+        (app/ahead.py: remembered until the book changes, so they then open at once)."""
         self.collector.tick(time.monotonic() - self._last_input)
         warm = time.monotonic() - self._last_input >= WARM_IDLE_S
         if warm and not self._warming and self.first_paint.is_set() and self.book_open:
-            try:
-                fresh = self.book.kpi_is_fresh(self.today, DEFAULT_KPI_PERIOD)
-            except Exception:  # a damaged or vanished book: the screens will say so
-                return
-            if not fresh:
+            from bookkeeper_tui.app.ahead import next_job
+
+            job = next_job(self.book, self.today)
+            if job is not None:
                 self._warming = True
-                self.run_worker(self._warm_kpi, thread=True, group="warm", exit_on_error=False)
+                self.run_worker(partial(self._warm, job), thread=True, group="warm")
 
     def _warm_kpi_quietly(self) -> None:
         with contextlib.suppress(Exception):  # the screen's own load reports any error
             self.book.kpi(self.today, DEFAULT_KPI_PERIOD)
 
-    def _warm_kpi(self) -> None:
+    def _warm(self, job: Callable[[], object]) -> None:
         try:
-            self.book.kpi(self.today, DEFAULT_KPI_PERIOD)
+            with contextlib.suppress(Exception):  # the screen's own load reports any error
+                job()
         finally:
             self._warming = False
 
