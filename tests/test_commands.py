@@ -461,3 +461,23 @@ def test_the_opener_runs_early_work_at_once_in_its_own_thread_and_ends_it_on_clo
     server.join(10)  # close waits 1 s for it; a loaded machine may take longer
     assert not server.is_alive() and opener.book.closed
     assert isinstance(opener.submit(lambda: 1).exception(1), RuntimeError)  # the app ended
+
+
+async def test_a_remapped_cancel_is_what_the_quick_log_says_and_what_closes_it(demo_book, make_app):
+    from textual.widgets import Static
+
+    from bookkeeper_tui.screens.quick_log import QuickLogScreen
+
+    keys = {**DEFAULT.keys, "dialog.cancel": "ctrl+g"}
+    app = make_app(demo_book, config=replace(DEFAULT, keys=keys))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, QuickLogScreen)
+        hint = str(dialog.query_one(".dialog-title", Static).render())
+        assert "ctrl+g cancels" in hint and "escape" not in hint
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert app.screen is not dialog

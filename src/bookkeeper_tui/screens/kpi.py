@@ -89,7 +89,8 @@ class PeriodScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="period-dialog"):
             yield Static(
-                "[b]Custom period[/b]  [dim]enter applies · escape cancels[/]",
+                "[b]Custom period[/b]  [dim]enter applies · "
+                f"{commands.key_name(self.app, 'dialog.cancel')} cancels[/]",
                 classes="dialog-title",
             )
             yield Static(

@@ -124,10 +124,12 @@ class QuickLogScreen(DataModal):
         box = VerticalScroll if g is not None else Vertical
         with box(classes="dialog" + (" -checklist" if g else ""), id="quick-log"):
             title = "Log it" if self.touchpoint_id else "Quick log"
+            cancel = commands.key_name(self.app, "dialog.cancel")
             keys = (
-                "enter saves · tab: checklist · escape cancels"
+                f"enter saves · {commands.key_name(self.app, 'quicklog.checklist')}: checklist"
+                f" · {cancel} cancels"
                 if g is not None
-                else "enter saves · escape cancels · → completes the name"
+                else f"enter saves · {cancel} cancels · → completes the name"
             )
             yield Static(f"[b]{title}[/b]  [dim]{keys}[/]", classes="dialog-title")
             yield SafeInput(
