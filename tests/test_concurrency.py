@@ -78,6 +78,11 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
+# Both backends' runs on one xdist worker, one after the other: side by side they would be
+# six writers (and a server) on two cores, and SQLite's busy wait sleeps while the writer
+# holding the lock is descheduled (the [sqlite] run took 46 s in a loaded suite run,
+# 5 s alone).
+@pytest.mark.xdist_group("writers")
 def test_processes_logging_at_once_lose_nothing(tmp_path, db, backend):
     """PROCESSES x LINES quick logs written at the same time: each one there exactly once.
 
