@@ -14,6 +14,21 @@ from bookkeeper_tui.store.book import Book
 
 TODAY = date(2026, 11, 24)
 
+# Textual's Pilot waits for the app to go idle (textual._wait.wait_for_idle) in sleeps of
+# SLEEP_GRANULARITY, 20 ms: at least two per key pressed and one per pause, so a test
+# typing a 60-key quick log slept 2.4 s. The same test of idleness (under 1/20 of the time
+# on the CPU) over 5 ms windows: the key-typing app tests take half the time. The Pilot
+# still waits for every message already queued (its _wait_for_screen); settle() below
+# waits for the workers themselves. If a Textual release drops these names, nothing
+# changes but the speed.
+try:
+    from textual import _wait as _textual_wait
+except ImportError:  # pragma: no cover - a Textual without the private module
+    _textual_wait = None
+if _textual_wait is not None and hasattr(_textual_wait, "SLEEP_GRANULARITY"):
+    _textual_wait.SLEEP_GRANULARITY = 0.005
+    _textual_wait.SLEEP_IDLE = _textual_wait.SLEEP_GRANULARITY / 20
+
 
 @pytest.fixture(autouse=True)
 def _isolated_config(tmp_path, monkeypatch):
