@@ -161,3 +161,27 @@ async def test_a_closed_screen_drops_its_subscription(demo_book):
         await pilot.press("escape")
         await settle(pilot)
         assert screen not in app.book_changed._subscriptions
+
+
+async def test_rows_that_move_to_the_other_stripe_are_restyled_not_drawn_again():
+    # A logged row leaves Today (issue 16): every row below it changes stripe. Their
+    # text is not drawn again, and the lines are the same as a table drawn afresh.
+    app = TableApp(make_rows(40))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        table = app.query_one(VTable)
+        table.move_cursor(5)
+        await pilot.pause()
+        table.refresh()  # every line drawn once with the table focused
+        await pilot.pause()
+        app.rendered.clear()
+        fewer = make_rows(40)[:3] + make_rows(40)[4:]
+        table.set_rows(fewer, same_data=True)
+        await pilot.pause()
+        lines = [list(table.render_line(y)) for y in range(1, 20)]
+        assert app.rendered == [19]  # only the row that came into view at the bottom
+        app.rendered.clear()
+        table.set_rows(fewer)  # not the same data: everything drawn afresh
+        await pilot.pause()
+        assert [list(table.render_line(y)) for y in range(1, 20)] == lines
+        assert len(set(app.rendered)) == 19  # a header and 19 rows

@@ -49,7 +49,7 @@ class DataMixin:
             self.reload()
 
     def _mount_footer(self) -> None:
-        from textual.widgets import Footer
+        from bookkeeper_tui.widgets.footer import Footer
 
         if not self.is_mounted or getattr(self.app, "exiting", False):  # type: ignore[attr-defined]
             return  # the app is closing (a key typed right after q): nothing to mount on

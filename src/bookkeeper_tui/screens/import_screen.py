@@ -19,7 +19,6 @@ from textual.widgets import (
     Checkbox,
     DataTable,
     DirectoryTree,
-    Footer,
     Header,
     Input,
     Label,
@@ -31,6 +30,7 @@ from textual.widgets import (
 from bookkeeper_tui.io.fields import KINDS
 from bookkeeper_tui.screens import commands
 from bookkeeper_tui.store.book import BookError
+from bookkeeper_tui.widgets.footer import Footer
 from bookkeeper_tui.widgets.render import safe
 from bookkeeper_tui.widgets.safe_input import SafeInput
 

@@ -23,7 +23,7 @@ from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.suggester import Suggester
-from textual.widgets import Footer, Input, SelectionList, Static
+from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from bookkeeper_tui.core.content import Guide, guide
@@ -39,6 +39,7 @@ from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.base import DataModal
 from bookkeeper_tui.screens.quick_log_preview import preview_text
 from bookkeeper_tui.store.book import BookError, LogResult
+from bookkeeper_tui.widgets.footer import Footer
 from bookkeeper_tui.widgets.render import label, safe
 from bookkeeper_tui.widgets.safe_input import SafeInput
 

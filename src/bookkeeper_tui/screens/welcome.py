@@ -6,9 +6,10 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, LoadingIndicator, Static
+from textual.widgets import Button, Header, LoadingIndicator, Static
 
 from bookkeeper_tui.screens import commands
+from bookkeeper_tui.widgets.footer import Footer
 
 
 class WelcomeScreen(Screen[None]):

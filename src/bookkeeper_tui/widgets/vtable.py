@@ -152,6 +152,8 @@ class VTable(ScrollView, can_focus=True):
         self.rows: Sequence[Any] = ()
         self._cells: dict[int, Rendered] = {}
         self._lines: dict[tuple, Strip] = {}
+        #: The rows' lines before their own style (cursor, stripe): see ``_row_strip``.
+        self._raw: dict[tuple, list[Segment]] = {}
         self._styles: dict[str, Style] = {}
         self._widths: list[int] = []
         self._total_width = 0
@@ -174,7 +176,7 @@ class VTable(ScrollView, can_focus=True):
         self.rows = rows
         self._cells.clear()
         if not same_data:
-            self._lines.clear()
+            self._forget_lines()
         self._keys = None
         self._update_virtual_size()
         target = self.cursor_row
@@ -189,13 +191,13 @@ class VTable(ScrollView, can_focus=True):
         """Let go of the rows (a closed screen may outlive its unmount: see BookScreen)."""
         self.rows = ()
         self._cells.clear()
-        self._lines.clear()
+        self._forget_lines()
         self._keys = None
 
     def set_columns(self, columns: Sequence[Column]) -> None:
         self.columns = list(columns)
         self._cells.clear()
-        self._lines.clear()
+        self._forget_lines()
         self._update_virtual_size()
         self.refresh()
 
@@ -256,11 +258,11 @@ class VTable(ScrollView, can_focus=True):
 
     def watch_show_vertical_scrollbar(self) -> None:
         # The scrollbar took (or gave back) columns: the flex column follows.
-        self._lines.clear()
+        self._forget_lines()
         self._update_virtual_size()
 
     def on_resize(self, _event: events.Resize) -> None:
-        self._lines.clear()
+        self._forget_lines()
         self._update_virtual_size()
         self._scroll_cursor_into_view()
 
@@ -290,6 +292,10 @@ class VTable(ScrollView, can_focus=True):
             got = self._lines[key] = self._strip(cells, style)
         return got
 
+    def _forget_lines(self) -> None:
+        self._lines.clear()
+        self._raw.clear()
+
     def _style(self, name: str) -> Style:
         """The base style of a kind of line, looked up once per style change."""
         got = self._styles.get(name)
@@ -316,13 +322,24 @@ class VTable(ScrollView, can_focus=True):
                 style = self._style("vtable--even-row")
             else:
                 style = self._style("base")
-            got = self._strip(self.cells(index), style)
+            # The row's text drawn without the row's style is kept apart: a row that moved
+            # to the other stripe (a row above it removed, issue 16) or gained or lost the
+            # cursor is only styled again, not drawn again.
+            raw_key = (key[0], self._total_width)
+            raw = self._raw.get(raw_key)
+            if raw is None:
+                raw = self._segments(self.cells(index))
             if len(self._lines) > 1024:
-                self._lines.clear()
-            self._lines[key] = got
+                self._forget_lines()
+            self._raw[raw_key] = raw
+            got = self._lines[key] = Strip(Segment.apply_style(raw, style), self._total_width)
         return got
 
     def _strip(self, cells: Rendered, style: Style) -> Strip:
+        return Strip(Segment.apply_style(self._segments(cells), style), self._total_width)
+
+    def _segments(self, cells: Rendered) -> list[Segment]:
+        """The line of a row (or the header) as drawn, before the line's own style."""
         console = self.app.console
         pad = " " * PAD
         if isinstance(cells, Text):
@@ -344,22 +361,20 @@ class VTable(ScrollView, can_focus=True):
                     line.append_text(text)
                     line.append(" " * gap)
                 line.append(pad)
-        segments = list(line.render(console))
-        segments = list(Segment.apply_style(segments, style))
-        return Strip(segments, self._total_width)
+        return list(line.render(console))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._lines.clear()
+        self._forget_lines()
         self._styles.clear()
 
     def on_focus(self) -> None:
-        self._lines.clear()
+        self._forget_lines()
         self._styles.clear()
         self.refresh()
 
     def on_blur(self) -> None:
-        self._lines.clear()
+        self._forget_lines()
         self._styles.clear()
         self.refresh()
 

@@ -1,0 +1,81 @@
+"""The Footer rebuilds its keys only when the keys it shows change (issue 16, quick log)."""
+
+from __future__ import annotations
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+from textual.widgets._footer import FooterKey
+
+from bookkeeper_tui.widgets.footer import Footer
+
+
+class Dialog(ModalScreen):
+    BINDINGS = [Binding("escape", "app.pop_screen", "Cancel")]
+
+    def compose(self) -> ComposeResult:
+        yield Static("dialog")
+        yield Footer()
+
+
+class Main(Screen):
+    BINDINGS = [Binding("l", "log", "Log"), Binding("x", "toggle", "Toggle")]
+    can_log = True
+
+    def compose(self) -> ComposeResult:
+        yield Static("main")
+        yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "log":
+            return True if self.can_log else None  # None: shown dimmed
+        return True
+
+    def action_log(self) -> None:
+        pass
+
+    def action_toggle(self) -> None:
+        pass
+
+
+class FooterApp(App):
+    def on_mount(self) -> None:
+        self.push_screen(Main())
+
+
+def keys(screen: Screen) -> list[FooterKey]:
+    return list(screen.query_one(Footer).query(FooterKey))
+
+
+def shown(screen: Screen) -> list[tuple[str, str, bool]]:
+    return [(k.key, k.description, k._disabled) for k in keys(screen)]
+
+
+async def test_same_bindings_keep_the_keys_a_change_rebuilds_them() -> None:
+    app = FooterApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, Main)
+        first = keys(main)
+        assert ("l", "Log", False) in shown(main)
+
+        # Announcing the same bindings again (a focus change, a dialog opened and
+        # closed) keeps the keys as they are: nothing is laid out or drawn again.
+        main.refresh_bindings()
+        await pilot.pause()
+        await app.push_screen(Dialog())
+        await pilot.pause()
+        app.pop_screen()
+        await pilot.pause()
+        await pilot.pause()
+        assert keys(main) == first
+
+        # A key that changes is shown changed.
+        main.can_log = False
+        main.refresh_bindings()
+        await pilot.pause()
+        await pilot.pause()
+        assert ("l", "Log", True) in shown(main)
+        assert keys(main) != first
