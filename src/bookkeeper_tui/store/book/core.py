@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from concurrent.futures import Future
 from contextlib import contextmanager
 
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -15,7 +14,7 @@ from bookkeeper_tui.core.kpi_panel import KpiPanel
 from bookkeeper_tui.core.renewals import RenewalDesk
 from bookkeeper_tui.core.settings import DEFAULT, Config
 from bookkeeper_tui.store.book.accounts import AccountsMixin
-from bookkeeper_tui.store.book.common import RENEWALS_MEMO_SIZE, KpiKey
+from bookkeeper_tui.store.book.common import KPI_CACHE_SIZE, RENEWALS_MEMO_SIZE
 from bookkeeper_tui.store.book.contacts import ContactsMixin
 from bookkeeper_tui.store.book.edit import EditMixin
 from bookkeeper_tui.store.book.history import HistoryMixin
@@ -53,11 +52,9 @@ class Book(
         self._write_engine = engine.execution_options(immediate=True)
         self._watch = None  # a private SQLite connection for data_version()
         self._watch_lock = threading.Lock()
-        #: (as_of, period, owner cut, tier cut) -> (data_version it was computed at, the
-        #: KPI panel); the owner cut as compared (``core.owners.owner_key``).
-        self._kpi_cache: dict[KpiKey, tuple[int, KpiPanel]] = {}
-        self._kpi_lock = threading.Lock()
-        self._kpi_running: dict[tuple[KpiKey, int], Future] = {}
+        #: KPI panels by (as_of, period, owner cut, tier cut), each with the data_version it
+        #: was computed at; the owner cut as compared (``core.owners.owner_key``).
+        self._kpi_memo: Memo[KpiPanel] = Memo(KPI_CACHE_SIZE)
         #: Renewal desks by (as_of, within, since, owner, accuracy), each with the data
         #: version and config it was computed from (``RenewalsMixin.renewals``).
         self._renewals_memo: Memo[RenewalDesk] = Memo(RENEWALS_MEMO_SIZE)

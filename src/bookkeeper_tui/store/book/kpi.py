@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import Future
 from datetime import date, timedelta
 from itertools import groupby
 from operator import itemgetter
@@ -16,7 +15,7 @@ from bookkeeper_tui.core import kpi as kpis
 from bookkeeper_tui.core.kpi_panel import GreenPoint, HealthShares, KpiPanel, MonthMovements
 from bookkeeper_tui.core.owners import owner_key
 from bookkeeper_tui.core.relationships import days_to_value, median_days
-from bookkeeper_tui.store.book.common import KPI_CACHE_SIZE, KpiKey, _r, int_type, parse_tier
+from bookkeeper_tui.store.book.common import KpiKey, _r, int_type, parse_tier
 from bookkeeper_tui.store.book.kpi_nps import KpiNpsMixin
 from bookkeeper_tui.store.book.lanes import Lane, run_at_once, run_here
 from bookkeeper_tui.store.errors import BookError
@@ -59,32 +58,11 @@ class KpiMixin(KpiNpsMixin):
         cut = () if owner is None and tier is None else (owner, tier)
         if version is None or fresh:
             return self._compute_kpi(as_of, period, *cut)
-        with self._kpi_lock:
-            hit = self._kpi_cache.get(key)
-            if hit is not None and hit[0] == version:
-                return hit[1]
-            # One computation per panel and version: a second caller (the screen, while
-            # the app computes the panel ahead) waits for the first instead of racing it.
-            running = self._kpi_running.get((key, version))
-            computes = running is None
-            if computes:
-                running = self._kpi_running[(key, version)] = Future()
-        if not computes:
-            return running.result()
-        try:
-            result = self._compute_kpi(as_of, period, *cut)
-        except BaseException as exc:
-            running.set_exception(exc)
-            with self._kpi_lock:
-                self._kpi_running.pop((key, version), None)
-            raise
-        with self._kpi_lock:
-            if len(self._kpi_cache) >= KPI_CACHE_SIZE:
-                self._kpi_cache.clear()
-            self._kpi_cache[key] = (version, result)
-            self._kpi_running.pop((key, version), None)
-        running.set_result(result)
-        return result
+        # One computation per panel and version (``memo.Memo``): a second caller (the
+        # screen, while the app computes the panel ahead) waits for the first.
+        return self._kpi_memo.get_or_compute(
+            key, version, lambda: self._compute_kpi(as_of, period, *cut)
+        )
 
     def kpi_is_fresh(
         self,
@@ -96,9 +74,8 @@ class KpiMixin(KpiNpsMixin):
         """Would :meth:`kpi` answer from memory?"""
         tier = parse_tier(tier) if tier is not None else None
         version = self.data_version()
-        with self._kpi_lock:
-            hit = self._kpi_cache.get(self._kpi_key(as_of, period, owner, tier))
-        return version is not None and hit is not None and hit[0] == version
+        key = self._kpi_key(as_of, period, owner, tier)
+        return version is not None and self._kpi_memo.get(key, version) is not None
 
     def kpi_remembered(
         self,
@@ -113,11 +90,7 @@ class KpiMixin(KpiNpsMixin):
         version = self.data_version()
         if version is None:
             return None
-        with self._kpi_lock:
-            hit = self._kpi_cache.get(self._kpi_key(as_of, period, owner, tier))
-        if hit is None or hit[0] != version:
-            return None
-        return hit[1]
+        return self._kpi_memo.get(self._kpi_key(as_of, period, owner, tier), version)
 
     @staticmethod
     def _kpi_key(as_of: date, period: str, owner: str | None, tier: str | None) -> KpiKey:
