@@ -173,7 +173,7 @@ async def _kpi_once(pilot, run: Run, cold: bool, first: bool) -> None:
         if not first or "kpi" in app._screen_stacks:
             await fresh_mode(pilot, "kpi")
         if cold:
-            app.book._kpi_cache.clear()
+            app.book._kpi_memo.clear()
         else:
             app.book.kpi(app.today, "12m")
 

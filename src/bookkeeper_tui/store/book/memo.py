@@ -29,6 +29,11 @@ class Memo(Generic[V]):
         #: key -> (stamp, the computation under way)
         self._running: dict[Hashable, tuple[object, Future]] = {}
 
+    def clear(self) -> None:
+        """Forget every remembered result (a computation under way still finishes)."""
+        with self._lock:
+            self._done.clear()
+
     def get(self, key: Hashable, stamp: object) -> V | None:
         """The result remembered for *key* at *stamp*, or None; never computes."""
         with self._lock:
