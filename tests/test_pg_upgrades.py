@@ -142,3 +142,16 @@ def test_teammates_opening_an_old_book_at_once_all_succeed(pg_db, tmp_path):
     _on_server(fixture, pg_db, tmp_path)
     assert open_at_once(pg_db) == []
     assert _version(pg_db) == SCHEMA_VERSION
+
+
+def test_a_teammate_upgrading_between_the_two_reads_is_not_damage(pg_db, tmp_path, monkeypatch):
+    """The race CI hit: this opener read the old tables, a teammate's upgrade committed,
+    then this opener read the new version and called the book damaged."""
+    from tests.test_upgrades import teammate_upgrades_mid_check
+
+    _, fixture = BOOKS[0]
+    _on_server(fixture, pg_db, tmp_path)
+    ran = teammate_upgrades_mid_check(monkeypatch, pg_db)
+    Book.open(pg_db).close()
+    assert ran == [True]
+    assert _version(pg_db) == SCHEMA_VERSION

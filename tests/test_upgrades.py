@@ -250,3 +250,37 @@ def test_a_newer_book_is_refused_by_the_cli_untouched(tmp_path, cli, db_path):
     assert db_path.read_bytes() == before
     assert _pre_upgrade(db_path) == []
     assert _version(db_path) == SCHEMA_VERSION + 1
+
+
+def teammate_upgrades_mid_check(monkeypatch, db: str) -> list[bool]:
+    """Make a teammate's whole upgrade of *db* land between this opener's read of the
+    book's tables and its read of the schema version (the race CI once hit on a server:
+    old tables, new version, "the book is damaged"). Returns a list that records it ran."""
+    from bookkeeper_tui.store.engine import make_engine
+
+    real = schema._version
+    ran: list[bool] = []
+
+    def late(conn, tables):
+        if not ran:
+            ran.append(True)
+            other, _ = make_engine(db)
+            try:
+                real_ensure(other)
+            finally:
+                other.dispose()
+        return real(conn, tables)
+
+    real_ensure = schema.ensure_schema
+    monkeypatch.setattr(schema, "_version", late)
+    return ran
+
+
+def test_a_teammate_upgrading_between_the_two_reads_is_not_damage(tmp_path, monkeypatch):
+    book = _oldest(tmp_path, wal=True)
+    before = _contents(book, {"account": ["id", "name"]})
+    ran = teammate_upgrades_mid_check(monkeypatch, str(book))
+    Book.open(str(book)).close()
+    assert ran == [True]
+    assert _version(book) == SCHEMA_VERSION
+    assert _contents(book, {"account": ["id", "name"]}) == before

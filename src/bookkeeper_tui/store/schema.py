@@ -180,6 +180,27 @@ _RESTORE = (
 )
 
 
+def _settled_state(conn: Connection) -> tuple[int | None, set[str]]:
+    """The book's version and tables, read as one consistent pair.
+
+    On a server each read sees what is committed when it runs: a teammate's upgrade step
+    committing between the table read and the version read would pair the old tables
+    with the new version, and an intact book would look damaged. A pair that looks
+    damaged is therefore read again; only one that stays the same is believed (every
+    step changes the tables and the version in one transaction)."""
+    tables = set(inspect(conn).get_table_names())
+    version = _version(conn, tables)
+    for _ in range(len(MIGRATIONS) + 2):
+        if version is None or not missing_tables(version, tables):
+            break
+        again = set(inspect(conn).get_table_names())
+        now = _version(conn, again)
+        if (now, again) == (version, tables):
+            break
+        version, tables = now, again
+    return version, tables
+
+
 def _check_tables(conn: Connection, version: int, tables: set[str]) -> None:
     """A book missing one of its tables (e.g. dropped by hand) is refused with a sentence,
     rather than failing later on "no such table" in the middle of a command."""
@@ -202,8 +223,7 @@ def _set_version(conn: Connection, version: int) -> None:
 def ensure_schema(engine: Engine, target: int = SCHEMA_VERSION) -> int:
     """Create or upgrade the book's schema; return the version it is at."""
     with engine.connect() as conn:
-        tables = set(inspect(conn).get_table_names())
-        version = _version(conn, tables)
+        version, tables = _settled_state(conn)
         if version is not None and version <= target:
             _check_tables(conn, version, tables)
     if version is None:
