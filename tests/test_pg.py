@@ -283,8 +283,9 @@ def test_writers_take_turns(url):
         b.close()
 
 
-def _app_on(tmp_path, port: int) -> tuple[subprocess.CompletedProcess, float]:
-    """`bookkeeper` (the TUI) on a server at *port*: what it printed and how long it took."""
+def _app_on(tmp_path, port: int, *command: str) -> tuple[subprocess.CompletedProcess, float]:
+    """`bookkeeper` (the TUI, or *command*) on a server at *port*: what it printed and how
+    long it took."""
     env = dict(os.environ, BOOKKEEPER_CONFIG=str(tmp_path / "none.toml"), TERM="xterm")
     env.pop("BOOKKEEPER_DB", None)
     t0 = time.monotonic()
@@ -295,6 +296,7 @@ def _app_on(tmp_path, port: int) -> tuple[subprocess.CompletedProcess, float]:
             "bookkeeper_tui",
             "--db",
             f"postgresql://me:pw-xyz@127.0.0.1:{port}/book",
+            *command,
         ],
         capture_output=True,
         text=True,
@@ -470,6 +472,19 @@ def test_the_app_waits_for_a_silent_server_once(tmp_path):
     assert done.returncode == 1
     assert "cannot reach the PostgreSQL server at 127.0.0.1" in done.stderr
     assert "pw-xyz" not in done.stderr
+    assert took < 9.5, took  # the 5 s timeout once (twice would be over 10 s)
+
+
+def test_today_waits_for_a_silent_server_once(tmp_path):
+    """`bookkeeper today` on a server that accepts and never answers: its quick read waits
+    the connection timeout, and the full open must not wait it a second time."""
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(8)
+        done, took = _app_on(tmp_path, lst.getsockname()[1], "today")
+    assert done.returncode == 1
+    assert "cannot reach the PostgreSQL server at 127.0.0.1" in done.stderr
+    assert "pw-xyz" not in done.stderr and "Traceback" not in done.stderr
     assert took < 9.5, took  # the 5 s timeout once (twice would be over 10 s)
 
 

@@ -271,7 +271,10 @@ def _cmd_open(args) -> int:
         if rows is not None:
             return run_prefetched(location, config, rows)
         if prefetch.error is not None and is_url(location):
-            _server_unreachable(location, prefetch.error)
+            from bookkeeper_tui.store.pg import unreachable
+
+            if (problem := unreachable(location, prefetch.error)) is not None:
+                raise problem
     book = _open(args, daily_backup=False)
     try:
         from bookkeeper_tui.app import run_app
@@ -280,21 +283,6 @@ def _cmd_open(args) -> int:
     finally:
         book.close()
     return EXIT_OK
-
-
-def _server_unreachable(location: str, error: Exception) -> None:
-    """The start-up read could not connect to the server: say why now, rather than wait
-    the connection timeout a second time opening the book the full way."""
-    import psycopg
-
-    if not isinstance(error, psycopg.OperationalError):
-        return  # e.g. a new, empty database: the full open creates the book
-    from sqlalchemy.engine import make_url
-
-    from bookkeeper_tui.store import pg
-    from bookkeeper_tui.store.engine import StoreError
-
-    raise StoreError(pg.open_error(error, pg.normalize(make_url(location))))
 
 
 if __name__ == "__main__":

@@ -44,13 +44,19 @@ def _today_fast(args) -> list | None:
     the sync would change nothing. Saves importing SQLAlchemy and opening the book (issue
     16: `today --json` on a 10,000-account book). None: take the full path."""
     from bookkeeper_tui.store.fast import read_today
-    from bookkeeper_tui.store.location import resolve_db
+    from bookkeeper_tui.store.location import is_url, resolve_db
 
     as_of = _today(args)
     owner = _owner(args)
+    location = resolve_db(args.db)
     try:
-        rows = read_today(resolve_db(args.db), as_of, args.ahead, owner, exact_day=True)
-    except Exception:  # a damaged file, a server away...: the full path says it clearly
+        rows = read_today(location, as_of, args.ahead, owner, exact_day=True)
+    except Exception as exc:  # a damaged file, a new database...: the full path says it
+        if is_url(location):
+            from bookkeeper_tui.store.pg import unreachable
+
+            if (problem := unreachable(location, exc)) is not None:
+                raise problem from None  # a server away: now, not after a second timeout
         return None
     if not rows:  # the empty message may need the book (whose accounts are these?)
         return None

@@ -184,6 +184,21 @@ def _begin(conn: Connection) -> None:
         conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
 
+def unreachable(location: str, error: BaseException) -> Exception | None:
+    """The sentence for a quick read (psycopg alone) that could not reach the server at
+    *location*; None when *error* is something else (e.g. a new, empty database, which
+    the full open creates). Said at once, rather than waiting the connection timeout a
+    second time opening the book the full way."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from bookkeeper_tui.store.errors import StoreError
+
+    if not isinstance(error, psycopg.OperationalError):
+        return None
+    return StoreError(open_error(error, normalize(make_url(location))))
+
+
 def make_engine(url: URL) -> Engine:
     from sqlmodel import create_engine
 
