@@ -203,14 +203,16 @@ class KpiScreen(KpiCardsMixin, DataScreen):
     _resumed = False
 
     def on_screen_resume(self, event: ScreenResume) -> None:
-        """The first time the screen is shown, its widgets are as freshly styled as they
-        can be (mounted a moment ago, for this mode): Textual's restyle of every one of
-        them on resume would redo the same work in the first frame. Later visits restyle
-        as usual (a theme may have changed meanwhile). DataMixin's own resume handler
-        (a stale panel reloads) still runs after this one."""
+        """When the screen is first shown its widgets are as freshly styled as they can
+        be (mounted a moment ago, for this mode): Textual's restyle of every one of them
+        on resume (twice: a new mode's screen gets two ScreenResume events, queued
+        together) would redo the same work before the first frame. Those resumes skip
+        it; later visits restyle as usual (a theme may have changed meanwhile).
+        DataMixin's own resume handler (a stale panel reloads) still runs after this."""
         if not self._resumed:
-            self._resumed = True
             event.refresh_styles = False
+            # After the resumes already queued with this one.
+            self.call_later(setattr, self, "_resumed", True)
 
     def on_resize(self) -> None:
         self._fit_grid()
