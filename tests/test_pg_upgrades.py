@@ -20,7 +20,7 @@ from bookkeeper_tui.store.book import Book
 from bookkeeper_tui.store.engine import StoreError, make_engine
 from bookkeeper_tui.store.pg import reset_sequences
 from bookkeeper_tui.store.version import SCHEMA_VERSION
-from tests.test_upgrades import BOOKS, open_at_once
+from tests.test_upgrades import BOOKS, KPI_INDEXES, open_at_once
 
 
 def _on_server(fixture: Path, url: str, tmp_path: Path) -> None:
@@ -70,6 +70,21 @@ def _columns(url: str) -> dict[str, set[str]]:
         engine.dispose()
 
 
+def _indexes(url: str) -> dict[str, dict[str, list]]:
+    """Every index of every table, by name: its table and columns."""
+    engine, _ = make_engine(url)
+    try:
+        with engine.connect() as c:
+            insp = inspect(c)
+            return {
+                ix["name"]: {"table": t, "columns": ix["column_names"]}
+                for t in insp.get_table_names()
+                for ix in insp.get_indexes(t)
+            }
+    finally:
+        engine.dispose()
+
+
 def _contents(url: str, columns: dict[str, set[str]]) -> dict[str, list]:
     engine, _ = make_engine(url)
     try:
@@ -107,6 +122,9 @@ def test_an_old_book_on_the_server_upgrades_with_its_data(
         try:
             Book.open(pg_server.url(fresh)).close()
             assert _columns(pg_db) == _columns(pg_server.url(fresh))
+            # And the same indexes, the KPI panel's among them.
+            assert _indexes(pg_db) == _indexes(pg_server.url(fresh))
+            assert set(_indexes(pg_db)) >= KPI_INDEXES
         finally:
             pg_server.drop_database(fresh)
         # It reads and writes as usual, new ids included.

@@ -77,6 +77,23 @@ def _columns(path: Path) -> dict[str, list[str]]:
         return {t: [r[1] for r in c.execute(f'PRAGMA table_info("{t}")')] for t in names}
 
 
+def _indexes(path: Path) -> dict[str, str]:
+    """Every index the book declares (not the automatic ones), by name: its SQL."""
+    with sqlite3.connect(path) as c:
+        return dict(
+            c.execute("SELECT name, sql FROM sqlite_master WHERE type='index' AND sql IS NOT NULL")
+        )
+
+
+#: The KPI panel's indexes (schema 4): a book without them computes the panel slowly.
+KPI_INDEXES = {
+    "ix_health_snapshot_day_band",
+    "ix_touchpoint_due_status_completed",
+    "ix_score_kind_contact_latest",
+    "ix_mrr_level_account_effective_mrr",
+}
+
+
 def _pre_upgrade(book: Path) -> list[Path]:
     folder = book.parent / "backups" / "pre-upgrade"
     return sorted(folder.iterdir()) if folder.exists() else []
@@ -113,6 +130,9 @@ def test_a_real_book_opens_at_the_current_version_with_its_data(version, fixture
         assert {t: set(c) for t, c in _columns(book).items()} == {
             t: set(c) for t, c in _columns(fresh).items()
         }
+        # And the same indexes, the KPI panel's among them.
+        assert _indexes(book) == _indexes(fresh)
+        assert set(_indexes(book)) >= KPI_INDEXES
         # The book reads and writes as usual.
         shown = b.show("Acme Corp", date(2026, 12, 1))
         assert shown.timeline

@@ -22,6 +22,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.events import ScreenResume
 from textual.screen import ModalScreen
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
@@ -197,6 +198,21 @@ class KpiScreen(KpiCardsMixin, DataScreen):
         if k is not None:
             self._preloaded = True
             self._show_safely(KpiData(self.period, kpi=k, owner=self.owner, tier=self.tier))
+
+    #: Set once the screen has been shown.
+    _resumed = False
+
+    def on_screen_resume(self, event: ScreenResume) -> None:
+        """When the screen is first shown its widgets are as freshly styled as they can
+        be (mounted a moment ago, for this mode): Textual's restyle of every one of them
+        on resume (twice: a new mode's screen gets two ScreenResume events, queued
+        together) would redo the same work before the first frame. Those resumes skip
+        it; later visits restyle as usual (a theme may have changed meanwhile).
+        DataMixin's own resume handler (a stale panel reloads) still runs after this."""
+        if not self._resumed:
+            event.refresh_styles = False
+            # After the resumes already queued with this one.
+            self.call_later(setattr, self, "_resumed", True)
 
     def on_resize(self) -> None:
         self._fit_grid()

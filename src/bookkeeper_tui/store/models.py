@@ -90,6 +90,8 @@ class Touchpoint(SQLModel, table=True):
     __table_args__ = (
         Index("ix_touchpoint_status_due", "status", "due"),
         Index("ix_touchpoint_account_rule", "account_id", "rule"),
+        # The KPI panel's on-time rate, counted from the index alone (schema v4).
+        Index("ix_touchpoint_due_status_completed", "due", "status", "completed_on"),
     )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE")
@@ -124,11 +126,30 @@ class Score(SQLModel, table=True):
     external_id: str | None = Field(default=None, max_length=100, index=True)
 
 
+# The KPI panel's NPS: the answers in the order it ranks each contact's latest (latest
+# day, then latest id), so the database sorts nothing (schema v4). Declared here, on
+# the columns, because two of them are descending.
+_score = Score.__table__.c  # type: ignore[attr-defined]
+Index(
+    "ix_score_kind_contact_latest",
+    _score.kind,
+    _score.account_id,
+    _score.contact_id,
+    _score.day.desc(),
+    _score.id.desc(),
+    _score.value,
+)
+
+
 class MrrLevel(SQLModel, table=True):
     """An account's MRR from ``effective`` (inclusive) until the next level."""
 
     __tablename__ = "mrr_level"
-    __table_args__ = (UniqueConstraint("account_id", "effective"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "effective"),
+        # The revenue history (KPI panel, Book) read in order from the index alone (v4).
+        Index("ix_mrr_level_account_effective_mrr", "account_id", "effective", "mrr"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     effective: date
@@ -208,7 +229,11 @@ class RenewalOutcome(SQLModel, table=True):
 
 class HealthSnapshot(SQLModel, table=True):
     __tablename__ = "health_snapshot"
-    __table_args__ = (UniqueConstraint("account_id", "day"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "day"),
+        # The KPI panel's % green trend, counted from the index alone (schema v4).
+        Index("ix_health_snapshot_day_band", "day", "band"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", index=True, ondelete="CASCADE")
     day: date

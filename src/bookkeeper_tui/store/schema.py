@@ -140,10 +140,84 @@ def _v3_renewals_checklists_value(conn: Connection) -> None:
     md.create_all(conn, tables=[md.tables["renewal_outcome"]])
 
 
+def _v4_kpi_indexes(conn: Connection) -> None:
+    """Version 4: indexes for the KPI panel's reads (issue 16), no data change.
+
+    * ``health_snapshot(day, band)``: the % green trend counts a period's snapshots per
+      day from the index alone;
+    * ``touchpoint(due, status, completed_on)``: the on-time rate counts the touchpoints
+      due in the period from the index alone;
+    * ``score(kind, account_id, contact_id, day DESC, id DESC, value)``: the NPS answers
+      in the order the panel ranks each contact's latest one, so it sorts nothing;
+    * ``mrr_level(account_id, effective, mrr)``: the whole revenue history (the KPI
+      panel, the Book) read in order from the index alone.
+
+    Written with their own definitions, like the steps before.
+    """
+    md = MetaData()
+    snapshot = Table(
+        "health_snapshot",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("day", Date),
+        Column("band", String(10)),
+    )
+    touchpoint = Table(
+        "touchpoint",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("due", Date),
+        Column("status", String(20)),
+        Column("completed_on", Date),
+    )
+    score = Table(
+        "score",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("kind", String(20)),
+        Column("account_id", Integer),
+        Column("contact_id", Integer),
+        Column("day", Date),
+        Column("value", Float),
+    )
+    level = Table(
+        "mrr_level",
+        md,
+        Column("id", Integer, primary_key=True),
+        Column("account_id", Integer),
+        Column("effective", Date),
+        Column("mrr", Float),
+    )
+    c = score.c
+    for index in (
+        Index("ix_health_snapshot_day_band", snapshot.c.day, snapshot.c.band),
+        Index(
+            "ix_touchpoint_due_status_completed",
+            touchpoint.c.due,
+            touchpoint.c.status,
+            touchpoint.c.completed_on,
+        ),
+        Index(
+            "ix_score_kind_contact_latest",
+            c.kind,
+            c.account_id,
+            c.contact_id,
+            c.day.desc(),
+            c.id.desc(),
+            c.value,
+        ),
+        Index(
+            "ix_mrr_level_account_effective_mrr", level.c.account_id, level.c.effective, level.c.mrr
+        ),
+    ):
+        index.create(conn)
+
+
 #: version -> the step that brings a book from version-1 to version.
 MIGRATIONS: dict[int, Callable[[Connection], None]] = {
     2: _v2_subscriptions_tickets_usage,
     3: _v3_renewals_checklists_value,
+    4: _v4_kpi_indexes,
 }
 
 #: Kept in store/version.py, which start-up reads without importing SQLAlchemy.

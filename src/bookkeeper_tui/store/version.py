@@ -1,6 +1,6 @@
 """The schema version this code writes (light: read at start-up without SQLAlchemy)."""
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 #: A stored schema version above this is not a newer Bookkeeper's but a damaged value.
 MAX_PLAUSIBLE_VERSION = 10_000
@@ -14,6 +14,8 @@ TABLES: dict[int, frozenset[str]] = {
     1: _V1_TABLES,
     2: _V1_TABLES | {"subscription", "ticket", "usage_event"},
     3: _V1_TABLES | {"subscription", "ticket", "usage_event", "renewal_outcome"},
+    # Version 4 added indexes only (the KPI panel's).
+    4: _V1_TABLES | {"subscription", "ticket", "usage_event", "renewal_outcome"},
 }
 
 

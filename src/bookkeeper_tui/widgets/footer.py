@@ -7,6 +7,12 @@ under the dialog, so closing it laid out and drew ~22 new keys in the very frame
 shows the logged row gone (issue 16): ~8 ms of each quick log. :class:`Footer` remembers
 what it composed and skips a rebuild that would compose the same thing; what is drawn
 is unchanged.
+
+Nor does it rebuild while its screen is off the app's stack: switching modes (Today to
+the KPIs) changes which view keys show (``check_action`` hides the current view's key),
+so the Today footer rebuilt its ~20 keys, unseen, in the frame that shows the KPIs, and
+again on the way back to the keys it had. Its screen announces its bindings again when
+it is shown (Textual's ``stack_updates``), and the footer is brought up to date then.
 """
 
 from __future__ import annotations
@@ -52,6 +58,8 @@ class Footer(TextualFooter):
         yield from super().compose()
 
     async def recompose(self) -> None:
+        if self._composed is not None and self.is_attached and self._out_of_sight():
+            return  # rebuilt, if need be, when its screen is shown again
         if (
             self._composed is not None
             and self.is_attached
@@ -60,3 +68,7 @@ class Footer(TextualFooter):
         ):
             return
         await super().recompose()
+
+    def _out_of_sight(self) -> bool:
+        """Is the footer's screen neither shown nor under the screen shown (a dialog's)?"""
+        return self.screen not in self.app.screen_stack
