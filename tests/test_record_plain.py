@@ -14,7 +14,6 @@ from bookkeeper_tui.core.quicklog import parse_quicklog
 from bookkeeper_tui.screens.today import INTERACTION_FOR
 from bookkeeper_tui.store import fast_log
 from bookkeeper_tui.store.book import Book, BookError
-from bookkeeper_tui.store.book import write as write_mod
 from tests.conftest import TODAY
 from tests.test_fast_log import _copy, _dump
 
@@ -43,7 +42,7 @@ def taken(monkeypatch):
         seen.append(res is not None)
         return res
 
-    monkeypatch.setattr(write_mod, "record_plain", spy)
+    monkeypatch.setattr(fast_log, "record_plain", spy)
     return seen
 
 

@@ -14,16 +14,20 @@ today's daily backup made; a line that parses, names its account exactly or by a
 prefix, and has none of ``with``, scores, ``mrr``, a renewal outcome, ``#first-value``
 or ``--check`` items; an active account already started. Anything else returns ``None``
 before writing and the command takes the full path, with its clear errors.
+
+``Book.record`` writes a plain line the same way on an open SQLite book (the quick log in
+the app, the command's full path): :func:`record_pooled`, on a connection of the book's
+own pool, where the book is already open and brought up to its day.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from bookkeeper_tui.core.content import dump_ticked
@@ -153,6 +157,53 @@ def _log(
         return None
     con.execute("COMMIT")
     return result
+
+
+def record_pooled(
+    connect: Callable[[], Any],
+    q: QuickLog,
+    today: date,
+    config: Config,
+    now: datetime | None = None,
+    touchpoint_id: int | None = None,
+    ticked: Sequence[str] = (),
+) -> LogResult | None:
+    """:func:`record_plain` in a ``BEGIN IMMEDIATE`` transaction of its own, on a
+    connection of the open book's pool (*connect*: the engine's ``raw_connection``, whose
+    ``driver_connection`` is the sqlite3 connection with the book's settings): how
+    ``Book.record`` writes a plain line on SQLite. None, nothing written, for any other
+    line (the ORM path records it).
+
+    A busy book's error is raised as it is (the command line and the app say the book
+    was busy); any other database error rolls back and returns None, so that the ORM
+    path gives its usual sentence (a full disk, a read-only book).
+    """
+    raw = connect()
+    try:
+        con = raw.driver_connection
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            res = record_plain(con, q, today, config, now, touchpoint_id, ticked)
+            con.execute("COMMIT" if res is not None else "ROLLBACK")
+            return res
+        except sqlite3.OperationalError as exc:
+            _rollback(con)
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise
+            return None
+        except sqlite3.Error:
+            _rollback(con)
+            return None
+        except BaseException:
+            _rollback(con)
+            raise
+    finally:
+        raw.close()
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    if con.in_transaction:
+        con.execute("ROLLBACK")
 
 
 def record_plain(

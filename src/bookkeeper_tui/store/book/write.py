@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import sqlite3
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -21,7 +20,7 @@ from bookkeeper_tui.store.book.common import (
     LogResult,
 )
 from bookkeeper_tui.store.errors import BookError
-from bookkeeper_tui.store.fast_log import record_plain
+from bookkeeper_tui.store.fast_log import record_pooled
 from bookkeeper_tui.store.log_result import line_match, referral_match
 from bookkeeper_tui.store.models import (
     Account,
@@ -151,36 +150,12 @@ class WriteMixin:
         touchpoint_id: int | None,
         ticked: list[str],
     ) -> LogResult | None:
-        """A plain line on SQLite, written with plain SQL on a connection of the book's
-        pool (``store.fast_log.record_plain``: the same rows as below, in one
-        ``BEGIN IMMEDIATE`` transaction), without the ORM's ~10 ms; None (nothing
-        written) for any other line, which the ORM path below then records.
-
-        A busy book's error is raised as it is (the command line and the app say it was
-        busy); any other database error rolls back and leaves the line to the ORM path,
-        which gives its usual sentence (a full disk, a read-only book).
-        """
-        raw = self._write_engine.raw_connection()
-        try:
-            con = raw.driver_connection
-            try:
-                con.execute("BEGIN IMMEDIATE")
-                res = record_plain(con, q, today, self.config, now, touchpoint_id, ticked)
-                con.execute("COMMIT" if res is not None else "ROLLBACK")
-                return res
-            except sqlite3.OperationalError as exc:
-                _rollback(con)
-                if "locked" in str(exc) or "busy" in str(exc):
-                    raise
-                return None
-            except sqlite3.Error:
-                _rollback(con)
-                return None
-            except BaseException:
-                _rollback(con)
-                raise
-        finally:
-            raw.close()
+        """A plain line written with plain SQL on a connection of the book's pool
+        (``store.fast_log.record_pooled``: the same rows as the ORM path, without its
+        ~10 ms); None (nothing written) for any other line."""
+        return record_pooled(
+            self._write_engine.raw_connection, q, today, self.config, now, touchpoint_id, ticked
+        )
 
     @staticmethod
     def _outcome_without_mrr(acc: Account, q: QuickLog) -> QuickLog:
@@ -468,11 +443,6 @@ class WriteMixin:
             ).rowcount
             if not n:
                 raise BookError("that touchpoint is no longer open")
-
-
-def _rollback(con: sqlite3.Connection) -> None:
-    if con.in_transaction:
-        con.execute("ROLLBACK")
 
 
 def _line_account(s: Session, q: QuickLog) -> Account:
