@@ -71,3 +71,29 @@ async def test_ctrl_y_does_nothing_on_an_exact_or_broken_line(demo_book, make_ap
         await settle(pilot)
         assert app.screen.__class__.__name__ == "QuickLogScreen"
         assert notes(demo_book, "left voicemail") == []
+
+
+async def test_enter_saves_the_line_the_preview_parsed_without_parsing_it_again(
+    demo_book, make_app, monkeypatch
+):
+    from bookkeeper_tui.screens import quick_log
+
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await pilot.press(*"globex call parsed once")
+        await settle(pilot)
+        parsed = []
+        real = quick_log.parse_quicklog
+
+        def counting(line, names, today):
+            parsed.append(line)
+            return real(line, names, today)
+
+        monkeypatch.setattr(quick_log, "parse_quicklog", counting)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert notes(demo_book, "parsed once") == ["Globex Ltd"]
+        assert parsed == []

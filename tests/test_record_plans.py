@@ -29,11 +29,22 @@ def captured(book):
     def cap(conn, cursor, statement, parameters, context, executemany):
         seen.append((statement, parameters))
 
+    def trace(dbapi_con, _record, _proxy):
+        # Book.record's plain-SQL path runs on the pool's sqlite3 connection itself.
+        dbapi_con.set_trace_callback(lambda sql: seen.append((sql, ())))
+
+    def untrace(dbapi_con, _record):
+        dbapi_con.set_trace_callback(None)
+
     event.listen(book.engine, "before_cursor_execute", cap)
+    event.listen(book.engine, "checkout", trace)
+    event.listen(book.engine, "checkin", untrace)
     try:
         yield seen
     finally:
         event.remove(book.engine, "before_cursor_execute", cap)
+        event.remove(book.engine, "checkout", trace)
+        event.remove(book.engine, "checkin", untrace)
 
 
 def table_scans(path, seen) -> list[tuple[str, list[str]]]:

@@ -75,3 +75,56 @@ async def test_dropping_rows_keeps_the_cursor_on_its_row_or_the_next(demo_book, 
         left = [r for r in rows if r.touchpoint_id not in (ids[1], ids[4], ids[6])]
         for y in range(1, 7):
             assert left[y - 1].account in table.render_line(y).text
+
+
+def _summary_and_width(screen) -> tuple[str, int]:
+    from textual.widgets import Static
+
+    summary = str(screen.query_one("#today-summary", Static).render())
+    return summary, screen.query_one("#today-table", VTable).columns[1].width
+
+
+async def test_dropping_rows_updates_the_summary_and_width_as_a_full_show(demo_book, make_app):
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        rows = list(screen.rows)
+        longest = max(len(r.account) for r in rows)
+        # The longest names (the column narrows once the last goes), an overdue row, a
+        # row due today and one later this week, a few at a time.
+        picks = [r for r in rows if len(r.account) == longest]
+        for when in (lambda d: d > 0, lambda d: d == 0, lambda d: d < 0):
+            picks += [r for r in rows if when(r.days_overdue)][:2]
+        for i in range(0, len(picks), 2):
+            screen.forget({r.touchpoint_id for r in picks[i : i + 2]})
+            after = _summary_and_width(screen)
+            screen._show_rows(list(screen.rows))  # the same rows, tallied from scratch
+            assert after == _summary_and_width(screen)
+        assert _summary_and_width(screen)[1] < longest or longest <= 12
+        # Every row gone: the empty state, as a load with no rows shows it.
+        screen.forget({r.touchpoint_id for r in screen.rows})
+        assert not screen.rows and screen._tally.total == 0
+        assert screen.query_one("#today-empty").display
+
+
+async def test_forgetting_a_row_tallies_the_dropped_rows_only(demo_book, make_app, monkeypatch):
+    from bookkeeper_tui.screens import today
+
+    app = make_app(demo_book)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        longest = max(len(r.account) for r in screen.rows)
+        row = next(r for r in screen.rows if len(r.account) < longest)
+        full = []
+        real = today.Tally.of.__func__
+
+        def of(cls, rows):
+            full.append(len(rows))
+            return real(cls, rows)
+
+        monkeypatch.setattr(today.Tally, "of", classmethod(of))
+        screen.forget({row.touchpoint_id})
+        assert full == []  # no pass over every row for the summary or the width
+        assert all(r.touchpoint_id != row.touchpoint_id for r in screen.rows)

@@ -17,6 +17,7 @@ ticked items are saved with the interaction in the same transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from rich.text import Text
 from textual import events, work
@@ -114,6 +115,8 @@ class QuickLogScreen(DataModal):
         #: while the book is still opening): saved as soon as they arrive, not dropped.
         self.pending: str | None = None
         self.suggester = AccountSuggester()
+        #: The last line parsed: (line, names, today, preview).
+        self._parsed: tuple[str, list[str], date, Preview] | None = None
 
     def compose(self) -> ComposeResult:
         if self.touchpoint_kind is not None:
@@ -235,10 +238,17 @@ class QuickLogScreen(DataModal):
         self._update(event.value)
 
     def parse(self, line: str) -> Preview:
+        """The line parsed against the account names; the last answer is kept, so the
+        save (``enter``) does not parse again what the preview just parsed."""
+        last = self._parsed
+        if last is not None and (line, self.today) == (last[0], last[2]) and last[1] is self.names:
+            return last[3]
         try:
-            return Preview(parse_quicklog(line, self.names, self.today), None)
+            result = Preview(parse_quicklog(line, self.names, self.today), None)
         except QuickLogError as exc:
-            return Preview(None, exc)
+            result = Preview(None, exc)
+        self._parsed = (line, self.names, self.today, result)
+        return result
 
     def _update(self, line: str) -> None:
         self._update_preview(line)

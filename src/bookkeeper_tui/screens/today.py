@@ -88,6 +88,42 @@ class TodayData:
     as_of: date
 
 
+@dataclass(frozen=True)
+class Tally:
+    """What the summary line and the account column's width need from the rows shown,
+    kept so that dropping a logged row updates them without a pass over thousands."""
+
+    longest: int  # the longest account name
+    at_longest: int  # how many rows have a name that long
+    overdue: int
+    due: int
+    total: int
+
+    @classmethod
+    def of(cls, rows: list[TodayRow]) -> Tally:
+        longest = max((len(r.account) for r in rows), default=0)
+        return cls(
+            longest,
+            sum(1 for r in rows if len(r.account) == longest),
+            sum(1 for r in rows if r.days_overdue > 0),
+            sum(1 for r in rows if r.days_overdue == 0),
+            len(rows),
+        )
+
+    def without(self, dropped: list[TodayRow], rows: list[TodayRow]) -> Tally:
+        """The tally of *rows*: the rows tallied here less *dropped*."""
+        at_longest = self.at_longest - sum(1 for r in dropped if len(r.account) == self.longest)
+        if at_longest <= 0 and rows:
+            return Tally.of(rows)  # the longest name went: look for the next longest
+        return Tally(
+            self.longest if rows else 0,
+            at_longest if rows else 0,
+            self.overdue - sum(1 for r in dropped if r.days_overdue > 0),
+            self.due - sum(1 for r in dropped if r.days_overdue == 0),
+            len(rows),
+        )
+
+
 class TodayScreen(team.TeamKeys, DataScreen):
     """The opening screen: what to do now."""
 
@@ -103,6 +139,8 @@ class TodayScreen(team.TeamKeys, DataScreen):
         self.as_of: date | None = None
         #: Accounts per owner when I own none (for the empty state), loaded on demand.
         self._owners: Owners | None = None
+        #: The tally of self.rows.
+        self._tally = Tally.of([])
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -206,11 +244,14 @@ class TodayScreen(team.TeamKeys, DataScreen):
             )
         )
 
-    def _show_rows(self, rows: list[TodayRow], fewer: bool = False) -> None:
+    def _show_rows(
+        self, rows: list[TodayRow], fewer: bool = False, tally: Tally | None = None
+    ) -> None:
         """Show *rows*; *fewer*: they are the rows shown, some dropped (lines drawn for
-        the rest are reused)."""
+        the rest are reused); *tally*: theirs when the caller knows it."""
         shown = self.rows
         self.rows = rows
+        self._tally = tally = tally if tally is not None else Tally.of(rows)
         self._show_view()
         table = self.query_one("#today-table", VTable)
         keep = table.row_key(table.cursor_row) if table.current is not None else None
@@ -218,14 +259,12 @@ class TodayScreen(team.TeamKeys, DataScreen):
             # Nothing above the cursor was dropped: it stays where it is (on the next row
             # if its own was dropped) without looking its key up among thousands of rows.
             keep = None
-        longest = max((len(r.account) for r in rows), default=0)
-        width = min(max(longest, ACCOUNT_WIDTH[0]), ACCOUNT_WIDTH[1])
+        width = min(max(tally.longest, ACCOUNT_WIDTH[0]), ACCOUNT_WIDTH[1])
         if table.columns[1].width != width:
             table.set_columns(columns(width))
         table.set_rows(rows, keep_key=keep, same_data=fewer)
         data = TodayData(rows, self.as_of)
-        overdue = sum(1 for r in data.rows if r.days_overdue > 0)
-        due = sum(1 for r in data.rows if r.days_overdue == 0)
+        overdue, due = tally.overdue, tally.due
         week = len(data.rows) - overdue - due
         summary = Text.assemble(
             (f"{data.as_of:%A %d %B %Y}", "bold"),
@@ -257,10 +296,22 @@ class TodayScreen(team.TeamKeys, DataScreen):
     def forget(self, touchpoint_ids: set[int]) -> None:
         """Drop touchpoints that were just completed, snoozed or skipped at once (the reload
         that follows the save brings whatever else changed)."""
-        kept = [r for r in self.all_rows if r.touchpoint_id not in touchpoint_ids]
-        if len(kept) != len(self.all_rows):
-            self.all_rows = kept
-            self._show_rows(self._mine(kept), fewer=True)
+        rows = self.all_rows
+        at = [i for i, r in enumerate(rows) if r.touchpoint_id in touchpoint_ids]
+        if not at:
+            return
+        # The rows between the dropped ones, copied by slices (one pass over the rows,
+        # the one above; the summary and the column width follow from the dropped rows).
+        kept: list[TodayRow] = []
+        start = 0
+        for i in at:
+            kept += rows[start:i]
+            start = i + 1
+        kept += rows[start:]
+        self.all_rows = kept
+        gone = self._mine([rows[i] for i in at])
+        shown = self._mine(kept)
+        self._show_rows(shown, fewer=True, tally=self._tally.without(gone, shown))
 
     def action_log_row(self) -> None:
         row = self._current()

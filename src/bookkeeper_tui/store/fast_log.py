@@ -14,21 +14,28 @@ today's daily backup made; a line that parses, names its account exactly or by a
 prefix, and has none of ``with``, scores, ``mrr``, a renewal outcome, ``#first-value``
 or ``--check`` items; an active account already started. Anything else returns ``None``
 before writing and the command takes the full path, with its clear errors.
+
+``Book.record`` writes a plain line the same way on an open SQLite book (the quick log in
+the app, the command's full path): :func:`record_pooled`, on a connection of the book's
+own pool, where the book is already open and brought up to its day.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
+from bookkeeper_tui.core.content import dump_ticked
+from bookkeeper_tui.core.names import name_key
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, parse_quicklog
 from bookkeeper_tui.core.settings import Config
 from bookkeeper_tui.core.signals import churn_spans
+from bookkeeper_tui.store.errors import BookError
 from bookkeeper_tui.store.fast_health import _health, _insert_touchpoint, _stamp
 from bookkeeper_tui.store.location import is_url
 from bookkeeper_tui.store.log_result import (
@@ -143,43 +150,116 @@ def _log(
         q = parse_quicklog(line, names, today)
     except QuickLogError:
         return None  # the full path says what to fix, with the same words
-    acc = con.execute(
-        "SELECT id, name, status, start, tier FROM account WHERE name = ?", (q.account,)
-    ).fetchall()
-    as_of = max(today, q.when)
+    if q.account_match == "fuzzy":
+        return None  # the full path asks (or logs with --yes)
+    result = record_plain(con, q, today, config, now)
+    if result is None:
+        return None
+    con.execute("COMMIT")
+    return result
+
+
+def record_pooled(
+    connect: Callable[[], Any],
+    q: QuickLog,
+    today: date,
+    config: Config,
+    now: datetime | None = None,
+    touchpoint_id: int | None = None,
+    ticked: Sequence[str] = (),
+) -> LogResult | None:
+    """:func:`record_plain` in a ``BEGIN IMMEDIATE`` transaction of its own, on a
+    connection of the open book's pool (*connect*: the engine's ``raw_connection``, whose
+    ``driver_connection`` is the sqlite3 connection with the book's settings): how
+    ``Book.record`` writes a plain line on SQLite. None, nothing written, for any other
+    line (the ORM path records it).
+
+    A busy book's error is raised as it is (the command line and the app say the book
+    was busy); any other database error rolls back and returns None, so that the ORM
+    path gives its usual sentence (a full disk, a read-only book).
+    """
+    raw = connect()
+    try:
+        con = raw.driver_connection
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            res = record_plain(con, q, today, config, now, touchpoint_id, ticked)
+            con.execute("COMMIT" if res is not None else "ROLLBACK")
+            return res
+        except sqlite3.OperationalError as exc:
+            _rollback(con)
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise
+            return None
+        except sqlite3.Error:
+            _rollback(con)
+            return None
+        except BaseException:
+            _rollback(con)
+            raise
+    finally:
+        raw.close()
+
+
+def _rollback(con: sqlite3.Connection) -> None:
+    if con.in_transaction:
+        con.execute("ROLLBACK")
+
+
+def record_plain(
+    con: sqlite3.Connection,
+    q: QuickLog,
+    today: date,
+    config: Config,
+    now: datetime | None = None,
+    touchpoint_id: int | None = None,
+    ticked: Sequence[str] = (),
+) -> LogResult | None:
+    """:meth:`Book.record` of a plain line, inside the write transaction the caller has
+    begun on *con* (``BEGIN IMMEDIATE``) and commits: the same rows, the same result.
+
+    A plain line has none of ``with``, scores, ``mrr``, a renewal outcome or
+    ``#first-value``, on an active account already started on the line's day; for any
+    other line this returns None before writing anything. *touchpoint_id* (logging from
+    a Today row) completes that touchpoint, or raises BookError when it is no longer
+    open (the caller rolls back); *ticked*: the checklist items, as ``clean_ticked``
+    left them.
+    """
     if (
-        q.account_match == "fuzzy"
-        or q.contact is not None
+        q.contact is not None
         or q.scores
         or q.mrr is not None
         or q.outcome is not None
         or FIRST_VALUE_TAG in q.tags
-        or len(acc) != 1
-        or acc[0][2] == "churned"
-        or date.fromisoformat(acc[0][3]) > as_of
     ):
         return None
-    result = _write(con, q, acc[0], today, as_of, config, now)
-    con.execute("COMMIT")
-    return result
+    acc = con.execute(  # through the name_key index, as Book.record finds it
+        "SELECT id, name, status, start, tier FROM account WHERE name_key = ? AND name = ?",
+        (name_key(q.account), q.account),
+    ).fetchall()
+    as_of = max(today, q.when)
+    if len(acc) != 1 or acc[0][2] == "churned" or date.fromisoformat(acc[0][3]) > as_of:
+        return None
+    return _write(con, q, acc[0], as_of, config, now, touchpoint_id, list(ticked))
 
 
 def _write(
     con: sqlite3.Connection,
     q: QuickLog,
     acc: tuple,
-    today: date,
     as_of: date,
     config: Config,
     now: datetime | None,
+    touchpoint_id: int | None,
+    ticked: list[str],
 ) -> LogResult:
-    """Book.record's writes for a line of the fast path's kind (one transaction)."""
+    """Book.record's writes for a plain line (inside the caller's transaction)."""
     aid, name, _status, start, tier = acc
     at = None if q.dated else _stamp(now or datetime.now(UTC))
     cur = con.execute(
         "INSERT INTO interaction (account_id, contact_id, kind, day, at, summary, notes, "
         "sentiment, tags, external_id, created_at, checklist) "
-        "VALUES (?, NULL, ?, ?, ?, ?, '', NULL, ?, NULL, ?, '')",
+        "VALUES (?, NULL, ?, ?, ?, ?, '', NULL, ?, NULL, ?, ?)",
         (
             aid,
             q.kind,
@@ -188,6 +268,7 @@ def _write(
             q.summary,
             " ".join(q.tags),
             _stamp(datetime.now(UTC)),
+            dump_ticked(ticked),
         ),
     )
     it_id = cur.lastrowid
@@ -199,7 +280,7 @@ def _write(
             (aid,),
         )
     ]
-    completed, done_ids = _completions(con, q, it_id, open_tps, config)
+    completed, done_ids = _completions(con, q, it_id, open_tps, config, touchpoint_id)
     nxt = None
     if q.next is not None:
         _insert_touchpoint(con, aid, q.next.kind, q.next.due, "manual", None, q.summary[:200])
@@ -225,16 +306,22 @@ def _write(
         health=snap[0] if snap else None,
         band=snap[1] if snap else None,
         previous_band=prev_band,
-        checklist=[],
+        checklist=ticked,
         extra={"completed_ids": sorted(done_ids)},
     )
 
 
 def _completions(
-    con: sqlite3.Connection, q: QuickLog, it_id: int, open_tps: list[_Tp], config: Config
+    con: sqlite3.Connection,
+    q: QuickLog,
+    it_id: int,
+    open_tps: list[_Tp],
+    config: Config,
+    touchpoint_id: int | None,
 ) -> tuple[list[tuple[str, date]], set[int]]:
-    """Book._line_completes for a line without scores nor touchpoint: complete what it
-    fulfils (and a referral ask it says it made); what was completed, and their ids."""
+    """Book._line_completes for a line without scores: complete the touchpoint it was
+    logged from, else what it fulfils (and a referral ask it says it made); what was
+    completed, and their ids."""
     completed: list[tuple[str, date]] = []
     done_ids: set[int] = set()
 
@@ -247,6 +334,12 @@ def _completions(
         completed.append((tp.kind, tp.due))
         done_ids.add(tp.id)
 
+    if touchpoint_id is not None:
+        target = next((t for t in open_tps if t.id == touchpoint_id), None)
+        if target is None:
+            raise BookError("that touchpoint is no longer open; refresh and try again")
+        done(target)
+        return completed, done_ids
     match = line_match(q, open_tps, config.loop, config.churn_words)
     if match is not None:
         done(match)

@@ -20,6 +20,7 @@ from bookkeeper_tui.store.book.common import (
     LogResult,
 )
 from bookkeeper_tui.store.errors import BookError
+from bookkeeper_tui.store.fast_log import record_pooled
 from bookkeeper_tui.store.log_result import line_match, referral_match
 from bookkeeper_tui.store.models import (
     Account,
@@ -73,6 +74,10 @@ class WriteMixin:
             ticked = clean_ticked(checklist or [])
         except ValueError as exc:
             raise BookError(f"nothing was saved: {exc}") from None
+        if self.engine.dialect.name == "sqlite":
+            plain = self._record_plain(q, today, now, touchpoint_id, ticked)
+            if plain is not None:
+                return plain
         with self.write() as s:
             acc = _line_account(s, q)
             closing = self._closing_renewal(s, acc, q) if q.outcome is not None else None
@@ -136,6 +141,21 @@ class WriteMixin:
                 first_value_set=first_value_set,
                 outcome=outcome,
             )
+
+    def _record_plain(
+        self,
+        q: QuickLog,
+        today: date,
+        now: datetime | None,
+        touchpoint_id: int | None,
+        ticked: list[str],
+    ) -> LogResult | None:
+        """A plain line written with plain SQL on a connection of the book's pool
+        (``store.fast_log.record_pooled``: the same rows as the ORM path, without its
+        ~10 ms); None (nothing written) for any other line."""
+        return record_pooled(
+            self._write_engine.raw_connection, q, today, self.config, now, touchpoint_id, ticked
+        )
 
     @staticmethod
     def _outcome_without_mrr(acc: Account, q: QuickLog) -> QuickLog:
