@@ -32,7 +32,7 @@ from bookkeeper_tui.store import rows as rows_module
 from bookkeeper_tui.store.book import Book
 from bookkeeper_tui.store.models import Account, Contact, Score, Touchpoint
 from bookkeeper_tui.store.queries import as_date, fetch_today
-from bookkeeper_tui.store.state import load_states
+from bookkeeper_tui.store.state import AccountRow, load_states
 from tests import speed_reference as old
 from tests.conftest import TODAY
 
@@ -42,14 +42,17 @@ DAYS = [TODAY, TODAY - timedelta(days=20), TODAY + timedelta(days=15), date(2025
 
 
 def canon(value):
-    """A comparable form of a result: dataclasses, named tuples and ORM rows by value."""
+    """A comparable form of a result: dataclasses, named tuples and ORM rows by value.
+
+    An account, as the ORM row the reference reads or as the plain row a state holds
+    (``AccountRow``), is every column of ``AccountRow``."""
+    if isinstance(value, Account | AccountRow):
+        return ("Account", [(f, canon(getattr(value, f))) for f in AccountRow.__dataclass_fields__])
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (
             type(value).__name__,
             {f.name: canon(getattr(value, f.name)) for f in dataclasses.fields(value)},
         )
-    if isinstance(value, Account):
-        return ("Account", value.id, value.name, value.tier, value.status)
     if hasattr(value, "_fields"):
         return (type(value).__name__, tuple(canon(v) for v in value))
     if isinstance(value, dict):

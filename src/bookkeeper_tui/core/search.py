@@ -58,7 +58,7 @@ class Filters:
         return bool(self.text.strip() or self.band or self.tier)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SearchKey:
     """An account's name and tags, folded once per load for the filter."""
 
