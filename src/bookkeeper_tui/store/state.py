@@ -190,7 +190,9 @@ def _load_states(
 
     with Settled(len(accounts) >= BULK_ACCOUNTS) as settled:
         facts = read_facts(run, run_scalars, run_one, statements(ids is not None), as_of, config)
-        per_account = [v for v in vars(facts).values() if isinstance(v, dict)]
+        per_account = [
+            v for v in vars(facts).values() if isinstance(v, dict) and v is not facts.shared
+        ]
         settled.settle()
         states: dict[int, AccountState] = {}
         components = _Components()
