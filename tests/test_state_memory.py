@@ -42,3 +42,15 @@ def test_facts_hold_each_value_once():
     again = facts.one((date(2026, 11, 24), 80.0))
     assert again is first and again[0] is day
     assert facts.one((day, 81.0)) == (day, 81.0) and facts.one((day, 81.0)) is not first
+
+
+def test_equal_health_components_flags_and_next_steps_are_one_object(demo_book):
+    with demo_book.read() as s:
+        states = load_states(s, TODAY, Config())
+    for values in (
+        [c for st in states.values() for c in st.health.components],
+        [fl for st in states.values() for fl in st.flags],
+        [st.next_touchpoint.kind for st in states.values() if st.next_touchpoint],
+    ):
+        assert len(values) > len(set(values)), "the demo repeats them"
+        assert len({id(v) for v in values}) == len(set(values))

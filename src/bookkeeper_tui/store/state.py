@@ -314,7 +314,7 @@ def _state(
     if churned:
         health = Health(score=None, band=None, components=(), missing=())
     else:
-        health = compute_health(facts, as_of, hc)
+        health = _shared(compute_health(facts, as_of, hc), f.one)
     nps = account_nps_detail(
         f.responses.get(aid, []),
         as_of - timedelta(days=hc.survey_window_days),
@@ -326,7 +326,12 @@ def _state(
     flags = (
         []
         if churned
-        else account_flags(_flag_facts(acc, f, health, nps, overdue), as_of, config.signals)
+        else [
+            f.one(flag)
+            for flag in account_flags(
+                _flag_facts(acc, f, health, nps, overdue), as_of, config.signals
+            )
+        ]
     )
     prev = f.previous.get(aid)
     first = f.next_open.get(aid)
@@ -338,11 +343,32 @@ def _state(
         flags=flags,
         nps=nps,
         last_touch=f.last_touch.get(aid),
-        next_touchpoint=OpenTouchpoint(*first[1]) if first is not None else None,
+        next_touchpoint=_open_touchpoint(first[1], f.one) if first is not None else None,
         overdue=overdue,
         previous_band=prev[0] if prev else None,
         previous_components=(components or _Components())(prev[1]) if prev else None,
         churn_terms=f.notes_terms.get(aid, []),
+    )
+
+
+def _open_touchpoint(row: Row, one: Callable) -> OpenTouchpoint:
+    """An open touchpoint row with its kind, dates, status and note shared (the playbook
+    writes the same few notes on thousands of accounts)."""
+    tid, aid, kind, due, status, snoozed, note = row
+    return OpenTouchpoint(tid, aid, one(kind), one(due), one(status), one(snoozed), one(note))
+
+
+def _shared(health: Health, one: Callable) -> Health:
+    """*health* with its components (and the names missing) held once for the whole
+    book: many accounts have the same "no tickets in 30 days" or "engagement 100"
+    component (every field a str or a float: an equal component is the same component)."""
+    return Health(
+        score=health.score,
+        band=health.band,
+        components=tuple([one(c) for c in health.components]),
+        missing=one(health.missing),
+        overridden=health.overridden,
+        stale=health.stale,
     )
 
 

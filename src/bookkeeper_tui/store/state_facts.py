@@ -116,9 +116,9 @@ def read_facts(
 def _read_interactions(f: Facts, run: Run, q: Statements, config: Config) -> None:
     for aid, two_way, touch, ticket in run(q.interactions):
         if two_way is not None:
-            f.last_two_way[aid] = two_way
+            f.last_two_way[aid] = f.one(two_way)
         if touch is not None:
-            f.last_touch[aid] = touch
+            f.last_touch[aid] = f.one(touch)
         if ticket:
             f.tracked.add(aid)
     words = config.churn_words
@@ -213,5 +213,5 @@ def _read_touchpoints(f: Facts, run: Run, q: Statements, as_of: date) -> None:
         if first is None or due < first[0]:
             f.next_open[aid] = (due, row)
     for aid, referral, expansion in run(q.touchpoint_dates):
-        f.last_referral[aid] = referral
-        f.last_expansion[aid] = expansion
+        f.last_referral[aid] = f.one(referral)
+        f.last_expansion[aid] = f.one(expansion)
