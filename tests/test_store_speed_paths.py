@@ -240,13 +240,17 @@ def test_touchpoints_due_the_same_day_pick_the_same_next_either_way(demo_book, m
             assert one.overdue == whole[aid].overdue
 
 
-def test_whole_book_states_equal_one_by_one(demo_book, monkeypatch):
-    """The bulk statements (no id list) and the filtered ones agree account by account."""
+@pytest.mark.parametrize("part", [7, 2_000])
+def test_whole_book_states_equal_one_by_one(demo_book, monkeypatch, part):
+    """A book read in parts (store.state._parts: their values shared from part to part)
+    agrees account by account with one account read alone, and with the reference."""
     from bookkeeper_tui.store import state
 
     monkeypatch.setattr(state, "BULK_ACCOUNTS", 1)  # even 40 accounts take the bulk path
+    monkeypatch.setattr(state, "PART_ACCOUNTS", part)
     with demo_book.read() as s:
         whole = load_states(s, TODAY, DEFAULT)
+        assert canon(whole) == canon(old.old_load_states(s, TODAY, DEFAULT, None, True))
         for aid, st_ in whole.items():
             assert canon(load_states(s, TODAY, DEFAULT, [aid])[aid]) == canon(st_)
 

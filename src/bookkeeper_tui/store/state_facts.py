@@ -94,9 +94,11 @@ def read_facts(
     q: Statements,
     as_of: date,
     config: Config,
+    shared: dict | None = None,
 ) -> Facts:
-    """Every fact load_states needs, from the queries in *q*."""
-    f = Facts()
+    """Every fact load_states needs, from the queries in *q*; the values in *shared*
+    (:meth:`Facts.one`) are reused, and what is read is added to it."""
+    f = Facts() if shared is None else Facts(shared=shared)
     one = f.one
     for aid, eff, mrr in run(q.levels):
         f.levels[aid].append(one((eff, mrr)))
