@@ -139,3 +139,26 @@ def test_the_book_screen_still_exports_them():
 
     for name in ("Matcher", "SearchIndex", "SearchKey", "Filters", "SORTS", "fuzzy_match"):
         assert getattr(accounts, name) is getattr(search, name)
+
+
+def test_sorting_by_name_and_sorting_held_items_give_the_general_order():
+    """The name sort's shortcut and sorting (position, state) items agree with the
+    general path: churned last, equal names in their given order, either direction."""
+    from types import SimpleNamespace as NS
+
+    from bookkeeper_tui.core.search import sort_accounts, sort_value
+
+    names = ["b", "A", "a", "c", "B", "a", "d"]
+    states = [
+        NS(account=NS(name=n, status="churned" if i in (2, 6) else "active"), i=i)
+        for i, n in enumerate(names)
+    ]
+    by_name = sort_value("name", date(2026, 1, 1), lambda tp: tp)
+    general = lambda st: st.account.name.casefold()  # noqa: E731  (not the shortcut)
+    for descending in (False, True):
+        want = sort_accounts(states, general, descending)
+        assert [s.i for s in want][-2:] == [2, 6]
+        assert sort_accounts(states, by_name, descending) == want
+        held = [(s.i, s) for s in states]
+        got = sort_accounts(held, by_name, descending, lambda it: it[1])
+        assert [it[1] for it in got] == want

@@ -62,7 +62,7 @@ def stale_words(component: str, newest: str | date) -> str:
     return f"the imported {feed} ends {day}: too old to count; import a fresh one"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Component:
     """One line of the breakdown: a value, its weight, its share of the score, and why."""
 
@@ -73,7 +73,7 @@ class Component:
     detail: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Health:
     """A score with its breakdown; ``score`` is None when there is not enough data to score."""
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import date
+from operator import itemgetter
 
 from rich.text import Text
 from textual import events
@@ -447,24 +448,28 @@ def _order_of(
     ``data.plain`` tuples: sorted once per data and order, then kept in ``data.orders``."""
     got = data.orders.get(spec)
     if got is None:
-        by_tier: dict[str, list[Row]] = {}
-        for st in data.states:
-            by_tier.setdefault(st.account.tier, []).append(st)
-        plain = {id(p[1]): p for p in data.plain}
-        got = data.orders[spec] = {
-            t: [plain[id(st)] for st in _sorted(m, data, spec)] for t, m in by_tier.items()
-        }
+        by_tier: dict[str, list[tuple[int, Row, str | None, str]]] = {}
+        for p in data.plain:
+            by_tier.setdefault(p[3], []).append(p)
+        got = data.orders[spec] = {t: _sorted(m, data, spec) for t, m in by_tier.items()}
     return got
 
 
-def _sorted(states: list[Row], data: BookData, spec: tuple[str, bool]) -> list[Row]:
-    """Sorted by the chosen column; unknown values and churned accounts go last."""
+def _sorted(
+    plain: list[tuple[int, Row, str | None, str]], data: BookData, spec: tuple[str, bool]
+) -> list[tuple[int, Row, str | None, str]]:
+    """``data.plain`` tuples sorted by the chosen column of their rows; unknown values and
+    churned accounts go last."""
     key, descending = spec
     value = sort_value(key, data.as_of, effective_due)
     if data.partial and key not in ("name", "mrr", "renewal"):
         # The rows still loading have no state to sort by: last, until it comes.
-        return sort_accounts(states, _known_only(value), descending)
-    return sort_accounts(states, value, descending)
+        value = _known_only(value)
+    return sort_accounts(plain, value, descending, _ROW)
+
+
+#: The row of a ``BookData.plain`` tuple.
+_ROW = itemgetter(1)
 
 
 def _known_only(value: Callable[[Row], object]) -> Callable[[Row], object]:

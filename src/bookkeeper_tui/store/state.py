@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
@@ -32,6 +32,7 @@ from bookkeeper_tui.store.state_sql import statements
 __all__ = [
     "BULK_ACCOUNTS",
     "SIGNAL_LOOKBACK_DAYS",
+    "AccountRow",
     "AccountState",
     "OpenTouchpoint",
     "Settled",
@@ -56,11 +57,42 @@ class OpenTouchpoint(NamedTuple):
     note: str
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
+class AccountRow:
+    """An account's columns as a state holds them: plain values, not an ORM object.
+
+    A book's worth of SQLModel ``Account`` objects (with their instance state, their
+    pydantic fields and the session's bookkeeping) held ~15 MiB of the Book's ~60 MiB at
+    10,000 accounts; these rows hold the same values in a fifth of that. Read-only by
+    convention: a state is a reading of the book, edits go through ``Book``.
+    """
+
+    id: int
+    name: str
+    external_id: str | None
+    tier: str
+    tier_manual: bool
+    start: date
+    renewal: date | None
+    owner: str | None
+    industry: str | None
+    tags: str
+    status: str
+    source: str | None
+    term_months: int | None
+    first_value: date | None
+    version: int
+
+
+#: The columns of :class:`AccountRow`, in its order.
+ACCOUNT_COLUMNS = tuple(getattr(Account, f) for f in AccountRow.__dataclass_fields__)
+
+
+@dataclass(slots=True, weakref_slot=True)
 class AccountState:
     """Everything the book view needs about one account on one day."""
 
-    account: Account
+    account: AccountRow
     mrr: float
     levels: list[tuple[date, float]]
     health: Health
@@ -79,6 +111,8 @@ class AccountState:
 BULK_ACCOUNTS = 500
 #: ... frozen every this many accounts' states.
 FREEZE_EVERY = 1_000
+#: ... and their facts read for this many accounts at a time (:func:`_parts`).
+PART_ACCOUNTS = 2_000
 
 
 class Settled:
@@ -131,19 +165,15 @@ def _load_states(
     ids: list[int] | None,
     include_churned: bool,
 ) -> dict[int, AccountState]:
-    acc_q = select(Account)
+    acc_q = select(*ACCOUNT_COLUMNS)
     if ids is not None:
         acc_q = acc_q.where(Account.id.in_(ids))
     if not include_churned:
         acc_q = acc_q.where(Account.status != "churned")
-    accounts = {a.id: a for a in session.execute(acc_q).scalars()}
+    accounts = _account_rows(stream(session.execute(acc_q)))
     if not accounts:
         return {}
-    if ids is None and len(accounts) < BULK_ACCOUNTS:
-        ids = list(accounts)
     params = _params(as_of, config)
-    if ids is not None:
-        params["ids"] = ids
     # Column queries run on the session's connection: no ORM entities to load.
     conn = session.connection()
 
@@ -156,21 +186,83 @@ def _load_states(
     def run_one(stmt: Select) -> Row:
         return conn.execute(stmt, params).one()
 
+    states: dict[int, AccountState] = {}
+    components = _Components()
+    shared: dict = {}
     with Settled(len(accounts) >= BULK_ACCOUNTS) as settled:
-        facts = read_facts(run, run_scalars, run_one, statements(ids is not None), as_of, config)
-        per_account = [v for v in vars(facts).values() if isinstance(v, dict)]
-        settled.settle()
-        states: dict[int, AccountState] = {}
-        for i, (aid, acc) in enumerate(accounts.items()):
-            if i and i % FREEZE_EVERY == 0:
-                settled.settle()
-            states[aid] = _state(acc, facts, as_of, config)
-            # What was read about the account goes once its state is built: the whole
-            # book's facts and its states are then never in memory together (~25 MiB
-            # less at the peak on a book of 10,000).
-            for by_account in per_account:
-                by_account.pop(aid, None)
+        for part in _parts(list(accounts)):
+            params["ids"] = part
+            facts = read_facts(run, run_scalars, run_one, statements(True), as_of, config, shared)
+            per_account = [
+                v for v in vars(facts).values() if isinstance(v, dict) and v is not shared
+            ]
+            settled.settle()
+            for aid in part:
+                if len(states) % FREEZE_EVERY == 0:
+                    settled.settle()
+                states[aid] = _state(accounts[aid], facts, as_of, config, components)
+                # What was read about the account goes once its state is built: the
+                # facts read and the states are then never in memory together.
+                for by_account in per_account:
+                    by_account.pop(aid, None)
     return states
+
+
+def _parts(order: list[int]) -> Iterator[list[int]]:
+    """The accounts whose facts are read together: every account of a small set (by id),
+    else PART_ACCOUNTS at a time.
+
+    A whole book's facts read at once were the peak of its memory (at 10,000 accounts,
+    30 MiB of facts next to the states being built); a part's facts are a fraction of
+    that."""
+    if len(order) < BULK_ACCOUNTS:
+        yield order
+        return
+    for i in range(0, len(order), PART_ACCOUNTS):
+        yield order[i : i + PART_ACCOUNTS]
+
+
+def _account_rows(rows: Iterable[Row]) -> dict[int, AccountRow]:
+    """The accounts by id as :class:`AccountRow`; the values that repeat from account to
+    account (tier, status, owner, industry, tags, source, dates) are shared, one object
+    each, not one per account as the driver returns them."""
+    share = {}.setdefault
+    out: dict[int, AccountRow] = {}
+    for (
+        aid,
+        name,
+        ext,
+        tier,
+        manual,
+        start,
+        renewal,
+        owner,
+        industry,
+        tags,
+        status,
+        source,
+        term,
+        first_value,
+        version,
+    ) in rows:
+        out[aid] = AccountRow(
+            aid,
+            name,
+            ext,
+            share(tier, tier),
+            manual,
+            share(start, start),
+            share(renewal, renewal),
+            share(owner, owner),
+            share(industry, industry),
+            share(tags, tags),
+            share(status, status),
+            share(source, source),
+            term,
+            share(first_value, first_value),
+            version,
+        )
+    return out
 
 
 def _params(as_of: date, config: Config) -> dict[str, object]:
@@ -189,7 +281,31 @@ def _params(as_of: date, config: Config) -> dict[str, object]:
     }
 
 
-def _state(acc: Account, f: Facts, as_of: date, config: Config) -> AccountState:
+class _Components:
+    """The snapshots' components as lists of (name, value) pairs, each pair one shared
+    tuple: a book's snapshots say ("engagement", 100.0) thousands of times (parsing each
+    account's JSON anew held ~6 MiB at 10,000 accounts, ~1 MiB so)."""
+
+    def __init__(self) -> None:
+        self._pairs: dict[tuple[str, float], tuple[str, float]] = {}
+        self._parsed: dict[str, tuple[tuple[str, float], ...]] = {}
+
+    def __call__(self, text: str) -> list[tuple[str, float]]:
+        parsed = self._parsed.get(text)
+        if parsed is None:
+            share = self._pairs.setdefault
+            parsed = tuple(share(p, p) for p in map(tuple, json.loads(text)))
+            self._parsed[text] = parsed
+        return list(parsed)
+
+
+def _state(
+    acc: AccountRow,
+    f: Facts,
+    as_of: date,
+    config: Config,
+    components: Callable[[str], list[tuple[str, float]]] | None = None,
+) -> AccountState:
     """One account's state from the facts read for the whole set."""
     aid = acc.id
     hc = config.health
@@ -212,7 +328,7 @@ def _state(acc: Account, f: Facts, as_of: date, config: Config) -> AccountState:
     if churned:
         health = Health(score=None, band=None, components=(), missing=())
     else:
-        health = compute_health(facts, as_of, hc)
+        health = _shared(compute_health(facts, as_of, hc), f.one)
     nps = account_nps_detail(
         f.responses.get(aid, []),
         as_of - timedelta(days=hc.survey_window_days),
@@ -224,7 +340,12 @@ def _state(acc: Account, f: Facts, as_of: date, config: Config) -> AccountState:
     flags = (
         []
         if churned
-        else account_flags(_flag_facts(acc, f, health, nps, overdue), as_of, config.signals)
+        else [
+            f.one(flag)
+            for flag in account_flags(
+                _flag_facts(acc, f, health, nps, overdue), as_of, config.signals
+            )
+        ]
     )
     prev = f.previous.get(aid)
     first = f.next_open.get(aid)
@@ -236,15 +357,38 @@ def _state(acc: Account, f: Facts, as_of: date, config: Config) -> AccountState:
         flags=flags,
         nps=nps,
         last_touch=f.last_touch.get(aid),
-        next_touchpoint=OpenTouchpoint(*first[1]) if first is not None else None,
+        next_touchpoint=_open_touchpoint(first[1], f.one) if first is not None else None,
         overdue=overdue,
         previous_band=prev[0] if prev else None,
-        previous_components=[tuple(x) for x in json.loads(prev[1])] if prev else None,
+        previous_components=(components or _Components())(prev[1]) if prev else None,
         churn_terms=f.notes_terms.get(aid, []),
     )
 
 
-def _flag_facts(acc: Account, f: Facts, health: Health, nps: AccountNps, overdue: int) -> FlagFacts:
+def _open_touchpoint(row: Row, one: Callable) -> OpenTouchpoint:
+    """An open touchpoint row with its kind, dates, status and note shared (the playbook
+    writes the same few notes on thousands of accounts)."""
+    tid, aid, kind, due, status, snoozed, note = row
+    return OpenTouchpoint(tid, aid, one(kind), one(due), one(status), one(snoozed), one(note))
+
+
+def _shared(health: Health, one: Callable) -> Health:
+    """*health* with its components (and the names missing) held once for the whole
+    book: many accounts have the same "no tickets in 30 days" or "engagement 100"
+    component (every field a str or a float: an equal component is the same component)."""
+    return Health(
+        score=health.score,
+        band=health.band,
+        components=tuple([one(c) for c in health.components]),
+        missing=one(health.missing),
+        overridden=health.overridden,
+        stale=health.stale,
+    )
+
+
+def _flag_facts(
+    acc: AccountRow, f: Facts, health: Health, nps: AccountNps, overdue: int
+) -> FlagFacts:
     aid = acc.id
     return FlagFacts(
         # A date outside the book's years (saved before the check) is skipped.
