@@ -252,21 +252,31 @@ def _cmd_open(args) -> int:
     worker once the first screen is up).
 
     Start-up is what a user feels twenty times a day, so Today's rows are read straight
-    from the SQLite file (or with psycopg from a PostgreSQL book) in a thread while the app
-    is imported; the full book (SQLAlchemy) opens in the background once they are on
-    screen. When the book cannot answer alone (a new day to plan, a fresh book, ...) it is
-    opened first, as before.
+    from the SQLite file (in a child process, ``store/forked.py``; or with psycopg from a
+    PostgreSQL book, in a thread) while the app is imported; the full book (SQLAlchemy)
+    opens in the background once they are on screen. When the book cannot answer alone (a
+    new day to plan, a fresh book, ...) it is opened first, as before.
     """
     from bookkeeper_tui.store.location import CONNECT_TIMEOUT_S, is_url, resolve_db
 
     location = resolve_db(args.db)
-    config = _config()
+    prefetch = None
     if not os.environ.get("BOOKKEEPER_NO_PREFETCH"):
-        from bookkeeper_tui.store.fast import TODAY_AHEAD_DAYS, TodayPrefetch
+        # First of all: the read runs (in a child process, store/forked.py) while the
+        # config is read and the app imported.
+        from bookkeeper_tui.store.fast import TODAY_AHEAD_DAYS
+        from bookkeeper_tui.store.forked import start_today_prefetch
 
-        prefetch = TodayPrefetch(location, date.today(), ahead_days=TODAY_AHEAD_DAYS)
-        from bookkeeper_tui.app import run_prefetched
-
+        prefetch = start_today_prefetch(location, date.today(), TODAY_AHEAD_DAYS)
+    try:
+        config = _config()
+        if prefetch is not None:
+            from bookkeeper_tui.app import run_prefetched
+    except BaseException:  # a bad config file: end the read (a child process is stopped)
+        if prefetch is not None:
+            prefetch.result(timeout=0)
+        raise
+    if prefetch is not None:
         rows = prefetch.result(timeout=CONNECT_TIMEOUT_S + 1.0)
         if rows is not None:
             return run_prefetched(location, config, rows)
