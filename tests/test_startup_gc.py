@@ -93,3 +93,56 @@ def test_the_full_open_of_a_book_to_plan_runs_with_the_usual_threshold(demo_book
     # The demo book was built for TODAY, long ago: a new day to plan, opened the full way.
     assert main(["--db", demo_book.location]) == 0
     assert seen == [before] and gc.get_threshold() == before
+
+
+# -- `bookkeeper` alone does not build every command's parser ---------------------------
+BARE = [
+    [],
+    ["--db", "x.db"],
+    ["--db", ""],
+    ["--db=x.db"],
+    ["--db="],
+    ["--db", "today"],
+    ["--db", "é.db"],
+]
+NOT_BARE = [
+    ["--db"],
+    ["--db", "-x"],
+    ["--db", "a", "--db", "b"],
+    ["--d", "x"],
+    ["today"],
+    ["--db", "x", "today"],
+    ["--help"],
+    ["--version"],
+    ["-h"],
+    ["--bogus"],
+]
+
+
+def test_the_bare_launch_reads_its_arguments_as_the_full_parser_does():
+    from bookkeeper_tui.cli import _bare_open
+    from bookkeeper_tui.cli.parser import build_parser
+
+    for argv in BARE:
+        assert _bare_open(argv) == build_parser().parse_args(argv), argv
+    for argv in NOT_BARE:
+        assert _bare_open(argv) is None, argv  # the full parser answers (errors, help)
+
+
+def test_bookkeeper_alone_opens_without_building_the_commands_parsers(demo_book, monkeypatch):
+    import bookkeeper_tui.app as app_module
+    import bookkeeper_tui.cli.parser as parser
+    from bookkeeper_tui.cli import main
+
+    built: list[int] = []
+    real = parser.build_parser
+    monkeypatch.setattr(parser, "build_parser", lambda: built.append(1) or real())
+    import bookkeeper_tui.cli as cli
+
+    monkeypatch.setattr(cli, "build_parser", parser.build_parser)
+    opened: list[str] = []
+    monkeypatch.setattr(app_module, "run_app", lambda book, config: opened.append(book.location))
+    assert main(["--db", demo_book.location]) == 0
+    assert opened == [demo_book.location] and built == []  # ~20 ms of every command's parser
+    assert main(["--db", demo_book.location, "--bogus"]) == 2  # errors: the full parser
+    assert built == [1]
