@@ -99,7 +99,7 @@ async def test_start_up_restyles_nothing_but_reads_todays_css(demo_book, make_ap
         await settle(pilot)
         assert type(app.screen).__name__ == "TodayScreen"
         assert reparses[0] == 1
-        assert app._started  # (Restyle.on_mount ran beside the app's: later restyles go through)
+        assert app._app_mounted  # (Restyle.on_mount ran beside the app's: restyles go through)
         today = app.screen
         summary = today.query_one("#today-summary")
         # today.tcss applies as before: the summary line's margin, the table's height.

@@ -32,7 +32,7 @@ class Restyle(App[None]):
     #: True while switching modes.
     _switching = False
     #: False until the app has mounted: the first mode's screen is being set up.
-    _started = False
+    _app_mounted = False
 
     def get_css_variables(self) -> dict[str, str]:
         variables = super().get_css_variables()
@@ -42,7 +42,7 @@ class Restyle(App[None]):
         return variables
 
     def on_mount(self) -> None:
-        self._started = True
+        self._app_mounted = True
 
     def switch_mode(self, mode: str):  # type: ignore[override]
         self._switching = True
@@ -53,7 +53,7 @@ class Restyle(App[None]):
 
     def refresh_css(self, animate: bool = True) -> None:
         variables = self.get_css_variables()
-        if (self._switching or not self._started) and variables == self._styled_with:
+        if (self._switching or not self._app_mounted) and variables == self._styled_with:
             return  # every node has the styles of the last restyle: nothing to redo
         super().refresh_css(animate)
         self._styled_with = variables
