@@ -4,6 +4,8 @@ other modes included."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from tests.conftest import settle
 
 SIZE = (120, 40)
@@ -70,3 +72,55 @@ async def test_a_theme_change_restyles_the_screens_of_the_other_modes_too(demo_b
         await settle(pilot)
         assert app.screen is not book
         assert app.screen.styles.background == after
+
+
+def _count_reparses_from_now(monkeypatch) -> list[int]:
+    """Every reparse of the whole stylesheet (from scratch: every source, Textual's
+    widgets' default CSS included) by any stylesheet, from now on."""
+    from textual.css.stylesheet import Stylesheet
+
+    calls = [0]
+    original = Stylesheet.reparse
+
+    def reparse(self) -> None:
+        calls[0] += 1
+        original(self)
+
+    monkeypatch.setattr(Stylesheet, "reparse", reparse)
+    return calls
+
+
+async def test_start_up_restyles_nothing_but_reads_todays_css(demo_book, make_app, monkeypatch):
+    # Entering the first mode restyles nothing (Textual: a full restyle, ~5-8 ms before
+    # Today's first frame); Today's own CSS file is read when its screen is set up.
+    reparses = _count_reparses_from_now(monkeypatch)
+    app = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert type(app.screen).__name__ == "TodayScreen"
+        assert reparses[0] == 1
+        assert app._app_mounted  # (Restyle.on_mount ran beside the app's: restyles go through)
+        today = app.screen
+        summary = today.query_one("#today-summary")
+        # today.tcss applies as before: the summary line's margin, the table's height.
+        assert summary.styles.margin.top == 1 and summary.region.height == 1
+        assert today.query_one("#today-table").region.height > 20
+
+
+async def test_a_theme_from_the_config_restyles_the_first_screen(demo_book, make_app):
+    from bookkeeper_tui.config import DEFAULT
+
+    plain = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with plain.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        default_bg = plain.screen.styles.background
+    config = dataclasses.replace(DEFAULT, theme="textual-light")
+    app = make_app(demo_book, config=config, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "textual-light"
+        assert app.screen.styles.background != default_bg
+        from textual.color import Color
+
+        expected = Color.parse(app.get_css_variables()["background"])
+        assert app.screen.styles.background == expected

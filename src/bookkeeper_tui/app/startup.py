@@ -156,7 +156,8 @@ class IdleCollector:
         generation less often (GC_YOUNG_THRESHOLD)."""
         self._started = True
         self._thresholds = gc.get_threshold()
-        gc.set_threshold(max(GC_YOUNG_THRESHOLD, self._thresholds[0]), *self._thresholds[1:])
+        # (Higher until now when launched by the command line: cli.START_GC_YOUNG.)
+        gc.set_threshold(GC_YOUNG_THRESHOLD, *self._thresholds[1:])
         gc.freeze()
 
     def stop(self) -> None:
