@@ -88,3 +88,29 @@ def test_a_quick_log_from_today_reads_no_whole_table(demo_book):
             demo_book.record(q, TODAY, touchpoint_id=tp)
         assert seen
         assert table_scans(_path(demo_book), seen) == []
+
+
+def test_opening_one_account_reads_only_its_own_rows(demo_book):
+    """The account screen's load (Book.show and the health history) reads one account's
+    rows by its own indexes: neither a whole table nor another index's range over every
+    account (the KPI panel's health_snapshot(day, band) once took the health history's
+    ORDER BY day: 39 -> 73 ms to open an account at 10,000 accounts)."""
+    from bookkeeper_tui.screens.account_data import load_account
+
+    with captured(demo_book) as seen:
+        data = load_account(demo_book, "Acme Corp", TODAY)
+    assert data.detail is not None and data.health_history
+    assert table_scans(_path(demo_book), seen) == []
+    con = sqlite3.connect(_path(demo_book))
+    try:
+        across = [
+            (sql, plan)
+            for sql, params in seen
+            if sql.lstrip().upper().startswith("SELECT")
+            for plan in [[r[-1] for r in con.execute("EXPLAIN QUERY PLAN " + sql, params)]]
+            if any("(day<" in p or "(day>" in p or (p.startswith("SEARCH") and "(due" in p)
+                   for p in plan)
+        ]
+    finally:
+        con.close()
+    assert across == [], "\n\n".join(f"{s}\n{p}" for s, p in across)
