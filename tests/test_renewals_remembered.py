@@ -246,6 +246,20 @@ async def test_a_remembered_desk_shows_in_the_first_frame(demo_book, make_app, m
         assert screen.data.desk != desk
 
 
+async def _footer_keys_shown(pilot) -> None:
+    """Wait until the screen's Footer (mounted after its first frame) shows its keys: a
+    busy machine (CI) could take the screenshot of the remembered desk before it."""
+    from bookkeeper_tui.widgets.footer import Footer
+
+    for _ in range(100):
+        footers = pilot.app.screen.query(Footer)
+        if footers and footers.first().children:
+            await settle(pilot)
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the Footer never showed its keys")
+
+
 async def test_a_remembered_desk_looks_the_same_as_a_loaded_one(demo_book, make_app, monkeypatch):
     from bookkeeper_tui.screens.renewals import WITHIN_DAYS
 
@@ -261,6 +275,7 @@ async def test_a_remembered_desk_looks_the_same_as_a_loaded_one(demo_book, make_
                     book.renewals(TODAY, WITHIN_DAYS, accuracy=False)
                 await pilot.press("r")
                 await settle(pilot)
+                await _footer_keys_shown(pilot)  # mounted after the screen's first frame
                 shots.append(app.export_screenshot())
         finally:
             book.close()
