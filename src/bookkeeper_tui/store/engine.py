@@ -19,7 +19,12 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlmodel import create_engine
 
-from bookkeeper_tui.store.errors import BookBusyError, SchemaVersionError, StoreError
+from bookkeeper_tui.store.errors import (
+    BookBusyError,
+    SchemaVersionError,
+    StoreError,
+    sqlite_busy,
+)
 from bookkeeper_tui.store.location import default_db_path, is_url, resolve_db
 
 BUSY_TIMEOUT_MS = 10_000
@@ -140,7 +145,7 @@ def preflight(path: Path) -> None:
                     "it was left untouched; point --db at your book file"
                 )
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if sqlite_busy(exc):
             return  # another Bookkeeper is writing: the full open waits for it
         problem = f"it cannot be read ({exc})"
     except sqlite3.DatabaseError as exc:

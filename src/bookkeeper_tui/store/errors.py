@@ -36,3 +36,9 @@ class ConflictError(BookError):
         super().__init__(message)
         self.stored = stored
         self.version = version
+
+
+def sqlite_busy(exc: BaseException) -> bool:
+    """Is *exc* SQLite's "database is locked" / "busy" (another writer held the book
+    past the busy wait), rather than a real failure?"""
+    return "locked" in str(exc) or "busy" in str(exc)

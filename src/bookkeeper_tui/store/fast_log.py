@@ -35,7 +35,7 @@ from bookkeeper_tui.core.names import name_key
 from bookkeeper_tui.core.quicklog import QuickLog, QuickLogError, parse_quicklog
 from bookkeeper_tui.core.settings import Config
 from bookkeeper_tui.core.signals import churn_spans
-from bookkeeper_tui.store.errors import BookError
+from bookkeeper_tui.store.errors import BookError, sqlite_busy
 from bookkeeper_tui.store.fast_health import _health, _insert_touchpoint, _stamp
 from bookkeeper_tui.store.location import is_url
 from bookkeeper_tui.store.log_result import (
@@ -100,7 +100,7 @@ def log_fast(
     try:
         return _log(con, line, today, config, now)
     except sqlite3.OperationalError as exc:
-        if "locked" in str(exc) or "busy" in str(exc):
+        if sqlite_busy(exc):
             raise  # another writer held the book past the wait: the command says so
         return None
     except sqlite3.Error:
@@ -188,7 +188,7 @@ def record_pooled(
             return res
         except sqlite3.OperationalError as exc:
             _rollback(con)
-            if "locked" in str(exc) or "busy" in str(exc):
+            if sqlite_busy(exc):
                 raise
             return None
         except sqlite3.Error:
