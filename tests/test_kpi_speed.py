@@ -133,26 +133,75 @@ def test_reads_at_once_on_either_backend(book: Book):
 
 
 # -- the screen: fewer widgets, measured without drawing -----------------------------------
-async def test_each_trend_is_one_widget_whose_height_is_what_it_draws(demo_book, make_app):
+async def test_the_cards_are_one_widget_that_draws_the_grid(demo_book, make_app):
+    """The ten cards and the Trends card are drawn by one widget (fourteen widgets
+    were most of a remembered panel's opening), laid out as the grid was: as many
+    columns of cards at least 38 cells wide as fit, one to four, each row as tall as its
+    tallest card, the Trends card two columns wide; every line exactly as wide as the
+    widget, and the height the layout asks for is the lines drawn."""
     from rich.text import Text
+    from textual.widget import Widget
 
-    from bookkeeper_tui.screens.kpi_render import TrendColumn
+    from bookkeeper_tui.screens.kpi_cards import KpiCards
 
     app = make_app(demo_book, poll_seconds=0, daily_backup=False)
-    async with app.run_test(size=(120, 40)) as pilot:
+    async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         await pilot.press("k")
         await settle(pilot)
-        trends = app.screen.query_one("#kpi-trends")
-        columns = list(trends.children)
-        assert [type(c) for c in columns] == [TrendColumn, TrendColumn]
-        assert all(not c.children for c in columns)
-        column = columns[1]
-        assert column.data and column.caption.plain
-        console = app.console
-        long = Text("n/a: no revenue history in this period, " * 3, style="dim italic")
-        for caption in (column.caption, long):
-            column.caption = caption
-            for width in (8, 20, 33, 60):
-                drawn = console.render_lines(column.render(), console.options.update_width(width))
-                assert column.get_content_height(trends.size, app.size, width) == len(drawn)
+        screen = app.screen
+        panel = screen.query_one(KpiCards)
+        assert not panel.children
+        body = screen.query_one("#kpi-body")
+        assert list(body.children) == [panel]
+        # Header (its icon and title), status, body, the cards: nothing per card.
+        assert len(list(screen.query(Widget).exclude("Footer, FooterKey, FooterLabel"))) <= 7
+        width = panel.content_size.width
+        assert width == 158  # the screen less the panel's padding
+        drawn = ["".join(s.text for s in line) for line in panel._lines(width)]
+        assert len(drawn) == panel.get_content_height(body.size, app.size, width)
+        assert {len(line) for line in drawn} == {width}
+        # Four columns at 160: 38, 39, 39, 39 cells with one blank between.
+        top = drawn[0]
+        assert top.startswith("╭─ Net revenue retention ─") and top.count("╭") == 4
+        assert [i for i, ch in enumerate(top) if ch == "╭"] == [0, 39, 79, 119]
+        assert "│ " + plain_value(panel, "nrr") in drawn[1]
+        # The third row: two cards, then the Trends card across two columns.
+        trends_top = next(line for line in drawn if "Trends" in line)
+        assert trends_top.count("╭") == 3 and trends_top.rstrip().endswith("╮")
+        assert "% promoters - % detractors ─╯" in "\n".join(drawn)
+        # Rows as tall as their tallest card; shorter cards leave blank cells below.
+        trends_row = drawn.index(trends_top)
+        assert drawn[-1].startswith(" " * 79) and drawn[-1].endswith("╯")
+        assert len(drawn) - trends_row > panel.MIN_HEIGHT
+        green, mrr = panel.trends
+        assert green.title in trends_top or green.title in drawn[trends_row + 1]
+        assert mrr.caption.plain.split("\n")[0] in "\n".join(drawn)
+
+        for width, columns in ((160, 4), (120, 3), (80, 2), (50, 1)):
+            panel.fit(width)
+            assert panel.columns == columns
+            inner = width - 2
+            lines = panel._lines(inner)
+            assert {sum(s.cell_length for s in line) for line in lines} == {inner}
+            assert len(lines) == panel.get_content_height(body.size, app.size, inner)
+            assert sum(1 for s in lines[0] if "╭" in s.text) == columns
+        # A new theme redraws the borders in its colours.
+        panel.fit(160)
+        await settle(pilot)
+        border = panel._lines(158)[0][0].style
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await settle(pilot)
+        assert panel._lines(158)[0][0].style != border
+        # A long definition wraps inside its card: the card grows, the width does not.
+        panel.fit(160)
+        long = Text("a definition that goes on " * 6, style="dim")
+        panel.show({"grr": long}, panel.trends)
+        lines = panel._lines(158)
+        assert len(lines) > len(drawn)
+        assert {sum(s.cell_length for s in line) for line in lines} == {158}
+
+
+def plain_value(panel, key: str) -> str:
+    """The first line of what a card shows."""
+    return panel.card(key).content.plain.split("\n")[0]

@@ -21,7 +21,7 @@ from datetime import date
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.events import ScreenResume
 from textual.screen import ModalScreen
 from textual.timer import Timer
@@ -33,6 +33,7 @@ from bookkeeper_tui.core.owners import owner_cut_label, owner_key
 from bookkeeper_tui.core.vocab import TIERS
 from bookkeeper_tui.screens import commands
 from bookkeeper_tui.screens.base import DataScreen
+from bookkeeper_tui.screens.kpi_cards import Card, KpiCards
 from bookkeeper_tui.screens.kpi_period import (
     UNITS,
     KpiData,
@@ -45,7 +46,6 @@ from bookkeeper_tui.screens.kpi_render import (
     BAR_COLOURS,
     HealthBar,
     KpiCardsMixin,
-    TrendColumn,
     fmt_nps,
     fmt_pct,
     health_bar,
@@ -71,8 +71,6 @@ __all__ = [
 ]
 
 DEFAULT_PERIOD = DEFAULT_KPI_PERIOD
-#: Card width the grid aims for; the number of columns follows the terminal width.
-CARD_WIDTH = 38
 #: Definitions short enough for a card's bottom border.
 SUBTITLES = {"nps": "% promoters - % detractors", "health": "accounts by health band"}
 
@@ -164,21 +162,14 @@ class KpiScreen(KpiCardsMixin, DataScreen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Computing KPIs…", id="kpi-status")
-        grid = Grid(id="kpi-grid")
+        cards = [Card(key, title, SUBTITLES.get(key, "")) for key, title in self.CARDS]
+        cards.append(Card("trends", "Trends", span=2))
+        panel = KpiCards(cards, id="kpi-cards")
         # The columns for the terminal's width from the start: the first layout is the
         # only one (on_resize then finds them right and changes nothing).
-        grid.styles.grid_size_columns = self._columns(self.app.size.width)
-        with VerticalScroll(id="kpi-body"), grid:
-            for key, title in self.CARDS:
-                card = Static("", id=f"kpi-{key.replace('_', '-')}", classes="kpi-card")
-                card.border_title = title
-                card.border_subtitle = SUBTITLES.get(key, "")
-                yield card
-            trends = Horizontal(id="kpi-trends", classes="kpi-card")
-            trends.border_title = "Trends"
-            with trends:
-                yield TrendColumn("% green over time", id="kpi-green-trend")
-                yield TrendColumn("MRR by month", id="kpi-mrr-trend")
+        panel.fit(self.app.size.width)
+        with VerticalScroll(id="kpi-body"):
+            yield panel
 
     def on_mount(self) -> None:
         self.sub_title = f"KPIs · last {period_label(self.period)}"
@@ -215,14 +206,7 @@ class KpiScreen(KpiCardsMixin, DataScreen):
             self.call_later(setattr, self, "_resumed", True)
 
     def on_resize(self) -> None:
-        self._fit_grid()
-
-    def _fit_grid(self) -> None:
-        self.query_one("#kpi-grid", Grid).styles.grid_size_columns = self._columns(self.size.width)
-
-    @staticmethod
-    def _columns(width: int) -> int:
-        return max(1, min(4, width // CARD_WIDTH))
+        self.query_one(KpiCards).fit(self.size.width)
 
     # -- period -------------------------------------------------------------------------
     def action_period(self, period: str) -> None:
@@ -316,10 +300,8 @@ class KpiScreen(KpiCardsMixin, DataScreen):
         self.shown_period = data.period
         self.shown_cut = (data.owner, data.tier)
         self._show_status(k)
-        for key, _ in self.CARDS:
-            card = self.query_one(f"#kpi-{key.replace('_', '-')}", Static)
-            card.update(getattr(self, f"_card_{key}")(k))
-        self._show_trends(k)
+        contents = {key: getattr(self, f"_card_{key}")(k) for key, _ in self.CARDS}
+        self.query_one(KpiCards).show(contents, self._trends(k))
 
     def _show_status(self, k: KpiPanel) -> None:
         period = self.shown_period or self.period

@@ -3,17 +3,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
-from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.measure import Measurement
-from rich.segment import Segment
 from rich.text import Text
-from textual.geometry import Size
-from textual.renderables.sparkline import Sparkline as SparklineRenderable
-from textual.widget import Widget
 
 from bookkeeper_tui.core.benchmarks import churn_note, rate
+from bookkeeper_tui.screens.kpi_cards import GREEN_TREND, MRR_TREND, Trend
 from bookkeeper_tui.widgets.render import money, pct
 
 if TYPE_CHECKING:
@@ -186,7 +183,8 @@ class KpiCardsMixin(_Screen):
         return Text.assemble(("n/a", "bold dim"), "\n", (hint, "dim italic"))
 
     # -- trends -------------------------------------------------------------------------
-    def _show_trends(self, k: KpiPanel) -> None:
+    def _trends(self, k: KpiPanel) -> tuple[Trend, Trend]:
+        """The Trends card's two columns: % green over time and MRR by month."""
         green = [(p.day, p.green) for p in k.green_trend if p.green is not None]
         if green:
             caption = Text(
@@ -200,7 +198,6 @@ class KpiCardsMixin(_Screen):
                 "n/a: no health snapshots in this period (taken daily while the app runs).",
                 style="dim italic",
             )
-        self.query_one("#kpi-green-trend", TrendColumn).show([g * 100 for _, g in green], caption)
         months = k.mrr_by_month
         if months:
             mrr_caption = Text(
@@ -212,89 +209,12 @@ class KpiCardsMixin(_Screen):
             )
         else:
             mrr_caption = Text("n/a: no revenue history in this period.", style="dim italic")
-        self.query_one("#kpi-mrr-trend", TrendColumn).show(
-            [float(m.mrr) for m in months], mrr_caption
+        return (
+            Trend(GREEN_TREND, [g * 100 for _, g in green], caption),
+            Trend(MRR_TREND, [float(m.mrr) for m in months], mrr_caption),
         )
 
 
-class TrendColumn(Widget):
-    """One trend of the Trends card: its title, a three-line sparkline and its caption.
-
-    One widget draws all three (a title, a ``Sparkline`` and a caption in a container
-    were four), so the panel has fewer widgets to mount, style and lay out; it looks
-    the same, with the colours of Textual's ``Sparkline``.
-    """
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "trend--title",
-        "sparkline--max-color",
-        "sparkline--min-color",
-    }
-    DEFAULT_CSS = """
-    TrendColumn {
-        width: 1fr;
-        height: auto;
-        padding: 0 2 0 0;
-    }
-    TrendColumn > .trend--title {
-        color: $accent;
-        text-style: bold;
-    }
-    TrendColumn > .sparkline--max-color {
-        color: $primary;
-    }
-    TrendColumn > .sparkline--min-color {
-        color: $primary 30%;
-    }
-    """
-    #: Rows of the sparkline.
-    SPARK_HEIGHT = 3
-
-    def __init__(self, title: str, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.title = title
-        #: The sparkline's values and the caption below it.
-        self.data: list[float] = []
-        self.caption: Text = Text("")
-
-    def show(self, data: list[float], caption: Text) -> None:
-        self.data, self.caption = data, caption
-        self.refresh(layout=True)
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        """The title, the sparkline and the caption as wrapped at *width*: counted, not
-        drawn (drawing the sparkline to measure it was most of the card's cost)."""
-        if not width:
-            return 0
-        console = self.app.console
-        title = len(Text(self.title).wrap(console, width))
-        return title + self.SPARK_HEIGHT + len(self.caption.wrap(console, width))
-
-    def render(self) -> RenderableType:
-        _, base = self.background_colors
-        spark = SparklineRenderable(
-            self.data,
-            width=self.size.width,
-            height=self.SPARK_HEIGHT,
-            min_color=(base + self.get_component_styles("sparkline--min-color").color).rich_color,
-            max_color=(base + self.get_component_styles("sparkline--max-color").color).rich_color,
-        )
-        title = Text(self.title, style=self.get_component_rich_style("trend--title"))
-        return Group(title, _Lines(spark, self.SPARK_HEIGHT), self.caption)
-
-
-class _Lines:
-    """A renderable drawn as exactly *height* whole lines (a sparkline ends mid-line)."""
-
-    def __init__(self, renderable: RenderableType, height: int) -> None:
-        self.renderable = renderable
-        self.height = height
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        lines = console.render_lines(self.renderable, options.update(height=self.height))
-        for line in lines:
-            yield from line
-            yield Segment.line()
 
 
 class HealthBar:
