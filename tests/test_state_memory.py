@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from sqlmodel import select
+
 from bookkeeper_tui.config import Config
 from bookkeeper_tui.store.models import Account
 from bookkeeper_tui.store.state import AccountRow, load_states
@@ -14,7 +16,7 @@ from tests.conftest import TODAY
 def test_states_hold_plain_account_rows_not_orm_objects(demo_book):
     with demo_book.read() as s:
         states = load_states(s, TODAY, Config())
-        accounts = {a.id: a for a in s.query(Account)}
+        accounts = {a.id: a for a in s.exec(select(Account))}
     assert states
     for aid, st in states.items():
         assert type(st.account) is AccountRow
