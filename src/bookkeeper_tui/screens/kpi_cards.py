@@ -217,9 +217,9 @@ class KpiCards(Widget):
         blank = [Segment(" " * inner)]
         body += [blank] * (height - 2 - len(body))
         left, right = Segment("│ ", border), Segment(" │", border)
-        lines = [_top(card.title, width, border, title)]
+        lines = [_edge(card.title, width, border, title, top=True)]
         lines += [[left, *line, right] for line in body]
-        lines.append(_bottom(card.subtitle, width, border, subtitle))
+        lines.append(_edge(card.subtitle, width, border, subtitle, top=False))
         return lines
 
     def _trend_lines(self, width: int) -> list[list[Segment]]:
@@ -261,34 +261,23 @@ class KpiCards(Widget):
         return self._render(Group(title, _Lines(spark, self.SPARK_HEIGHT), trend.caption), width)
 
 
-def _top(label: str, width: int, border: Style, style: Style) -> list[Segment]:
-    """A card's top border with its title on the left: ``╭─ Title ───╮``."""
+def _edge(label: str, width: int, border: Style, style: Style, top: bool) -> list[Segment]:
+    """A card's top border with its title on the left (``╭─ Title ───╮``), or its bottom
+    border with its subtitle on the right (``╰─── Subtitle ─╯``)."""
+    left, right = ("╭", "╮") if top else ("╰", "╯")
     room = width - 6
     if not label or room < 1:
-        return [Segment("╭" + "─" * max(0, width - 2) + "╮", border)]
+        return [Segment(left + "─" * max(0, width - 2) + right, border)]
     if len(label) > room:
         label = label[: room - 1] + "…"
-    rest = width - 5 - len(label)
-    return [
-        Segment("╭─ ", border),
-        Segment(label, style),
-        Segment(" " + "─" * rest + "╮", border),
-    ]
-
-
-def _bottom(label: str, width: int, border: Style, style: Style) -> list[Segment]:
-    """A card's bottom border with its subtitle on the right: ``╰─── Subtitle ─╯``."""
-    room = width - 6
-    if not label or room < 1:
-        return [Segment("╰" + "─" * max(0, width - 2) + "╯", border)]
-    if len(label) > room:
-        label = label[: room - 1] + "…"
-    rest = width - 5 - len(label)
-    return [
-        Segment("╰" + "─" * rest + " ", border),
-        Segment(label, style),
-        Segment(" ─╯", border),
-    ]
+    rest = "─" * (width - 5 - len(label))
+    if top:
+        return [
+            Segment(left + "─ ", border),
+            Segment(label, style),
+            Segment(f" {rest}{right}", border),
+        ]
+    return [Segment(f"{left}{rest} ", border), Segment(label, style), Segment(" ─" + right, border)]
 
 
 class _Lines:
