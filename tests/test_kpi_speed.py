@@ -202,6 +202,40 @@ async def test_the_cards_are_one_widget_that_draws_the_grid(demo_book, make_app)
         assert {sum(s.cell_length for s in line) for line in lines} == {158}
 
 
+async def test_a_cards_value_can_be_selected_and_copied_with_the_mouse(demo_book, make_app):
+    """Drawn by one widget, the cards still let the mouse select their text (as the
+    Statics did): dragging over NRR's value selects exactly it, the selection is
+    shown, and a double click selects the whole panel's text."""
+    from bookkeeper_tui.screens.kpi_cards import KpiCards
+
+    app = make_app(demo_book, poll_seconds=0, daily_backup=False)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        panel = app.screen.query_one(KpiCards)
+        value = plain_value(panel, "nrr").split()[0]  # "101.0%"
+        line = "".join(s.text for s in panel.render_line(1))
+        x = line.index(value)
+        left = panel.gutter.left  # the mouse is placed from the panel's outer edge
+        await pilot.mouse_down(panel, offset=(left + x, 1))
+        await pilot.hover(panel, offset=(left + x + len(value) - 1, 1))
+        await pilot.mouse_up(panel, offset=(left + x + len(value) - 1, 1))
+        await settle(pilot)
+        assert app.screen.get_selected_text() == value
+        # The selected cells are drawn in the selection's style, the others are not.
+        selected = app.screen.get_component_rich_style("screen--selection")
+        cells = [(seg.text, seg.style) for seg in panel.render_line(1)]
+        shown = "".join(t for t, st in cells if st and st.bgcolor == selected.bgcolor)
+        assert shown == value
+        app.screen.clear_selection()
+        await settle(pilot)
+        await pilot.click(panel, offset=(left + x, 1), times=2)
+        await settle(pilot)
+        everything = app.screen.get_selected_text() or ""
+        assert "Net revenue retention" in everything and "Referral rate" in everything
+
+
 def plain_value(panel, key: str) -> str:
     """The first line of what a card shows."""
     return panel.card(key).content.plain.split("\n")[0]

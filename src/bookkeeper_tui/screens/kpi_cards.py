@@ -13,6 +13,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.geometry import Size
 from textual.renderables.sparkline import Sparkline as SparklineRenderable
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 from textual.widget import Widget
@@ -106,8 +107,10 @@ class KpiCards(Widget):
         self.cards: list[Card] = list(cards)
         self.trends: tuple[Trend, ...] = ()
         self.columns = 1
-        #: The lines drawn, for the width and content they were drawn for.
+        #: The lines drawn, for the width and content they were drawn for, and as strips
+        #: in the widget's style that tell text selection which cell each one is.
         self._drawn: tuple[int, list[list[Segment]]] | None = None
+        self._strips: tuple[int, list[Strip]] | None = None
 
     # -- what is shown ------------------------------------------------------------------
     def card(self, key: str) -> Card:
@@ -132,12 +135,12 @@ class KpiCards(Widget):
             self._changed()
 
     def _changed(self) -> None:
-        self._drawn = None
+        self._drawn = self._strips = None
         if self.is_attached:
             self.refresh(layout=True)
 
     def notify_style_update(self) -> None:
-        self._drawn = None  # the colours (a new theme) are in the lines
+        self._drawn = self._strips = None  # the colours (a new theme) are in the lines
         super().notify_style_update()
 
     # -- Textual ------------------------------------------------------------------------
@@ -146,10 +149,34 @@ class KpiCards(Widget):
 
     def render_line(self, y: int) -> Strip:
         width = self.content_size.width
-        lines = self._lines(width)
-        if y >= len(lines):
+        strips = self._styled(width)
+        if y >= len(strips):
             return Strip.blank(width, self.rich_style)
-        return Strip(lines[y], width).apply_style(self.rich_style)
+        strip = strips[y]
+        selection = self.text_selection
+        if selection is not None and (span := selection.get_span(y)) is not None:
+            start, end = span
+            style = self.screen.get_component_rich_style("screen--selection")
+            strip = _selected(strip, start, width if end == -1 else end, style)
+        return strip
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The text under the mouse's selection: the panel's lines as drawn."""
+        strips = self._styled(self.content_size.width)
+        return selection.extract("\n".join(strip.text for strip in strips)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self.refresh()
+
+    def _styled(self, width: int) -> list[Strip]:
+        if self._strips is None or self._strips[0] != width:
+            style = self.rich_style
+            strips = [
+                Strip(line, width).apply_style(style).apply_offsets(0, y)
+                for y, line in enumerate(self._lines(width))
+            ]
+            self._strips = (width, strips)
+        return self._strips[1]
 
     # -- drawing ------------------------------------------------------------------------
     def _lines(self, width: int) -> list[list[Segment]]:
@@ -212,7 +239,7 @@ class KpiCards(Widget):
         if card.key == "trends":
             body = self._trend_lines(inner)
         else:
-            body = self._render(card.content, inner)
+            body = self._draw_renderable(card.content, inner)
         height = max(len(body) + 2, self.MIN_HEIGHT)
         blank = [Segment(" " * inner)]
         body += [blank] * (height - 2 - len(body))
@@ -241,11 +268,14 @@ class KpiCards(Widget):
             out.append(line)
         return out
 
-    def _render(self, renderable: RenderableType, width: int) -> list[list[Segment]]:
+    def _draw_renderable(self, renderable: RenderableType, width: int) -> list[list[Segment]]:
         """*renderable* drawn *width* cells wide the way a ``Static`` draws it (a Text as
         Textual content: its colours those of the app's theme, dim blended)."""
         visual = visualize(self, renderable, markup=False)
-        strips = Visual.to_strips(self, visual, width, None, self.visual_style, pad=True)
+        # The panel's selection is applied to the panel's lines, not to each card's.
+        strips = Visual.to_strips(
+            self, visual, width, None, self.visual_style, apply_selection=False, pad=True
+        )
         return [list(strip) for strip in strips]
 
     def _trend(self, trend: Trend, width: int) -> list[list[Segment]]:
@@ -258,7 +288,15 @@ class KpiCards(Widget):
             max_color=(base + self.get_component_styles("sparkline--max-color").color).rich_color,
         )
         title = Text(trend.title, style=self.get_component_rich_style("trend--title"))
-        return self._render(Group(title, _Lines(spark, self.SPARK_HEIGHT), trend.caption), width)
+        column = Group(title, _Lines(spark, self.SPARK_HEIGHT), trend.caption)
+        return self._draw_renderable(column, width)
+
+
+def _selected(strip: Strip, start: int, end: int, style: Style) -> Strip:
+    """*strip* with the cells from *start* to *end* drawn in the selection's *style*."""
+    before, inside, after = strip.divide([start, end, strip.cell_length])
+    marked = Strip([Segment(t, s + style if s else style, c) for t, s, c in inside])
+    return Strip.join([before, marked, after])
 
 
 def _edge(label: str, width: int, border: Style, style: Style, top: bool) -> list[Segment]:
