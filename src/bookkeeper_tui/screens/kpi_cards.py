@@ -107,10 +107,9 @@ class KpiCards(Widget):
         self.cards: list[Card] = list(cards)
         self.trends: tuple[Trend, ...] = ()
         self.columns = 1
-        #: The lines drawn, for the width and content they were drawn for, and as strips
-        #: in the widget's style that tell text selection which cell each one is.
-        self._drawn: tuple[int, list[list[Segment]]] | None = None
-        self._strips: tuple[int, list[Strip]] | None = None
+        #: The width and content drawn for: its lines, and the same lines as strips in
+        #: the widget's style that tell text selection which cell each one is.
+        self._drawn: tuple[int, list[list[Segment]], list[Strip]] | None = None
 
     # -- what is shown ------------------------------------------------------------------
     def card(self, key: str) -> Card:
@@ -135,12 +134,12 @@ class KpiCards(Widget):
             self._changed()
 
     def _changed(self) -> None:
-        self._drawn = self._strips = None
+        self._drawn = None
         if self.is_attached:
             self.refresh(layout=True)
 
     def notify_style_update(self) -> None:
-        self._drawn = self._strips = None  # the colours (a new theme) are in the lines
+        self._drawn = None  # the colours (a new theme) are in the lines
         super().notify_style_update()
 
     # -- Textual ------------------------------------------------------------------------
@@ -168,23 +167,25 @@ class KpiCards(Widget):
     def selection_updated(self, selection: Selection | None) -> None:
         self.refresh()
 
+    # -- drawing ------------------------------------------------------------------------
+    def _lines(self, width: int) -> list[list[Segment]]:
+        return self._drawn_for(width)[1]
+
     def _styled(self, width: int) -> list[Strip]:
-        if self._strips is None or self._strips[0] != width:
+        return self._drawn_for(width)[2]
+
+    def _drawn_for(self, width: int) -> tuple[int, list[list[Segment]], list[Strip]]:
+        if width <= 0:
+            return width, [], []
+        if self._drawn is None or self._drawn[0] != width:
+            lines = self._draw(width)
             style = self.rich_style
             strips = [
                 Strip(line, width).apply_style(style).apply_offsets(0, y)
-                for y, line in enumerate(self._lines(width))
+                for y, line in enumerate(lines)
             ]
-            self._strips = (width, strips)
-        return self._strips[1]
-
-    # -- drawing ------------------------------------------------------------------------
-    def _lines(self, width: int) -> list[list[Segment]]:
-        if width <= 0:
-            return []
-        if self._drawn is None or self._drawn[0] != width:
-            self._drawn = (width, self._draw(width))
-        return self._drawn[1]
+            self._drawn = (width, lines, strips)
+        return self._drawn
 
     def _draw(self, width: int) -> list[list[Segment]]:
         columns = self.columns
@@ -210,24 +211,23 @@ class KpiCards(Widget):
         gap = Segment(" " * self.GUTTER)
         out: list[list[Segment]] = []
         for row in rows:
-            boxes: list[tuple[int, int, list[list[Segment]]]] = []
+            boxes: list[tuple[Segment, list[list[Segment]]]] = []
+            end = 0  # the column after the row's last card
             for column, card in row:
                 span = min(card.span, columns)
                 w = sum(widths[column : column + span]) + self.GUTTER * (span - 1)
-                boxes.append((column, span, self._box(card, w, border, title, subtitle)))
-            height = max(len(box) for _, _, box in boxes)
+                boxes.append((Segment(" " * w), self._box(card, w, border, title, subtitle)))
+                end = column + span
+            if end < columns:  # an empty cell closes the row
+                rest = sum(widths[end:]) + self.GUTTER * (columns - end - 1)
+                boxes.append((Segment(" " * rest), []))
+            height = max(len(box) for _, box in boxes)
             for y in range(height):
                 line: list[Segment] = []
-                column = 0
-                for start, span, box in boxes:
-                    w = sum(widths[start : start + span]) + self.GUTTER * (span - 1)
-                    if column:
+                for i, (blank, box) in enumerate(boxes):
+                    if i:
                         line.append(gap)
-                    line.extend(box[y] if y < len(box) else [Segment(" " * w)])
-                    column = start + span
-                if column < columns:  # an empty cell closes the row
-                    rest = sum(widths[column:]) + self.GUTTER * (columns - column)
-                    line.append(Segment(" " * rest))
+                    line.extend(box[y] if y < len(box) else [blank])
                 out.append(line)
         return out
 

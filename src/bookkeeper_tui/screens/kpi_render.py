@@ -215,8 +215,6 @@ class KpiCardsMixin(_Screen):
         )
 
 
-
-
 class HealthBar:
     """A one-line bar split green / yellow / red by share, as wide as where it is drawn.
 
